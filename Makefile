@@ -1,0 +1,138 @@
+# vmreclaim: GNU Make build.
+#
+#   make            static guest binaries (musl) in build/
+#   make check      install missing packages, build, run every test
+#   make install    PREFIX=/usr/local DESTDIR=
+#
+# Three builds of the one library (everything but main()):
+#   build/static/  musl, -static -Os: vmreclaimd and vmreclaimctl for guests
+#   build/host/    the system compiler (glibc): unit tests, host tools
+#   build/asan/    the same with AddressSanitizer + UBSan: unit tests again
+
+PREFIX     ?= /usr/local
+SBINDIR    ?= $(PREFIX)/sbin
+MANDIR     ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+DOCDIR     ?= $(PREFIX)/share/doc/vmreclaim
+
+CC         ?= cc
+STATIC_CC  ?= musl-gcc
+WERROR     ?= 1
+
+WARNINGS := -Wall -Wextra -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes \
+	-Wconversion -Wshadow -Wpointer-arith -Wundef -Wvla -Wwrite-strings \
+	-Wmissing-declarations -Wno-sign-conversion
+ifeq ($(WERROR),1)
+WARNINGS += -Werror
+endif
+
+CPPFLAGS_ALL := -Isrc -D_GNU_SOURCE -MMD -MP
+CFLAGS_ALL   := -std=c11 $(WARNINGS) -fno-common
+INIH_LIB     := /usr/lib/x86_64-linux-gnu/libinih.a
+
+LIB_SRCS := $(wildcard src/common/*.c) \
+	$(filter-out src/guest/vmreclaimd.c src/guest/vmreclaimctl.c,$(wildcard src/guest/*.c))
+BIN_NAMES := vmreclaimd vmreclaimctl
+TEST_SRCS := $(wildcard tests/unit/test_*.c)
+TEST_HELPERS := tests/unit/helpers.c
+TEST_NAMES := $(patsubst tests/unit/%.c,%,$(TEST_SRCS))
+
+# --- static guest build (musl) -------------------------------------------
+S := build/static
+S_CFLAGS := $(CFLAGS_ALL) -Os -ffunction-sections -fdata-sections -I$(S)/include
+S_LDFLAGS := -static -Wl,--gc-sections -s
+S_OBJS := $(patsubst src/%.c,$(S)/%.o,$(LIB_SRCS))
+
+all: $(addprefix build/,$(BIN_NAMES))
+
+# musl-gcc searches only musl's headers; give it inih's and nothing else
+# from /usr/include.
+$(S)/include/ini.h: /usr/include/ini.h
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+$(S)/%.o: src/%.c $(S)/include/ini.h
+	@mkdir -p $(dir $@)
+	$(STATIC_CC) $(CPPFLAGS_ALL) $(S_CFLAGS) -c $< -o $@
+
+$(S)/libvmreclaim.a: $(S_OBJS)
+	rm -f $@ && ar rcs $@ $^
+
+build/%: $(S)/guest/%.o $(S)/libvmreclaim.a
+	$(STATIC_CC) $(S_LDFLAGS) $^ $(INIH_LIB) -o $@
+
+# --- host and sanitizer builds (unit tests) ------------------------------
+H := build/host
+A := build/asan
+H_CFLAGS := $(CFLAGS_ALL) -O2 -g
+A_CFLAGS := $(CFLAGS_ALL) -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all
+TEST_CFLAGS = -Wno-missing-prototypes -Wno-missing-declarations
+
+$(H)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_ALL) $(H_CFLAGS) $(if $(filter tests/%,$<),$(TEST_CFLAGS)) -c $< -o $@
+
+$(A)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_ALL) $(A_CFLAGS) $(if $(filter tests/%,$<),$(TEST_CFLAGS)) -c $< -o $@
+
+$(H)/libvmreclaim.a: $(patsubst %.c,$(H)/%.o,$(LIB_SRCS))
+	rm -f $@ && ar rcs $@ $^
+$(A)/libvmreclaim.a: $(patsubst %.c,$(A)/%.o,$(LIB_SRCS))
+	rm -f $@ && ar rcs $@ $^
+
+$(H)/tests/%: $(H)/tests/unit/%.o $(H)/tests/unit/helpers.o $(H)/libvmreclaim.a
+	@mkdir -p $(dir $@)
+	$(CC) $^ -lcmocka -linih -lm -o $@
+$(A)/tests/%: $(A)/tests/unit/%.o $(A)/tests/unit/helpers.o $(A)/libvmreclaim.a
+	@mkdir -p $(dir $@)
+	$(CC) -fsanitize=address,undefined $^ -lcmocka -linih -lm -o $@
+
+# Host-built binaries, for valgrind and black-box tests that want glibc.
+$(H)/bin/%: $(H)/src/guest/%.o $(H)/libvmreclaim.a
+	@mkdir -p $(dir $@)
+	$(CC) $^ -linih -lm -o $@
+
+unit-tests: $(addprefix $(H)/tests/,$(TEST_NAMES))
+asan-tests: $(addprefix $(A)/tests/,$(TEST_NAMES))
+
+# --- checks ---------------------------------------------------------------
+deps:
+	@scripts/deps.sh
+
+# The README's test command.  deps first, on its own: the build needs what
+# it installs.
+check:
+	@scripts/deps.sh
+	@$(MAKE) --no-print-directory all unit-tests asan-tests
+	@scripts/run-tests.sh
+
+# --- install ----------------------------------------------------------------
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(SYSCONFDIR)
+	install -m 0755 build/vmreclaimd build/vmreclaimctl $(DESTDIR)$(SBINDIR)/
+	install -m 0644 docs/vmreclaimd.8 docs/vmreclaimctl.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 docs/vmreclaim.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	sed 's|@SBINDIR@|$(SBINDIR)|g' packaging/vmreclaimd.service.in > $(DESTDIR)$(UNITDIR)/vmreclaimd.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/vmreclaimd.service
+	install -m 0644 packaging/vmreclaim.conf $(DESTDIR)$(DOCDIR)/vmreclaim.conf.sample
+	@if [ ! -e $(DESTDIR)$(SYSCONFDIR)/vmreclaim.conf ]; then \
+		install -m 0644 packaging/vmreclaim.conf $(DESTDIR)$(SYSCONFDIR)/vmreclaim.conf; \
+	else echo "keeping $(DESTDIR)$(SYSCONFDIR)/vmreclaim.conf"; fi
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(SBINDIR)/,$(BIN_NAMES)) \
+		$(DESTDIR)$(MANDIR)/man8/vmreclaimd.8 $(DESTDIR)$(MANDIR)/man8/vmreclaimctl.8 \
+		$(DESTDIR)$(MANDIR)/man5/vmreclaim.conf.5 $(DESTDIR)$(UNITDIR)/vmreclaimd.service \
+		$(DESTDIR)$(DOCDIR)/vmreclaim.conf.sample
+
+clean:
+	rm -rf build
+
+.PHONY: all check deps install uninstall clean unit-tests asan-tests
+.SECONDARY:
+
+-include $(shell find build -name '*.d' 2>/dev/null)

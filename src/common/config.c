@@ -1,0 +1,686 @@
+/* SPDX-License-Identifier: MIT */
+#include "common/config.h"
+#include "common/size.h"
+#include "common/util.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+enum key_type {
+	T_BOOL,
+	T_PERCENT,
+	T_SECONDS,
+	T_SIZE,
+	T_SIZE_AUTO, /* a size, or "auto" stored as 0 */
+	T_MODE,
+	T_DROP_VALUE,
+	T_LOG_LEVEL,
+	T_LOG_TARGET,
+	T_SOCKET_PATH,
+	T_FOREIGN, /* known to WSL or to the other side; not read here */
+};
+
+struct key {
+	const char *section; /* where .wslconfig has it; [vmreclaim] also works */
+	const char *name;
+	enum key_type type;
+	size_t offset;
+	const char *def;
+	uint64_t min, max; /* T_SECONDS (seconds) and T_SIZE (bytes) */
+	unsigned scope;
+	const char *help;
+};
+
+#define OFF(field) offsetof(struct vr_config, field)
+#define G VR_SCOPE_GUEST
+#define H VR_SCOPE_HOST
+
+static const struct key keys[] = {
+	{ "wsl2", "idleThreshold", T_PERCENT, OFF(idle_threshold_pct), "1", 0, 0, G,
+	  "Busy CPU percent (user+nice+system+irq+softirq+steal of all CPUs) below which\n"
+	  "the VM counts as idle. 0 turns idle compaction off, as in WSL 19013." },
+	{ "experimental", "autoMemoryReclaim", T_MODE, OFF(mode), "auto", 0, 0, G,
+	  "disabled: compaction only; dropcache: drop the page cache once per idle period;\n"
+	  "gradual: reclaim a step of cache per idle tick down to reclaimFloor;\n"
+	  "auto: currently the same as gradual." },
+	{ "vmreclaim", "idleSeconds", T_SECONDS, OFF(idle_usec), "120", 1, 86400, G,
+	  "How long the CPU must stay below idleThreshold before the VM is idle." },
+	{ "vmreclaim", "sampleInterval", T_SECONDS, OFF(sample_usec), "5", 1, 3600, G,
+	  "Seconds between samples of /proc/stat; also the gradual reclaim tick." },
+	{ "vmreclaim", "compaction", T_BOOL, OFF(compaction), "true", 0, 0, G,
+	  "Compact memory on entering an idle period and after each reclaim, so that\n"
+	  "free memory forms blocks large enough for free page reporting." },
+	{ "vmreclaim", "dropCacheValue", T_DROP_VALUE, OFF(drop_cache_value), "1", 0, 0, G,
+	  "What dropcache writes to /proc/sys/vm/drop_caches: 1 page cache,\n"
+	  "2 reclaimable slab (dentries, inodes), 3 both." },
+	{ "vmreclaim", "reclaimStep", T_SIZE_AUTO, OFF(reclaim_step_bytes), "auto", VR_MIB,
+	  64 * VR_GIB, G,
+	  "Bytes asked of memory.reclaim per gradual tick; auto = MemTotal/32\n"
+	  "clamped to 256MB..1GB, as WSL does." },
+	{ "vmreclaim", "reclaimFloor", T_SIZE, OFF(reclaim_floor_bytes), "128MB", 0, 1024 * VR_GIB, G,
+	  "Gradual reclaim stops when file cache + reclaimable slab is at or below this." },
+	{ "vmreclaim", "logLevel", T_LOG_LEVEL, OFF(log_level), "info", 0, 0, G | H,
+	  "err, warning, notice, info or debug." },
+	{ "vmreclaim", "logTarget", T_LOG_TARGET, OFF(log_target), "stderr", 0, 0, G,
+	  "stderr (the journal under systemd) or syslog." },
+	{ "vmreclaim", "controlSocket", T_SOCKET_PATH, OFF(control_socket), VR_CONTROL_SOCKET, 0, 0,
+	  G, "Unix socket for vmreclaimctl." },
+
+	/* .wslconfig keys for the VM itself: the host side reads them. */
+	{ "wsl2", "memory", T_FOREIGN, 0, NULL, 0, 0, H, NULL },
+	{ "wsl2", "processors", T_FOREIGN, 0, NULL, 0, 0, H, NULL },
+	{ "wsl2", "pageReporting", T_FOREIGN, 0, NULL, 0, 0, H, NULL },
+	{ "wsl2", "kernel", T_FOREIGN, 0, NULL, 0, 0, H, NULL },
+	{ "wsl2", "kernelCommandLine", T_FOREIGN, 0, NULL, 0, 0, H, NULL },
+	/* WSL keys that have no meaning for vmreclaim at all. */
+	{ "wsl2", "swap", T_FOREIGN, 0, NULL, 0, 0, 0, NULL },
+	{ "wsl2", "swapFile", T_FOREIGN, 0, NULL, 0, 0, 0, NULL },
+	{ "wsl2", "localhostForwarding", T_FOREIGN, 0, NULL, 0, 0, 0, NULL },
+	{ "wsl2", "nestedVirtualization", T_FOREIGN, 0, NULL, 0, 0, 0, NULL },
+	{ "wsl2", "vmIdleTimeout", T_FOREIGN, 0, NULL, 0, 0, 0, NULL },
+	{ "wsl2", "guiApplications", T_FOREIGN, 0, NULL, 0, 0, 0, NULL },
+	{ "wsl2", "debugConsole", T_FOREIGN, 0, NULL, 0, 0, 0, NULL },
+	{ "wsl2", "safeMode", T_FOREIGN, 0, NULL, 0, 0, 0, NULL },
+	{ "wsl2", "networkingMode", T_FOREIGN, 0, NULL, 0, 0, 0, NULL },
+	{ "wsl2", "firewall", T_FOREIGN, 0, NULL, 0, 0, 0, NULL },
+	{ "wsl2", "dnsTunneling", T_FOREIGN, 0, NULL, 0, 0, 0, NULL },
+	{ "wsl2", "dnsProxy", T_FOREIGN, 0, NULL, 0, 0, 0, NULL },
+	{ "wsl2", "autoProxy", T_FOREIGN, 0, NULL, 0, 0, 0, NULL },
+	{ "wsl2", "kernelModules", T_FOREIGN, 0, NULL, 0, 0, 0, NULL },
+	{ "wsl2", "defaultVhdSize", T_FOREIGN, 0, NULL, 0, 0, 0, NULL },
+	{ "experimental", "sparseVhd", T_FOREIGN, 0, NULL, 0, 0, 0, NULL },
+	{ "experimental", "hostAddressLoopback", T_FOREIGN, 0, NULL, 0, 0, 0, NULL },
+	{ "experimental", "bestEffortDnsParsing", T_FOREIGN, 0, NULL, 0, 0, 0, NULL },
+	{ "experimental", "initialAutoProxyTimeout", T_FOREIGN, 0, NULL, 0, 0, 0, NULL },
+	{ "experimental", "ignoredPorts", T_FOREIGN, 0, NULL, 0, 0, 0, NULL },
+};
+
+#undef G
+#undef H
+
+static const char *const mode_names[] = {
+	[VR_MODE_DISABLED] = "disabled",
+	[VR_MODE_DROPCACHE] = "dropcache",
+	[VR_MODE_GRADUAL] = "gradual",
+	[VR_MODE_AUTO] = "auto",
+};
+
+const char *vr_mode_name(enum vr_mode m)
+{
+	return (size_t)m < VR_ARRAY_SIZE(mode_names) ? mode_names[m] : "?";
+}
+
+int vr_mode_parse(const char *s, enum vr_mode *ret)
+{
+	size_t i;
+
+	for (i = 0; i < VR_ARRAY_SIZE(mode_names); i++) {
+		if (strcasecmp(s, mode_names[i]) == 0) {
+			*ret = (enum vr_mode)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+void vr_diags_add(struct vr_diags *d, const char *file, unsigned line, bool error,
+		  const char *fmt, ...)
+{
+	struct vr_diag *it;
+	va_list ap;
+
+	if (error)
+		d->errors++;
+	else
+		d->warnings++;
+	if (d->count >= VR_DIAG_MAX) {
+		d->dropped++;
+		return;
+	}
+	it = &d->items[d->count++];
+	vr_strlcpy(it->file, file, sizeof(it->file));
+	it->line = line;
+	it->error = error;
+	va_start(ap, fmt);
+	vsnprintf(it->msg, sizeof(it->msg), fmt, ap);
+	va_end(ap);
+}
+
+static int diag_cmp(const void *a, const void *b)
+{
+	const struct vr_diag *x = a, *y = b;
+	int r = strcmp(x->file, y->file);
+
+	if (r)
+		return r;
+	return (x->line > y->line) - (x->line < y->line);
+}
+
+static void diag_format(const struct vr_diag *it, char *buf, size_t size)
+{
+	const char *sev = it->error ? "" : "warning: ";
+
+	if (it->line)
+		snprintf(buf, size, "%s:%u: %s%s", it->file, it->line, sev, it->msg);
+	else
+		snprintf(buf, size, "%s: %s%s", it->file, sev, it->msg);
+}
+
+static void diags_sorted(const struct vr_diags *d, struct vr_diag *out)
+{
+	memcpy(out, d->items, d->count * sizeof(*out));
+	/* qsort is not stable: ties keep the order they had by line anyway. */
+	qsort(out, d->count, sizeof(*out), diag_cmp);
+}
+
+void vr_diags_print(const struct vr_diags *d, FILE *f)
+{
+	struct vr_diag sorted[VR_DIAG_MAX];
+	char line[512];
+	unsigned i;
+
+	diags_sorted(d, sorted);
+	for (i = 0; i < d->count; i++) {
+		diag_format(&sorted[i], line, sizeof(line));
+		fprintf(f, "%s\n", line);
+	}
+	if (d->dropped)
+		fprintf(f, "(%u more not shown)\n", d->dropped);
+}
+
+void vr_diags_log(const struct vr_diags *d)
+{
+	struct vr_diag sorted[VR_DIAG_MAX];
+	char line[512];
+	unsigned i;
+
+	diags_sorted(d, sorted);
+	for (i = 0; i < d->count; i++) {
+		diag_format(&sorted[i], line, sizeof(line));
+		vr_log(sorted[i].error ? VR_LOG_ERR : VR_LOG_WARNING, "%s", line);
+	}
+	if (d->dropped)
+		vr_log(VR_LOG_ERR, "(%u more configuration messages not shown)", d->dropped);
+}
+
+static int parse_bool(const char *v, bool *ret)
+{
+	static const char *const yes[] = { "true", "yes", "on", "1" };
+	static const char *const no[] = { "false", "no", "off", "0" };
+	size_t i;
+
+	for (i = 0; i < VR_ARRAY_SIZE(yes); i++) {
+		if (strcasecmp(v, yes[i]) == 0) {
+			*ret = true;
+			return 0;
+		}
+		if (strcasecmp(v, no[i]) == 0) {
+			*ret = false;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static int parse_percent(const char *v, double *ret)
+{
+	char *end;
+	double x;
+
+	/* Digits and at most one dot: strtod alone would take "inf", hex and
+	 * exponents. */
+	if (!*v || strspn(v, "0123456789.") != strlen(v))
+		return -EINVAL;
+	errno = 0;
+	x = strtod(v, &end);
+	if (errno || *end || !isfinite(x))
+		return -EINVAL;
+	if (x < 0 || x > 100)
+		return -ERANGE;
+	*ret = x;
+	return 0;
+}
+
+static int parse_value(const struct key *k, const char *v, struct vr_config *c, char *err,
+		       size_t err_size)
+{
+	char *dst = (char *)c + k->offset;
+	char sz1[VR_SIZE_STR_MAX], sz2[VR_SIZE_STR_MAX];
+	uint64_t n;
+	int r;
+
+	switch (k->type) {
+	case T_BOOL:
+		if (parse_bool(v, (bool *)(void *)dst) < 0)
+			goto bad;
+		return 0;
+	case T_PERCENT:
+		r = parse_percent(v, (double *)(void *)dst);
+		if (r == -ERANGE) {
+			snprintf(err, err_size, "%s = %s: must be between 0 and 100", k->name, v);
+			return -EINVAL;
+		}
+		if (r < 0)
+			goto bad;
+		return 0;
+	case T_SECONDS:
+		if (vr_parse_u64(v, NULL, &n) < 0)
+			goto bad;
+		if (n < k->min || n > k->max) {
+			snprintf(err, err_size, "%s = %s: must be between %llu and %llu seconds",
+				 k->name, v, (unsigned long long)k->min, (unsigned long long)k->max);
+			return -EINVAL;
+		}
+		*(uint64_t *)(void *)dst = n * VR_USEC_PER_SEC;
+		return 0;
+	case T_SIZE_AUTO:
+		if (strcasecmp(v, "auto") == 0) {
+			*(uint64_t *)(void *)dst = 0;
+			return 0;
+		}
+		/* fall through */
+	case T_SIZE:
+		r = vr_parse_size(v, &n);
+		if (r < 0)
+			goto bad;
+		if (n < k->min || n > k->max) {
+			snprintf(err, err_size, "%s = %s: must be between %s and %s", k->name, v,
+				 vr_format_size(k->min, sz1, sizeof(sz1)),
+				 vr_format_size(k->max, sz2, sizeof(sz2)));
+			return -EINVAL;
+		}
+		*(uint64_t *)(void *)dst = n;
+		return 0;
+	case T_MODE:
+		if (vr_mode_parse(v, (enum vr_mode *)(void *)dst) < 0) {
+			snprintf(err, err_size,
+				 "%s = %s: must be disabled, dropcache, gradual or auto", k->name, v);
+			return -EINVAL;
+		}
+		return 0;
+	case T_DROP_VALUE:
+		if (vr_parse_u64(v, NULL, &n) < 0 || n < 1 || n > 3) {
+			snprintf(err, err_size, "%s = %s: must be 1, 2 or 3", k->name, v);
+			return -EINVAL;
+		}
+		*(unsigned *)(void *)dst = (unsigned)n;
+		return 0;
+	case T_LOG_LEVEL:
+		if (vr_log_level_parse(v, (enum vr_log_level *)(void *)dst) < 0) {
+			snprintf(err, err_size,
+				 "%s = %s: must be err, warning, notice, info or debug", k->name, v);
+			return -EINVAL;
+		}
+		return 0;
+	case T_LOG_TARGET:
+		if (strcasecmp(v, "stderr") == 0)
+			*(enum vr_log_target *)(void *)dst = VR_LOG_TARGET_STDERR;
+		else if (strcasecmp(v, "syslog") == 0)
+			*(enum vr_log_target *)(void *)dst = VR_LOG_TARGET_SYSLOG;
+		else {
+			snprintf(err, err_size, "%s = %s: must be stderr or syslog", k->name, v);
+			return -EINVAL;
+		}
+		return 0;
+	case T_SOCKET_PATH:
+		if (v[0] != '/') {
+			snprintf(err, err_size, "%s = %s: must be an absolute path", k->name, v);
+			return -EINVAL;
+		}
+		if (!vr_strlcpy(dst, v, VR_SOCKET_PATH_MAX)) {
+			snprintf(err, err_size, "%s: path longer than %d characters", k->name,
+				 VR_SOCKET_PATH_MAX - 1);
+			return -EINVAL;
+		}
+		return 0;
+	case T_FOREIGN:
+		return 0;
+	}
+bad:
+	switch (k->type) {
+	case T_BOOL:
+		snprintf(err, err_size, "%s = %s: must be true or false", k->name, v);
+		break;
+	case T_PERCENT:
+		snprintf(err, err_size, "%s = %s: must be a number from 0 to 100", k->name, v);
+		break;
+	case T_SECONDS:
+		snprintf(err, err_size, "%s = %s: must be a whole number of seconds", k->name, v);
+		break;
+	default:
+		snprintf(err, err_size, "%s = %s: not a size (e.g. 512MB, 1GB, 65536)", k->name,
+			 v);
+		break;
+	}
+	return -EINVAL;
+}
+
+static const struct key *key_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < VR_ARRAY_SIZE(keys); i++)
+		if (strcasecmp(keys[i].name, name) == 0)
+			return &keys[i];
+	return NULL;
+}
+
+void vr_config_defaults(struct vr_config *c)
+{
+	char err[256];
+	size_t i;
+
+	memset(c, 0, sizeof(*c));
+	for (i = 0; i < VR_ARRAY_SIZE(keys); i++) {
+		if (keys[i].type == T_FOREIGN)
+			continue;
+		/* The defaults are in the table as text so that the sample
+		 * file and the man page say exactly what the code does. */
+		if (parse_value(&keys[i], keys[i].def, c, err, sizeof(err)) < 0)
+			abort(); /* a bad default in the table above */
+	}
+}
+
+int vr_config_set(struct vr_config *c, const char *key, const char *value, char *err,
+		  size_t err_size)
+{
+	const struct key *k = key_find(key);
+
+	if (!k || k->type == T_FOREIGN)
+		return -ENOENT;
+	return parse_value(k, value, c, err, err_size);
+}
+
+struct ini_ctx {
+	struct vr_config *c;
+	const char *file;
+	unsigned scope;
+	struct vr_diags *d;
+	unsigned line;
+	/* Reader state. */
+	const char *pos;
+	bool failed;
+	/* Line of each key's last setting, to warn about repeats. */
+	unsigned seen[VR_ARRAY_SIZE(keys)];
+};
+
+/* Feed inih one line at a time so that we know the line number of every
+ * key it hands us (the packaged inih is built without
+ * INI_HANDLER_LINENO). */
+static char *line_reader(char *str, int num, void *stream)
+{
+	struct ini_ctx *x = stream;
+	const char *nl;
+	size_t len, max;
+
+	if (!*x->pos)
+		return NULL;
+	x->line++;
+	nl = strchr(x->pos, '\n');
+	len = nl ? (size_t)(nl - x->pos) : strlen(x->pos);
+	max = num > 3 ? (size_t)num - 3 : 0;
+	if (len > max) {
+		vr_diags_add(x->d, x->file, x->line, true, "line longer than %zu characters", max);
+		x->failed = true;
+		/* Hand inih a comment in its place. */
+		str[0] = ';';
+		str[1] = '\n';
+		str[2] = '\0';
+	} else {
+		memcpy(str, x->pos, len);
+		str[len] = '\n';
+		str[len + 1] = '\0';
+		if (memchr(x->pos, '\0', len)) {
+			str[0] = ';';
+			str[1] = '\0';
+		}
+	}
+	x->pos += len + (nl ? 1 : 0);
+	return str;
+}
+
+static int key_handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct ini_ctx *x = user;
+	const struct key *k = key_find(name);
+	char err[256];
+	size_t idx;
+
+	if (!k) {
+		bool strict = x->scope & VR_SCOPE_GUEST;
+
+		vr_diags_add(x->d, x->file, x->line, strict, "unknown key '%s' in [%s]", name,
+			     section);
+		if (strict)
+			x->failed = true;
+		return 1;
+	}
+	if (strcasecmp(section, k->section) != 0 && strcasecmp(section, "vmreclaim") != 0) {
+		vr_diags_add(x->d, x->file, x->line, true, "'%s' belongs in [%s] (or [vmreclaim]), not [%s]",
+			     k->name, k->section, section);
+		x->failed = true;
+		return 1;
+	}
+	if (!(k->scope & x->scope)) {
+		/* Foreign keys are the point of accepting a .wslconfig as it
+		 * is; say once that they do nothing here. */
+		vr_diags_add(x->d, x->file, x->line, false, "'%s' is not used by %s; ignored",
+			     k->name, (x->scope & VR_SCOPE_GUEST) ? "the guest daemon" : "vmreclaim");
+		return 1;
+	}
+	idx = (size_t)(k - keys);
+	if (x->seen[idx])
+		vr_diags_add(x->d, x->file, x->line, false,
+			     "'%s' is set again (line %u); this value wins", k->name, x->seen[idx]);
+	x->seen[idx] = x->line;
+	if (parse_value(k, value, x->c, err, sizeof(err)) < 0) {
+		vr_diags_add(x->d, x->file, x->line, true, "%s", err);
+		x->failed = true;
+	}
+	return 1;
+}
+
+int vr_config_parse_string(struct vr_config *c, const char *text, const char *file,
+			   unsigned scope, struct vr_diags *d)
+{
+	struct ini_ctx x = { .c = c, .file = file, .scope = scope, .d = d, .pos = text };
+	int r;
+
+	/* Python-style continuation lines would make an indented key part of
+	 * the previous value; .wslconfig has none. */
+	ini_allow_multiline = false;
+	r = ini_parse_stream(line_reader, &x, key_handler, &x);
+	if (r > 0) {
+		vr_diags_add(d, file, (unsigned)r, true,
+			     "syntax error: expected [section] or key = value");
+		x.failed = true;
+	} else if (r < 0) {
+		vr_diags_add(d, file, 0, true, "out of memory while parsing");
+		x.failed = true;
+	}
+	return x.failed ? -EINVAL : 0;
+}
+
+/* Configuration files are small; this bounds what a mistaken path (a log
+ * file, a device) can make us read. */
+#define CONFIG_FILE_MAX (256 * 1024)
+
+int vr_config_parse_file(struct vr_config *c, const char *path, unsigned scope,
+			 struct vr_diags *d)
+{
+	char *buf = malloc(CONFIG_FILE_MAX);
+	int r;
+
+	if (!buf)
+		return -ENOMEM;
+	r = vr_read_file(path, buf, CONFIG_FILE_MAX, NULL);
+	if (r == 0)
+		r = vr_config_parse_string(c, buf, path, scope, d);
+	free(buf);
+	return r;
+}
+
+#define CMDLINE_PREFIX "vmreclaim."
+#define CMDLINE_WORD_MAX 512
+
+int vr_config_parse_cmdline(struct vr_config *c, const char *cmdline, const char *file,
+			    struct vr_diags *d)
+{
+	const char *p = cmdline;
+	bool failed = false;
+	unsigned word = 0;
+
+	for (;;) {
+		char buf[CMDLINE_WORD_MAX];
+		size_t len = 0;
+		bool quoted = false, too_long = false;
+		char *eq, err[256];
+		int r;
+
+		while (*p == ' ' || *p == '\t' || *p == '\n')
+			p++;
+		if (!*p)
+			break;
+		word++;
+		/* The kernel's own rule (next_arg()): double quotes group, and
+		 * are not part of the value. */
+		for (; *p; p++) {
+			if (*p == '"') {
+				quoted = !quoted;
+				continue;
+			}
+			if (!quoted && (*p == ' ' || *p == '\t' || *p == '\n'))
+				break;
+			if (len + 1 < sizeof(buf))
+				buf[len++] = *p;
+			else
+				too_long = true;
+		}
+		buf[len] = '\0';
+		if (strncmp(buf, CMDLINE_PREFIX, strlen(CMDLINE_PREFIX)) != 0)
+			continue;
+		if (too_long) {
+			vr_diags_add(d, file, 0, true, "word %u: longer than %d characters", word,
+				     CMDLINE_WORD_MAX - 1);
+			failed = true;
+			continue;
+		}
+		eq = strchr(buf, '=');
+		if (!eq) {
+			vr_diags_add(d, file, 0, true, "'%s': expected vmreclaim.KEY=VALUE", buf);
+			failed = true;
+			continue;
+		}
+		*eq = '\0';
+		r = vr_config_set(c, buf + strlen(CMDLINE_PREFIX), eq + 1, err, sizeof(err));
+		if (r == -ENOENT) {
+			vr_diags_add(d, file, 0, true, "'%s': unknown key", buf);
+			failed = true;
+		} else if (r < 0) {
+			vr_diags_add(d, file, 0, true, "%s", err);
+			failed = true;
+		}
+	}
+	return failed ? -EINVAL : 0;
+}
+
+static void format_value(const struct key *k, const struct vr_config *c, char *buf, size_t size)
+{
+	const char *src = (const char *)c + k->offset;
+	uint64_t n;
+
+	switch (k->type) {
+	case T_BOOL:
+		snprintf(buf, size, "%s", *(const bool *)(const void *)src ? "true" : "false");
+		break;
+	case T_PERCENT:
+		snprintf(buf, size, "%g", *(const double *)(const void *)src);
+		break;
+	case T_SECONDS:
+		n = *(const uint64_t *)(const void *)src / VR_USEC_PER_SEC;
+		snprintf(buf, size, "%llu", (unsigned long long)n);
+		break;
+	case T_SIZE_AUTO:
+	case T_SIZE:
+		n = *(const uint64_t *)(const void *)src;
+		if (k->type == T_SIZE_AUTO && n == 0)
+			snprintf(buf, size, "auto");
+		else if (n && n % VR_GIB == 0)
+			snprintf(buf, size, "%lluGB", (unsigned long long)(n / VR_GIB));
+		else if (n && n % VR_MIB == 0)
+			snprintf(buf, size, "%lluMB", (unsigned long long)(n / VR_MIB));
+		else
+			snprintf(buf, size, "%llu", (unsigned long long)n);
+		break;
+	case T_MODE:
+		snprintf(buf, size, "%s", vr_mode_name(*(const enum vr_mode *)(const void *)src));
+		break;
+	case T_DROP_VALUE:
+		snprintf(buf, size, "%u", *(const unsigned *)(const void *)src);
+		break;
+	case T_LOG_LEVEL:
+		snprintf(buf, size, "%s",
+			 vr_log_level_name(*(const enum vr_log_level *)(const void *)src));
+		break;
+	case T_LOG_TARGET:
+		snprintf(buf, size, "%s",
+			 *(const enum vr_log_target *)(const void *)src == VR_LOG_TARGET_SYSLOG
+				 ? "syslog"
+				 : "stderr");
+		break;
+	case T_SOCKET_PATH:
+		snprintf(buf, size, "%s", src);
+		break;
+	case T_FOREIGN:
+		buf[0] = '\0';
+		break;
+	}
+}
+
+void vr_config_write_sample(FILE *f, unsigned scope)
+{
+	const char *section = NULL;
+	size_t i;
+
+	fprintf(f, "# vmreclaim configuration. Every key is shown at its default.\n"
+		   "# Keys may also stand in [vmreclaim]; vmreclaim.KEY=VALUE on the\n"
+		   "# kernel command line overrides this file.\n");
+	for (i = 0; i < VR_ARRAY_SIZE(keys); i++) {
+		const struct key *k = &keys[i];
+		const char *h;
+
+		if (k->type == T_FOREIGN || !(k->scope & scope))
+			continue;
+		if (!section || strcmp(section, k->section) != 0) {
+			section = k->section;
+			fprintf(f, "\n[%s]\n", section);
+		}
+		fputc('\n', f);
+		for (h = k->help; *h;) {
+			size_t n = strcspn(h, "\n");
+
+			fprintf(f, "# %.*s\n", (int)n, h);
+			h += n + (h[n] ? 1 : 0);
+		}
+		fprintf(f, "#%s = %s\n", k->name, k->def);
+	}
+}
+
+void vr_config_write(FILE *f, const struct vr_config *c, unsigned scope)
+{
+	char buf[VR_SOCKET_PATH_MAX + 16];
+	size_t i;
+
+	for (i = 0; i < VR_ARRAY_SIZE(keys); i++) {
+		if (keys[i].type == T_FOREIGN || !(keys[i].scope & scope))
+			continue;
+		format_value(&keys[i], c, buf, sizeof(buf));
+		fprintf(f, "%s = %s\n", keys[i].name, buf);
+	}
+}

@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: MIT */
+/* vmreclaim settings: one table of keys (name, section, parser, default),
+ * read from INI files in .wslconfig syntax and from "vmreclaim.KEY=VALUE"
+ * words on the kernel command line. */
+#ifndef VR_CONFIG_H
+#define VR_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "common/log.h"
+
+#define VR_CONFIG_PATH "/etc/vmreclaim.conf"
+#define VR_CONTROL_SOCKET "/run/vmreclaimd.sock"
+#define VR_SOCKET_PATH_MAX 108 /* sizeof(sun_path) */
+
+enum vr_mode {
+	VR_MODE_DISABLED,
+	VR_MODE_DROPCACHE,
+	VR_MODE_GRADUAL,
+	VR_MODE_AUTO,
+};
+
+struct vr_config {
+	/* [wsl2] idleThreshold: busy percent of all CPUs below which the VM
+	 * counts as idle.  0 turns idle compaction off (WSL 19013). */
+	double idle_threshold_pct;
+	/* [experimental] autoMemoryReclaim */
+	enum vr_mode mode;
+	/* [vmreclaim] */
+	uint64_t idle_usec;            /* idleSeconds */
+	uint64_t sample_usec;          /* sampleInterval */
+	bool compaction;               /* compaction */
+	unsigned drop_cache_value;     /* dropCacheValue: 1, 2 or 3 */
+	uint64_t reclaim_step_bytes;   /* reclaimStep: 0 = RAM/32 in [256 MiB, 1 GiB] */
+	uint64_t reclaim_floor_bytes;  /* reclaimFloor */
+	enum vr_log_level log_level;   /* logLevel */
+	enum vr_log_target log_target; /* logTarget */
+	char control_socket[VR_SOCKET_PATH_MAX]; /* controlSocket */
+};
+
+/* Who reads a key: the guest daemon, the host tool, or (a WSL key that
+ * vmreclaim accepts for compatibility but does not use) nobody. */
+enum {
+	VR_SCOPE_GUEST = 1u << 0,
+	VR_SCOPE_HOST = 1u << 1,
+};
+
+/* Diagnostics from parsing, each tied to a file and line. */
+#define VR_DIAG_MAX 32
+
+struct vr_diag {
+	char file[128];
+	unsigned line; /* 0: not tied to a line */
+	bool error;
+	char msg[192];
+};
+
+struct vr_diags {
+	struct vr_diag items[VR_DIAG_MAX];
+	unsigned count;   /* stored in items */
+	unsigned dropped; /* beyond VR_DIAG_MAX */
+	unsigned errors;  /* all errors, stored or not */
+	unsigned warnings;
+};
+
+void vr_diags_add(struct vr_diags *d, const char *file, unsigned line, bool error,
+		  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* Print "FILE:LINE: message" (and "warning: " for warnings), sorted by
+ * line, to @f. */
+void vr_diags_print(const struct vr_diags *d, FILE *f);
+
+/* Send the same lines to the log (errors at err, warnings at warning). */
+void vr_diags_log(const struct vr_diags *d);
+
+void vr_config_defaults(struct vr_config *c);
+
+/* Parse INI @text, named @file in diagnostics, over @c.  Keys outside
+ * @scope that vmreclaim knows are warned about and ignored; unknown keys
+ * are errors for the guest and warnings for the host (as in WSL).
+ * Returns 0 when no error was found, -EINVAL otherwise; @c may then hold
+ * some of the new values, so parse into a copy. */
+int vr_config_parse_string(struct vr_config *c, const char *text, const char *file,
+			   unsigned scope, struct vr_diags *d);
+
+/* The same for a file.  Returns -errno when it cannot be read (no
+ * diagnostic is added for that: the caller decides whether a missing file
+ * matters). */
+int vr_config_parse_file(struct vr_config *c, const char *path, unsigned scope,
+			 struct vr_diags *d);
+
+/* Apply the "vmreclaim.KEY=VALUE" words of a kernel command line.
+ * Returns 0, or -EINVAL when a word was wrong (see @d). */
+int vr_config_parse_cmdline(struct vr_config *c, const char *cmdline, const char *file,
+			    struct vr_diags *d);
+
+/* Set one key by name.  Returns 0, -ENOENT for an unknown key, or -EINVAL
+ * with a reason in @err. */
+int vr_config_set(struct vr_config *c, const char *key, const char *value, char *err,
+		  size_t err_size);
+
+/* Write every key of @scope, commented out, at its default, with its help
+ * text: the sample configuration file. */
+void vr_config_write_sample(FILE *f, unsigned scope);
+
+/* Write the effective settings as "key = value" lines. */
+void vr_config_write(FILE *f, const struct vr_config *c, unsigned scope);
+
+const char *vr_mode_name(enum vr_mode m);
+int vr_mode_parse(const char *s, enum vr_mode *ret);
+
+#endif

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+#include "common/size.h"
+#include "common/util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+static const struct {
+	const char *suffix;
+	unsigned shift;
+} units[] = {
+	{ "", 0 },    { "b", 0 },    { "k", 10 },  { "kb", 10 }, { "kib", 10 },
+	{ "m", 20 },  { "mb", 20 },  { "mib", 20 }, { "g", 30 }, { "gb", 30 },
+	{ "gib", 30 }, { "t", 40 },  { "tb", 40 },  { "tib", 40 },
+};
+
+int vr_parse_size(const char *s, uint64_t *ret_bytes)
+{
+	const char *p = s, *unit;
+	uint64_t n;
+	size_t i;
+	int r;
+
+	while (*p >= '0' && *p <= '9')
+		p++;
+	r = vr_parse_u64(s, p, &n);
+	if (r < 0)
+		return r;
+	unit = vr_skip_blanks(p);
+	for (i = 0; i < VR_ARRAY_SIZE(units); i++) {
+		if (strcasecmp(unit, units[i].suffix) != 0)
+			continue;
+		if (units[i].shift && n > (UINT64_MAX >> units[i].shift))
+			return -ERANGE;
+		*ret_bytes = n << units[i].shift;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+const char *vr_format_size(uint64_t bytes, char *buf, size_t size)
+{
+	static const char *const names[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+	unsigned i = 0;
+	uint64_t whole = bytes, rem = 0;
+
+	while (whole >= 1024 && i + 1 < VR_ARRAY_SIZE(names)) {
+		rem = whole % 1024;
+		whole /= 1024;
+		i++;
+	}
+	/* One decimal below 10 units, where it says something. */
+	if (i > 0 && whole < 10) {
+		uint64_t tenth = (rem * 10 + 512) / 1024;
+
+		if (tenth == 10) {
+			whole++;
+			tenth = 0;
+		}
+		if (tenth)
+			snprintf(buf, size, "%llu.%llu %s", (unsigned long long)whole,
+				 (unsigned long long)tenth, names[i]);
+		else
+			snprintf(buf, size, "%llu %s", (unsigned long long)whole, names[i]);
+	} else {
+		if (i > 0 && rem >= 512)
+			whole++;
+		snprintf(buf, size, "%llu %s", (unsigned long long)whole, names[i]);
+	}
+	return buf;
+}

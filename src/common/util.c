@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: MIT */
+#include "common/util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+int vr_read_file(const char *path, char *buf, size_t size, size_t *ret_len)
+{
+	size_t len = 0;
+	int fd, r = 0;
+
+	if (size == 0)
+		return -EINVAL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		ssize_t n;
+
+		if (len == size - 1) {
+			/* Full: only fine if the file ends exactly here. */
+			char extra;
+
+			n = read(fd, &extra, 1);
+			if (n > 0)
+				r = -EFBIG;
+			else if (n < 0 && errno != EINTR)
+				r = -errno;
+			else if (n < 0)
+				continue;
+			break;
+		}
+		n = read(fd, buf + len, size - 1 - len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			r = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	if (r < 0)
+		return r;
+	buf[len] = '\0';
+	if (ret_len)
+		*ret_len = len;
+	return 0;
+}
+
+int vr_read_head(const char *path, char *buf, size_t size)
+{
+	ssize_t n;
+	int fd, r = 0;
+
+	if (size == 0)
+		return -EINVAL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	do
+		n = read(fd, buf, size - 1);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		r = -errno;
+	else
+		buf[n] = '\0';
+	close(fd);
+	return r;
+}
+
+int vr_write_file(const char *path, const char *data, size_t len)
+{
+	ssize_t n;
+	int fd, r = 0;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	do
+		n = write(fd, data, len);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		r = -errno;
+	else if ((size_t)n != len)
+		r = -EIO;
+	if (close(fd) < 0 && r == 0 && errno != EINTR)
+		r = -errno;
+	return r;
+}
+
+int vr_path_join(char *buf, size_t size, const char *root, const char *path)
+{
+	size_t rl = strlen(root), pl = strlen(path);
+
+	/* "/" as root means the real root: avoid "//proc". */
+	if (rl == 1 && root[0] == '/')
+		rl = 0;
+	if (rl + pl + 1 > size)
+		return -ENAMETOOLONG;
+	memcpy(buf, root, rl);
+	memcpy(buf + rl, path, pl + 1);
+	return 0;
+}
+
+int vr_parse_u64(const char *s, const char *end, uint64_t *ret)
+{
+	uint64_t v = 0;
+	const char *p;
+
+	if (!end)
+		end = s + strlen(s);
+	if (s == end)
+		return -EINVAL;
+	for (p = s; p < end; p++) {
+		unsigned d;
+
+		if (*p < '0' || *p > '9')
+			return -EINVAL;
+		d = (unsigned)(*p - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			return -ERANGE;
+		v = v * 10 + d;
+	}
+	*ret = v;
+	return 0;
+}
+
+const char *vr_skip_blanks(const char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	return s;
+}
+
+uint64_t vr_now_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * VR_USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000;
+}
+
+int64_t vr_wall_sec(void)
+{
+	return (int64_t)time(NULL);
+}
+
+uint64_t vr_sat_add(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+uint64_t vr_sat_sub(uint64_t a, uint64_t b)
+{
+	return b > a ? 0 : a - b;
+}
+
+bool vr_strlcpy(char *dst, const char *src, size_t size)
+{
+	size_t n = strlen(src);
+
+	if (size == 0)
+		return false;
+	if (n >= size) {
+		memcpy(dst, src, size - 1);
+		dst[size - 1] = '\0';
+		return false;
+	}
+	memcpy(dst, src, n + 1);
+	return true;
+}

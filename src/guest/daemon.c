@@ -1,0 +1,387 @@
+/* SPDX-License-Identifier: MIT */
+#include "guest/daemon.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "guest/control.h"
+#include "guest/guest.h"
+#include "guest/psi.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/time.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+/* "some" memory stall of 150 ms within 1 s: the guest is waiting on
+ * reclaim or refaults enough that taking more memory away would hurt. */
+#define PSI_STALL_USEC 150000
+#define PSI_WINDOW_USEC 1000000
+
+/* A client gets this long to send its request and take its reply. */
+#define CLIENT_TIMEOUT_SEC 2
+
+int vr_daemon_load_config(const struct vr_daemon_opts *o, struct vr_config *ret,
+			  struct vr_diags *d)
+{
+	struct vr_config c;
+	int r;
+
+	vr_config_defaults(&c);
+	r = vr_config_parse_file(&c, o->config_path, VR_SCOPE_GUEST, d);
+	if (r == -ENOENT && !o->config_explicit)
+		r = 0; /* the defaults are a fine configuration */
+	if (r < 0 && r != -EINVAL) {
+		vr_diags_add(d, o->config_path, 0, true, "cannot read: %s", strerror(-r));
+		return r;
+	}
+	if (o->use_cmdline) {
+		struct vr_sys s;
+		char buf[4096];
+
+		/* Reads go straight to files: no ops needed. */
+		if (vr_sys_init(&s, o->root, &vr_sys_ops_real, NULL) == 0 &&
+		    vr_sys_read_head(&s, "/proc/cmdline", buf, sizeof(buf)) == 0 &&
+		    vr_config_parse_cmdline(&c, buf, "/proc/cmdline", d) < 0)
+			r = -EINVAL;
+	}
+	if (o->socket && !vr_strlcpy(c.control_socket, o->socket, sizeof(c.control_socket))) {
+		vr_diags_add(d, "--socket", 0, true, "path longer than %d characters",
+			     VR_SOCKET_PATH_MAX - 1);
+		r = -EINVAL;
+	}
+	if (r == 0 && d->errors == 0)
+		*ret = c;
+	return d->errors ? -EINVAL : r;
+}
+
+struct daemon {
+	const struct vr_daemon_opts *opts;
+	struct vr_guest g;
+	int sig_fd, timer_fd, ctl_fd, psi_fd;
+	uint64_t wakeups;
+	bool quit;
+};
+
+static int timer_arm(int fd, uint64_t interval_usec)
+{
+	struct itimerspec its = { 0 };
+
+	its.it_interval.tv_sec = (time_t)(interval_usec / VR_USEC_PER_SEC);
+	its.it_interval.tv_nsec = (long)(interval_usec % VR_USEC_PER_SEC) * 1000;
+	its.it_value = its.it_interval;
+	return timerfd_settime(fd, 0, &its, NULL) < 0 ? -errno : 0;
+}
+
+/* Tell systemd (Type=notify) that the socket is up; a no-op elsewhere. */
+static void notify_ready(void)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	socklen_t len;
+	int fd;
+
+	if (!path || (path[0] != '/' && path[0] != '@') || strlen(path) >= sizeof(sa.sun_path))
+		return;
+	memcpy(sa.sun_path, path, strlen(path));
+	if (sa.sun_path[0] == '@')
+		sa.sun_path[0] = '\0'; /* abstract namespace */
+	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path));
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	if (sendto(fd, "READY=1", 7, MSG_NOSIGNAL, (struct sockaddr *)&sa, len) < 0)
+		vr_debug("sd_notify: %s", strerror(errno));
+	close(fd);
+}
+
+static void reload(struct daemon *d)
+{
+	struct vr_diags diags = { 0 };
+	struct vr_config c;
+	int r;
+
+	r = vr_daemon_load_config(d->opts, &c, &diags);
+	vr_diags_log(&diags);
+	if (r < 0) {
+		vr_err("reload failed; keeping the current settings");
+		return;
+	}
+	if (strcmp(c.control_socket, d->g.cfg.control_socket) != 0) {
+		vr_warn("controlSocket changes at the next restart; still on %s",
+			d->g.cfg.control_socket);
+		memcpy(c.control_socket, d->g.cfg.control_socket, sizeof(c.control_socket));
+	}
+	vr_log_set_level(c.log_level);
+	if (c.sample_usec != d->g.cfg.sample_usec && timer_arm(d->timer_fd, c.sample_usec) < 0)
+		vr_err("timerfd: %s", strerror(errno));
+	vr_guest_reconfigure(&d->g, &c);
+	vr_info("reloaded: mode %s, idleThreshold %g%%, idleSeconds %llu", vr_mode_name(c.mode),
+		c.idle_threshold_pct, (unsigned long long)(c.idle_usec / VR_USEC_PER_SEC));
+}
+
+static void reply_error(int fd, const char *msg)
+{
+	char line[512];
+	int n = snprintf(line, sizeof(line), "error: %s\n", msg);
+
+	if (n > 0 && send(fd, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1,
+			  MSG_NOSIGNAL) < 0)
+		vr_debug("control reply: %s", strerror(errno));
+}
+
+static void send_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			vr_debug("control reply: %s", n < 0 ? strerror(errno) : "short write");
+			return;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+}
+
+static void handle_request(struct daemon *d, int fd, const struct vr_ctl_request *req)
+{
+	struct vr_action_record a;
+	char *body = NULL, line[512];
+	size_t body_len = 0;
+	FILE *f;
+	int r;
+
+	f = open_memstream(&body, &body_len);
+	if (!f) {
+		reply_error(fd, "out of memory");
+		return;
+	}
+	fputs("ok\n", f);
+	switch (req->verb) {
+	case VR_CTL_STATUS:
+		vr_guest_status(&d->g, f, req->json);
+		break;
+	case VR_CTL_RELOAD:
+		reload(d);
+		fputs("reload done; see the log for any errors\n", f);
+		break;
+	case VR_CTL_COMPACT:
+	case VR_CTL_DROPCACHE:
+	case VR_CTL_RECLAIM:
+		r = vr_guest_act(&d->g,
+				 req->verb == VR_CTL_COMPACT     ? VR_ACTION_COMPACT
+				 : req->verb == VR_CTL_DROPCACHE ? VR_ACTION_DROPCACHE
+								 : VR_ACTION_RECLAIM,
+				 req->all ? VR_RECLAIM_ALL : req->bytes, VR_TRIGGER_MANUAL, &a);
+		vr_action_record_format(&a, line, sizeof(line));
+		if (r < 0) {
+			fclose(f);
+			free(body);
+			reply_error(fd, line);
+			return;
+		}
+		fprintf(f, "%s\n", line);
+		break;
+	}
+	if (fclose(f) != 0) {
+		free(body);
+		reply_error(fd, "out of memory");
+		return;
+	}
+	send_all(fd, body, body_len);
+	free(body);
+}
+
+static void serve_client(struct daemon *d)
+{
+	struct timeval tv = { .tv_sec = CLIENT_TIMEOUT_SEC };
+	struct vr_ctl_request req;
+	char buf[VR_CTL_REQUEST_MAX + 1], err[256];
+	size_t len = 0;
+	int fd;
+
+	fd = accept4(d->ctl_fd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			vr_warn("control socket: accept: %s", strerror(errno));
+		return;
+	}
+	if (!vr_ctl_peer_allowed(fd)) {
+		reply_error(fd, "permission denied: vmreclaimd answers root only");
+		goto out;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	/* One line, bounded; a slow or silent client costs us at most
+	 * CLIENT_TIMEOUT_SEC. */
+	while (len < sizeof(buf) && !memchr(buf, '\n', len)) {
+		ssize_t n = recv(fd, buf + len, sizeof(buf) - len, 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	if (memchr(buf, '\n', len))
+		len = (size_t)((char *)memchr(buf, '\n', len) - buf) + 1;
+	if (memchr(buf, '\0', len)) {
+		reply_error(fd, "request holds a NUL byte");
+		goto out;
+	}
+	if (vr_ctl_parse(buf, len, &req, err, sizeof(err)) < 0) {
+		reply_error(fd, err);
+		goto out;
+	}
+	handle_request(d, fd, &req);
+out:
+	close(fd);
+}
+
+static int setup_signals(void)
+{
+	sigset_t mask;
+	int fd;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+		return -errno;
+	signal(SIGPIPE, SIG_IGN);
+	fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	return fd < 0 ? -errno : fd;
+}
+
+static void handle_signal(struct daemon *d)
+{
+	struct signalfd_siginfo si;
+
+	while (read(d->sig_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			vr_info("SIGHUP: reloading");
+			reload(d);
+		} else {
+			vr_info("%s: exiting", si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
+			d->quit = true;
+		}
+	}
+}
+
+static void open_psi(struct daemon *d)
+{
+	int fd = vr_psi_trigger_open(&d->g.sys, PSI_STALL_USEC, PSI_WINDOW_USEC);
+
+	if (fd < 0) {
+		vr_guest_iface(&d->g, VR_IF_PSI, fd);
+		d->psi_fd = -1;
+		d->g.psi_available = false;
+		return;
+	}
+	d->psi_fd = fd;
+	d->g.psi_available = true;
+}
+
+static int loop(struct daemon *d)
+{
+	while (!d->quit) {
+		struct pollfd p[4] = {
+			{ .fd = d->sig_fd, .events = POLLIN },
+			{ .fd = d->timer_fd, .events = POLLIN },
+			{ .fd = d->ctl_fd, .events = POLLIN },
+			{ .fd = d->psi_fd, .events = POLLPRI },
+		};
+		uint64_t expirations;
+		int n = poll(p, d->psi_fd >= 0 ? 4 : 3, -1);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			vr_err("poll: %s", strerror(errno));
+			return 1;
+		}
+		d->wakeups++;
+		if (p[0].revents)
+			handle_signal(d);
+		if (p[1].revents && read(d->timer_fd, &expirations, sizeof(expirations)) > 0)
+			vr_guest_tick(&d->g);
+		if (p[2].revents)
+			serve_client(d);
+		if (d->psi_fd >= 0 && (p[3].revents & (POLLERR | POLLNVAL))) {
+			vr_guest_iface(&d->g, VR_IF_PSI, -EIO);
+			close(d->psi_fd);
+			d->psi_fd = -1;
+			d->g.psi_available = false;
+		} else if (d->psi_fd >= 0 && (p[3].revents & POLLPRI)) {
+			vr_guest_pressure(&d->g);
+		}
+	}
+	return 0;
+}
+
+int vr_daemon_run(const struct vr_daemon_opts *o, const struct vr_config *cfg)
+{
+	struct daemon *d = calloc(1, sizeof(*d));
+	int r, status = 1;
+
+	if (!d) {
+		vr_err("out of memory");
+		return 1;
+	}
+	d->opts = o;
+	d->sig_fd = d->timer_fd = d->ctl_fd = d->psi_fd = -1;
+	r = vr_guest_init(&d->g, cfg, o->root, o->dry_run ? &vr_sys_ops_dry_run : &vr_sys_ops_real,
+			  NULL, NULL);
+	if (r < 0) {
+		vr_err("--root %s: %s", o->root, strerror(-r));
+		goto out;
+	}
+	d->sig_fd = setup_signals();
+	if (d->sig_fd < 0) {
+		vr_err("signalfd: %s", strerror(-d->sig_fd));
+		goto out;
+	}
+	d->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (d->timer_fd < 0 || timer_arm(d->timer_fd, cfg->sample_usec) < 0) {
+		vr_err("timerfd: %s", strerror(errno));
+		goto out;
+	}
+	d->ctl_fd = vr_ctl_listen(cfg->control_socket);
+	if (d->ctl_fd < 0) {
+		vr_err("control socket %s: %s%s", cfg->control_socket, strerror(-d->ctl_fd),
+		       d->ctl_fd == -EADDRINUSE ? " (another vmreclaimd is running)" : "");
+		goto out;
+	}
+	open_psi(d);
+	vr_info("started: mode %s, idleThreshold %g%%, idleSeconds %llu, sampleInterval %llu s%s",
+		vr_mode_name(cfg->mode), cfg->idle_threshold_pct,
+		(unsigned long long)(cfg->idle_usec / VR_USEC_PER_SEC),
+		(unsigned long long)(cfg->sample_usec / VR_USEC_PER_SEC), o->dry_run ? ", dry run" : "");
+	/* The first sample is the baseline for idle tracking. */
+	vr_guest_tick(&d->g);
+	notify_ready();
+	status = loop(d);
+out:
+	if (d->ctl_fd >= 0) {
+		close(d->ctl_fd);
+		unlink(d->g.cfg.control_socket);
+	}
+	if (d->psi_fd >= 0)
+		close(d->psi_fd);
+	if (d->timer_fd >= 0)
+		close(d->timer_fd);
+	if (d->sig_fd >= 0)
+		close(d->sig_fd);
+	free(d);
+	return status;
+}

@@ -1,0 +1,613 @@
+/* SPDX-License-Identifier: MIT */
+#include "guest/guest.h"
+#include "common/json.h"
+#include "common/log.h"
+#include "common/size.h"
+#include "common/util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define VERSION_STRING "0.1.0"
+
+/* Without free page reporting the gauges still say how fragmented free
+ * memory is, against the x86_64 default order (pageblock_order). */
+#define DEFAULT_REPORTING_ORDER 9
+
+/* The idle threshold used for reclaim when idleThreshold = 0, which in
+ * WSL 19013 only turned idle compaction off. */
+#define FALLBACK_IDLE_THRESHOLD_PCT 1.0
+
+static const struct {
+	const char *name;
+	const char *path;
+	const char *consequence;
+} ifaces[VR_IF_COUNT] = {
+	[VR_IF_STAT] = { "stat", "/proc/stat", "idle tracking stopped: the VM never counts as idle" },
+	[VR_IF_MEMINFO] = { "meminfo", "/proc/meminfo", "gradual reclaim cannot size its steps" },
+	[VR_IF_BUDDYINFO] = { "buddyinfo", "/proc/buddyinfo",
+			      "reportable and stranded free memory unknown" },
+	[VR_IF_COMPACT] = { "compact_memory", "/proc/sys/vm/compact_memory", "no compaction" },
+	[VR_IF_DROP_CACHES] = { "drop_caches", "/proc/sys/vm/drop_caches", "no cache drops" },
+	[VR_IF_MEMORY_RECLAIM] = { "memory.reclaim", VR_MEMORY_RECLAIM_PATH,
+				   "gradual reclaim falls back to dropcache" },
+	[VR_IF_PSI] = { "psi", "/proc/pressure/memory", "no reaction to the guest's memory pressure" },
+	[VR_IF_KMSG] = { "kmsg", "/dev/kmsg", "compaction is not noted in the kernel log" },
+};
+
+const char *vr_iface_name(enum vr_iface iface)
+{
+	return ifaces[iface].name;
+}
+
+void vr_guest_iface(struct vr_guest *g, enum vr_iface iface, int r)
+{
+	struct vr_iface_state *st = &g->iface[iface];
+
+	if (r == -EAGAIN)
+		r = 0; /* memory.reclaim: less than asked, not a failure */
+	if (r < 0) {
+		st->failures++;
+		if (st->error != r)
+			vr_warn("%s: %s; %s", ifaces[iface].path, strerror(-r),
+				ifaces[iface].consequence);
+		st->error = r;
+	} else if (st->error < 0) {
+		vr_notice("%s works again", ifaces[iface].path);
+		st->error = 0;
+	}
+}
+
+bool vr_guest_compaction_enabled(const struct vr_config *cfg)
+{
+	return cfg->compaction && cfg->idle_threshold_pct > 0;
+}
+
+static double idle_threshold(const struct vr_config *cfg)
+{
+	return cfg->idle_threshold_pct > 0 ? cfg->idle_threshold_pct : FALLBACK_IDLE_THRESHOLD_PCT;
+}
+
+static unsigned reporting_order(const struct vr_guest *g)
+{
+	return g->reporting.order_known ? g->reporting.order : DEFAULT_REPORTING_ORDER;
+}
+
+static void log_probe(const struct vr_guest *g)
+{
+	if (!g->reporting.order_known)
+		vr_warn("%s missing: this kernel has no free page reporting; reclaimed memory stays "
+			"with the VM unless the hypervisor balloons it",
+			VR_REPORTING_ORDER_PATH);
+	else if (g->reporting.balloon != VR_BALLOON_REPORTING)
+		vr_warn("virtio balloon: %s; free memory is not handed back to the host",
+			vr_balloon_state_name(g->reporting.balloon));
+	if (!g->cgroup.v2)
+		vr_notice("cgroup v2 not mounted at /sys/fs/cgroup: gradual reclaim falls back to "
+			  "dropcache");
+	else if (!g->cgroup.has_reclaim)
+		vr_notice("%s missing (Linux < 5.19): gradual reclaim falls back to dropcache",
+			  VR_MEMORY_RECLAIM_PATH);
+	vr_info("reporting order %u%s, balloon: %s, memory.reclaim: %s%s", reporting_order(g),
+		g->reporting.order_known ? "" : " (assumed)", vr_balloon_state_name(g->reporting.balloon),
+		g->cgroup.has_reclaim ? "yes" : "no",
+		g->cgroup.has_reclaim ? (g->cgroup.swappiness ? ", swappiness=0 accepted"
+							      : ", swappiness= not accepted (Linux < 6.11)")
+				      : "");
+}
+
+int vr_guest_init(struct vr_guest *g, const struct vr_config *cfg, const char *root,
+		  const struct vr_sys_ops *ops, void *ops_user, uint64_t (*clock)(void))
+{
+	long ps = sysconf(_SC_PAGESIZE);
+	int r;
+
+	memset(g, 0, sizeof(*g));
+	r = vr_sys_init(&g->sys, root, ops, ops_user);
+	if (r < 0)
+		return r;
+	g->cfg = *cfg;
+	g->page_size = ps > 0 ? (uint64_t)ps : 4096;
+	g->clock = clock ? clock : vr_now_usec;
+	g->started_usec = g->clock();
+	vr_idle_init(&g->idle, idle_threshold(cfg), cfg->idle_usec);
+	vr_reporting_probe(&g->sys, &g->reporting);
+	vr_cgroup_probe(&g->sys, &g->cgroup);
+	log_probe(g);
+	return 0;
+}
+
+void vr_guest_reconfigure(struct vr_guest *g, const struct vr_config *cfg)
+{
+	g->cfg = *cfg;
+	vr_idle_configure(&g->idle, idle_threshold(cfg), cfg->idle_usec, g->clock());
+}
+
+static void snapshot(struct vr_guest *g, struct vr_memsnap *s, struct vr_meminfo *ret_mem)
+{
+	struct vr_meminfo m;
+	struct vr_buddyinfo b;
+	struct vr_free_split sp;
+	int r;
+
+	memset(s, 0, sizeof(*s));
+	r = vr_meminfo_read(&g->sys, &m);
+	vr_guest_iface(g, VR_IF_MEMINFO, r);
+	if (r < 0)
+		return;
+	if (ret_mem)
+		*ret_mem = m;
+	s->free_bytes = m.free_bytes;
+	s->file_cache_bytes = vr_meminfo_file_cache(&m);
+	s->valid = true;
+	r = vr_buddyinfo_read(&g->sys, &b);
+	vr_guest_iface(g, VR_IF_BUDDYINFO, r);
+	if (r < 0)
+		return;
+	vr_buddyinfo_split(&b, reporting_order(g), g->page_size, &sp);
+	s->reportable_bytes = sp.reportable_bytes;
+	s->stranded_bytes = sp.stranded_bytes;
+}
+
+/* Why memory.reclaim cannot be used, or NULL when it can.  Without
+ * swappiness=0 the kernel may swap anonymous memory out, which the
+ * service must never cause on its own. */
+static const char *reclaim_unusable(struct vr_guest *g, const struct vr_meminfo *m)
+{
+	if (!g->cgroup.has_reclaim)
+		return g->cgroup.v2 ? "no memory.reclaim" : "no cgroup v2";
+	if (g->iface[VR_IF_MEMORY_RECLAIM].error < 0 && g->iface[VR_IF_MEMORY_RECLAIM].error != -EAGAIN)
+		return "memory.reclaim failing";
+	if (!g->cgroup.swappiness && (!m || m->swap_total_bytes > 0))
+		return "swap on and the kernel has no swappiness=0";
+	return NULL;
+}
+
+static void record(struct vr_guest *g, const struct vr_action_record *a)
+{
+	struct vr_action_totals *t = &g->totals[a->kind];
+
+	t->runs++;
+	if (a->error < 0)
+		t->failures++;
+	else if (a->before.valid && a->after.valid) {
+		if (a->kind == VR_ACTION_COMPACT)
+			t->bytes += vr_sat_sub(a->after.reportable_bytes, a->before.reportable_bytes);
+		else
+			t->bytes += vr_sat_sub(a->before.file_cache_bytes, a->after.file_cache_bytes);
+	}
+	g->history[g->history_next] = *a;
+	g->history_next = (g->history_next + 1) % VR_HISTORY_MAX;
+	if (g->history_count < VR_HISTORY_MAX)
+		g->history_count++;
+}
+
+static const char *trigger_name(enum vr_trigger t)
+{
+	return t == VR_TRIGGER_IDLE ? "idle" : "manual";
+}
+
+void vr_action_record_format(const struct vr_action_record *a, char *buf, size_t size)
+{
+	char s[6][VR_SIZE_STR_MAX];
+	int n;
+
+	n = snprintf(buf, size, "%s (%s)", vr_action_name(a->kind), trigger_name(a->trigger));
+	if (n < 0 || (size_t)n >= size)
+		return;
+	if (a->kind == VR_ACTION_RECLAIM)
+		n += snprintf(buf + n, size - (size_t)n, " of %s",
+			      vr_format_size(a->requested_bytes, s[0], sizeof(s[0])));
+	if ((size_t)n >= size)
+		return;
+	if (a->error < 0)
+		n += snprintf(buf + n, size - (size_t)n, " failed: %s", strerror(-a->error));
+	else if (a->before.valid && a->after.valid)
+		n += snprintf(buf + n, size - (size_t)n,
+			      " in %llu ms: file cache %s -> %s, reportable %s -> %s, stranded %s -> %s",
+			      (unsigned long long)(a->duration_usec / 1000),
+			      vr_format_size(a->before.file_cache_bytes, s[0], sizeof(s[0])),
+			      vr_format_size(a->after.file_cache_bytes, s[1], sizeof(s[1])),
+			      vr_format_size(a->before.reportable_bytes, s[2], sizeof(s[2])),
+			      vr_format_size(a->after.reportable_bytes, s[3], sizeof(s[3])),
+			      vr_format_size(a->before.stranded_bytes, s[4], sizeof(s[4])),
+			      vr_format_size(a->after.stranded_bytes, s[5], sizeof(s[5])));
+	else
+		n += snprintf(buf + n, size - (size_t)n, " in %llu ms",
+			      (unsigned long long)(a->duration_usec / 1000));
+	if ((size_t)n < size && a->note[0])
+		snprintf(buf + n, size - (size_t)n, " (%s)", a->note);
+}
+
+static int do_compact(struct vr_guest *g)
+{
+	char kmsg[PATH_MAX];
+	int r;
+
+	if (vr_sys_path(&g->sys, "/dev/kmsg", kmsg, sizeof(kmsg)) == 0) {
+		/* The counterpart of WSL's "WSL2: Performing memory
+		 * compaction", so that dmesg tells the same story. */
+		r = vr_kmsg(kmsg, VR_LOG_INFO, "vmreclaimd: Performing memory compaction");
+		vr_guest_iface(g, VR_IF_KMSG, r);
+	}
+	/* Synchronous: returns when every node has been compacted. */
+	r = vr_sys_write(&g->sys, "/proc/sys/vm/compact_memory", "1");
+	vr_guest_iface(g, VR_IF_COMPACT, r);
+	return r;
+}
+
+static int do_dropcache(struct vr_guest *g)
+{
+	char v[4];
+	int r;
+
+	snprintf(v, sizeof(v), "%u", g->cfg.drop_cache_value);
+	r = vr_sys_write(&g->sys, "/proc/sys/vm/drop_caches", v);
+	vr_guest_iface(g, VR_IF_DROP_CACHES, r);
+	return r;
+}
+
+int vr_guest_act(struct vr_guest *g, enum vr_action_kind kind, uint64_t bytes,
+		 enum vr_trigger trigger, struct vr_action_record *ret)
+{
+	struct vr_action_record a = { .kind = kind, .trigger = trigger };
+	struct vr_meminfo m;
+	const char *why_not;
+	char line[512];
+	uint64_t t0;
+	int r;
+
+	a.wall_sec = vr_wall_sec();
+	snapshot(g, &a.before, &m);
+	t0 = g->clock();
+	switch (kind) {
+	case VR_ACTION_COMPACT:
+		r = do_compact(g);
+		break;
+	case VR_ACTION_DROPCACHE:
+		r = do_dropcache(g);
+		break;
+	case VR_ACTION_RECLAIM:
+	default:
+		why_not = reclaim_unusable(g, a.before.valid ? &m : NULL);
+		if (why_not) {
+			a.kind = VR_ACTION_DROPCACHE;
+			snprintf(a.note, sizeof(a.note), "dropcache in place of reclaim: %s", why_not);
+			r = do_dropcache(g);
+			break;
+		}
+		if (bytes == VR_RECLAIM_ALL) {
+			/* All of the file cache, in one request; the kernel
+			 * stops where it runs out (EAGAIN). */
+			bytes = a.before.valid ? a.before.file_cache_bytes : 0;
+			if (bytes == 0)
+				bytes = VR_GIB;
+		}
+		a.requested_bytes = bytes;
+		r = vr_cgroup_reclaim(&g->sys, bytes, g->cgroup.swappiness);
+		vr_guest_iface(g, VR_IF_MEMORY_RECLAIM, r);
+		if (r == -EAGAIN) {
+			a.partial = true;
+			snprintf(a.note, sizeof(a.note), "the kernel reclaimed less than asked");
+			r = 0;
+		}
+		break;
+	}
+	a.duration_usec = g->clock() - t0;
+	a.error = r;
+	snapshot(g, &a.after, NULL);
+	record(g, &a);
+	vr_action_record_format(&a, line, sizeof(line));
+	vr_log(r < 0 ? VR_LOG_WARNING : VR_LOG_INFO, "%s", line);
+	if (kind == VR_ACTION_COMPACT && r == 0 && g->iface[VR_IF_KMSG].error == 0) {
+		char kmsg[PATH_MAX], s[4][VR_SIZE_STR_MAX];
+
+		if (vr_sys_path(&g->sys, "/dev/kmsg", kmsg, sizeof(kmsg)) == 0 && a.after.valid)
+			vr_guest_iface(g, VR_IF_KMSG,
+				       vr_kmsg(kmsg, VR_LOG_INFO,
+					       "vmreclaimd: compaction done in %llu ms: reportable %s -> %s, stranded %s -> %s",
+					       (unsigned long long)(a.duration_usec / 1000),
+					       vr_format_size(a.before.reportable_bytes, s[0], sizeof(s[0])),
+					       vr_format_size(a.after.reportable_bytes, s[1], sizeof(s[1])),
+					       vr_format_size(a.before.stranded_bytes, s[2], sizeof(s[2])),
+					       vr_format_size(a.after.stranded_bytes, s[3], sizeof(s[3]))));
+	}
+	if (ret)
+		*ret = a;
+	return r;
+}
+
+void vr_guest_pressure(struct vr_guest *g)
+{
+	uint64_t now = g->clock();
+
+	if (g->pressure_until_usec <= now)
+		vr_info("guest memory pressure: idle reclaim holds off for %llu s",
+			(unsigned long long)(VR_PRESSURE_HOLDOFF_USEC / VR_USEC_PER_SEC));
+	g->pressure_events++;
+	g->pressure_until_usec = now + VR_PRESSURE_HOLDOFF_USEC;
+}
+
+void vr_guest_tick(struct vr_guest *g)
+{
+	struct vr_policy_input in = { 0 };
+	struct vr_cpustat cs;
+	struct vr_meminfo m;
+	enum vr_idle_event ev;
+	uint64_t now = g->clock();
+	unsigned i;
+	int r;
+
+	g->ticks++;
+	r = vr_cpustat_read(&g->sys, &cs);
+	vr_guest_iface(g, VR_IF_STAT, r);
+	ev = r == 0 ? vr_idle_update(&g->idle, now, &cs) : vr_idle_reset(&g->idle);
+	if (ev == VR_IDLE_ENTER) {
+		memset(&g->period, 0, sizeof(g->period));
+		vr_info("idle: CPU below %g%% for %llu s", g->idle.threshold_pct,
+			(unsigned long long)(g->idle.window_usec / VR_USEC_PER_SEC));
+	} else if (ev == VR_IDLE_LEAVE) {
+		vr_info("busy again: CPU %.1f%%", g->idle.last_busy_pct);
+	}
+
+	in.mode = g->cfg.mode;
+	in.compaction = vr_guest_compaction_enabled(&g->cfg);
+	in.idle = g->idle.idle;
+	in.idle_entered = ev == VR_IDLE_ENTER;
+	in.pressure = now < g->pressure_until_usec;
+	in.floor_bytes = g->cfg.reclaim_floor_bytes;
+	in.period = g->period;
+	if (in.idle && !in.pressure && g->cfg.mode != VR_MODE_DISABLED) {
+		/* Only an idle VM pays for reading meminfo. */
+		r = vr_meminfo_read(&g->sys, &m);
+		vr_guest_iface(g, VR_IF_MEMINFO, r);
+		in.have_meminfo = r == 0;
+		if (in.have_meminfo) {
+			in.file_cache_bytes = vr_meminfo_file_cache(&m);
+			in.step_bytes = vr_policy_step_bytes(g->cfg.reclaim_step_bytes, m.total_bytes);
+		}
+		in.reclaim_unusable_why = reclaim_unusable(g, in.have_meminfo ? &m : NULL);
+		in.reclaim_usable = in.reclaim_unusable_why == NULL;
+	}
+	vr_policy_decide(&in, &g->last_plan);
+	if (g->last_plan.exhausted)
+		g->period.exhausted = true;
+	for (i = 0; i < g->last_plan.n; i++) {
+		struct vr_action_record a;
+
+		r = vr_guest_act(g, g->last_plan.step[i].kind, g->last_plan.step[i].bytes,
+				 VR_TRIGGER_IDLE, &a);
+		if (a.kind == VR_ACTION_DROPCACHE)
+			g->period.dropped = true;
+		if (a.kind == VR_ACTION_RECLAIM && (r < 0 || a.partial))
+			/* The kernel found no more to take; try again in
+			 * the next idle period, not on every tick. */
+			g->period.exhausted = true;
+	}
+}
+
+/* The state in a word, and why, for status. */
+static void describe_state(const struct vr_guest *g, uint64_t now, const char **ret_state,
+			   char *why, size_t size)
+{
+	uint64_t quiet = vr_idle_quiet_usec(&g->idle, now);
+
+	if (g->iface[VR_IF_STAT].error < 0) {
+		*ret_state = "unknown";
+		snprintf(why, size, "/proc/stat unreadable: idle tracking stopped");
+	} else if (g->idle.idle) {
+		*ret_state = "idle";
+		snprintf(why, size, "%s", g->last_plan.why);
+	} else if (!g->idle.have_busy) {
+		*ret_state = "starting";
+		snprintf(why, size, "waiting for the first CPU sample");
+	} else if (g->idle.last_busy_pct >= g->idle.threshold_pct) {
+		*ret_state = "busy";
+		snprintf(why, size, "CPU %.2f%% >= idleThreshold %g%%", g->idle.last_busy_pct,
+			 g->idle.threshold_pct);
+	} else {
+		*ret_state = "settling";
+		snprintf(why, size, "CPU below %g%% for %llu s of the %llu s needed",
+			 g->idle.threshold_pct, (unsigned long long)(quiet / VR_USEC_PER_SEC),
+			 (unsigned long long)(g->idle.window_usec / VR_USEC_PER_SEC));
+	}
+}
+
+static void status_text(struct vr_guest *g, FILE *f, const struct vr_memsnap *s,
+			const struct vr_meminfo *m, uint64_t now, const char *state, const char *why)
+{
+	char a[VR_SIZE_STR_MAX], b[VR_SIZE_STR_MAX], c[VR_SIZE_STR_MAX], line[512];
+	unsigned i;
+
+	fprintf(f, "vmreclaimd %s, up %llu s\n", VERSION_STRING,
+		(unsigned long long)((now - g->started_usec) / VR_USEC_PER_SEC));
+	fprintf(f, "mode:        %s (compaction %s)\n", vr_mode_name(g->cfg.mode),
+		vr_guest_compaction_enabled(&g->cfg) ? "on" : "off");
+	fprintf(f, "state:       %s: %s\n", state, why);
+	if (now < g->pressure_until_usec)
+		fprintf(f, "pressure:    guest memory pressure, idle reclaim holds off %llu s more\n",
+			(unsigned long long)((g->pressure_until_usec - now) / VR_USEC_PER_SEC));
+	if (s->valid) {
+		fprintf(f, "memory:      total %s, free %s, available %s\n",
+			vr_format_size(m->total_bytes, a, sizeof(a)),
+			vr_format_size(m->free_bytes, b, sizeof(b)),
+			vr_format_size(m->available_bytes, c, sizeof(c)));
+		fprintf(f, "file cache:  %s (Active+Inactive(file) + SReclaimable), dirty %s\n",
+			vr_format_size(s->file_cache_bytes, a, sizeof(a)),
+			vr_format_size(m->dirty_bytes, b, sizeof(b)));
+		fprintf(f, "free blocks: reportable %s, stranded %s (below order %u)\n",
+			vr_format_size(s->reportable_bytes, a, sizeof(a)),
+			vr_format_size(s->stranded_bytes, b, sizeof(b)), reporting_order(g));
+	}
+	if (g->reporting.order_known)
+		fprintf(f, "reporting:   order %u%s, balloon: %s\n", g->reporting.order,
+			g->reporting.order_writable ? "" : " (read-only)",
+			vr_balloon_state_name(g->reporting.balloon));
+	else
+		fprintf(f, "reporting:   not in this kernel, balloon: %s\n",
+			vr_balloon_state_name(g->reporting.balloon));
+	fprintf(f, "reclaim via: %s\n",
+		g->cgroup.has_reclaim ? (g->cgroup.swappiness ? "memory.reclaim swappiness=0"
+							      : "memory.reclaim (no swappiness=)")
+				      : "drop_caches only");
+	for (i = 0; i < VR_IF_COUNT; i++)
+		if (g->iface[i].error < 0)
+			fprintf(f, "degraded:    %s: %s (%llu failures); %s\n", ifaces[i].path,
+				strerror(-g->iface[i].error), (unsigned long long)g->iface[i].failures,
+				ifaces[i].consequence);
+	if (!g->psi_available)
+		fprintf(f, "degraded:    no PSI memory trigger; %s\n", ifaces[VR_IF_PSI].consequence);
+	for (i = 0; i < VR_ACTION_KINDS; i++) {
+		const struct vr_action_totals *t = &g->totals[i];
+
+		fprintf(f, "%-12s %llu runs, %llu failed, %s %s\n", vr_action_name((enum vr_action_kind)i),
+			(unsigned long long)t->runs, (unsigned long long)t->failures,
+			i == VR_ACTION_COMPACT ? "reportable gained" : "released",
+			vr_format_size(t->bytes, a, sizeof(a)));
+	}
+	fprintf(f, "idle periods: %llu, samples: %llu\n", (unsigned long long)g->idle.periods,
+		(unsigned long long)g->ticks);
+	if (g->history_count)
+		fprintf(f, "last actions:\n");
+	for (i = 0; i < g->history_count; i++) {
+		unsigned idx = (g->history_next + VR_HISTORY_MAX - 1 - i) % VR_HISTORY_MAX;
+		const struct vr_action_record *r = &g->history[idx];
+		time_t t = (time_t)r->wall_sec;
+		struct tm tm;
+		char when[32];
+
+		if (gmtime_r(&t, &tm))
+			strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%SZ", &tm);
+		else
+			snprintf(when, sizeof(when), "?");
+		vr_action_record_format(r, line, sizeof(line));
+		fprintf(f, "  %s %s\n", when, line);
+	}
+}
+
+static void json_snap(struct vr_json *j, const char *key, const struct vr_memsnap *s)
+{
+	if (!s->valid) {
+		vr_json_null(j, key);
+		return;
+	}
+	vr_json_open(j, key);
+	vr_json_u64(j, "free_bytes", s->free_bytes);
+	vr_json_u64(j, "file_cache_bytes", s->file_cache_bytes);
+	vr_json_u64(j, "reportable_bytes", s->reportable_bytes);
+	vr_json_u64(j, "stranded_bytes", s->stranded_bytes);
+	vr_json_close(j);
+}
+
+static void status_json(struct vr_guest *g, FILE *f, const struct vr_memsnap *s,
+			const struct vr_meminfo *m, uint64_t now, const char *state, const char *why)
+{
+	struct vr_json j;
+	unsigned i;
+
+	vr_json_init(&j, f);
+	vr_json_open(&j, NULL);
+	vr_json_str(&j, "version", VERSION_STRING);
+	vr_json_u64(&j, "uptime_sec", (now - g->started_usec) / VR_USEC_PER_SEC);
+	vr_json_str(&j, "mode", vr_mode_name(g->cfg.mode));
+	vr_json_bool(&j, "compaction", vr_guest_compaction_enabled(&g->cfg));
+	vr_json_str(&j, "state", state);
+	vr_json_str(&j, "why", why);
+	vr_json_double(&j, "busy_pct", g->idle.have_busy ? g->idle.last_busy_pct : 0.0);
+	vr_json_double(&j, "idle_threshold_pct", g->idle.threshold_pct);
+	vr_json_u64(&j, "quiet_sec", vr_idle_quiet_usec(&g->idle, now) / VR_USEC_PER_SEC);
+	vr_json_u64(&j, "idle_sec_needed", g->idle.window_usec / VR_USEC_PER_SEC);
+	vr_json_u64(&j, "idle_periods", g->idle.periods);
+	vr_json_u64(&j, "samples", g->ticks);
+	vr_json_bool(&j, "pressure", now < g->pressure_until_usec);
+	vr_json_u64(&j, "pressure_events", g->pressure_events);
+	if (s->valid) {
+		vr_json_open(&j, "memory");
+		vr_json_u64(&j, "total_bytes", m->total_bytes);
+		vr_json_u64(&j, "free_bytes", m->free_bytes);
+		vr_json_u64(&j, "available_bytes", m->available_bytes);
+		vr_json_u64(&j, "file_cache_bytes", s->file_cache_bytes);
+		vr_json_u64(&j, "dirty_bytes", m->dirty_bytes);
+		vr_json_u64(&j, "swap_total_bytes", m->swap_total_bytes);
+		vr_json_u64(&j, "reportable_bytes", s->reportable_bytes);
+		vr_json_u64(&j, "stranded_bytes", s->stranded_bytes);
+		vr_json_close(&j);
+	} else {
+		vr_json_null(&j, "memory");
+	}
+	vr_json_open(&j, "reporting");
+	vr_json_bool(&j, "available", g->reporting.order_known);
+	if (g->reporting.order_known)
+		vr_json_u64(&j, "order", g->reporting.order);
+	else
+		vr_json_null(&j, "order");
+	vr_json_bool(&j, "order_writable", g->reporting.order_writable);
+	vr_json_str(&j, "balloon", vr_balloon_state_name(g->reporting.balloon));
+	vr_json_close(&j);
+	vr_json_open(&j, "reclaim_interface");
+	vr_json_bool(&j, "cgroup2", g->cgroup.v2);
+	vr_json_bool(&j, "memory_reclaim", g->cgroup.has_reclaim);
+	vr_json_bool(&j, "swappiness", g->cgroup.swappiness);
+	vr_json_bool(&j, "psi_trigger", g->psi_available);
+	vr_json_close(&j);
+	vr_json_array(&j, "degraded");
+	for (i = 0; i < VR_IF_COUNT; i++) {
+		if (g->iface[i].error >= 0)
+			continue;
+		vr_json_open(&j, NULL);
+		vr_json_str(&j, "interface", ifaces[i].path);
+		vr_json_str(&j, "error", strerror(-g->iface[i].error));
+		vr_json_u64(&j, "failures", g->iface[i].failures);
+		vr_json_str(&j, "consequence", ifaces[i].consequence);
+		vr_json_close(&j);
+	}
+	vr_json_end_array(&j);
+	vr_json_open(&j, "totals");
+	for (i = 0; i < VR_ACTION_KINDS; i++) {
+		vr_json_open(&j, vr_action_name((enum vr_action_kind)i));
+		vr_json_u64(&j, "runs", g->totals[i].runs);
+		vr_json_u64(&j, "failures", g->totals[i].failures);
+		vr_json_u64(&j, "bytes", g->totals[i].bytes);
+		vr_json_close(&j);
+	}
+	vr_json_close(&j);
+	vr_json_array(&j, "history");
+	for (i = 0; i < g->history_count; i++) {
+		unsigned idx = (g->history_next + VR_HISTORY_MAX - 1 - i) % VR_HISTORY_MAX;
+		const struct vr_action_record *r = &g->history[idx];
+
+		vr_json_open(&j, NULL);
+		vr_json_str(&j, "action", vr_action_name(r->kind));
+		vr_json_str(&j, "trigger", trigger_name(r->trigger));
+		vr_json_i64(&j, "time", r->wall_sec);
+		vr_json_u64(&j, "duration_usec", r->duration_usec);
+		vr_json_i64(&j, "error", r->error);
+		vr_json_bool(&j, "partial", r->partial);
+		vr_json_u64(&j, "requested_bytes", r->requested_bytes);
+		json_snap(&j, "before", &r->before);
+		json_snap(&j, "after", &r->after);
+		vr_json_str(&j, "note", r->note);
+		vr_json_close(&j);
+	}
+	vr_json_end_array(&j);
+	vr_json_close(&j);
+}
+
+void vr_guest_status(struct vr_guest *g, FILE *f, bool json)
+{
+	struct vr_meminfo m = { 0 };
+	struct vr_memsnap s;
+	const char *state;
+	char why[256];
+	uint64_t now = g->clock();
+
+	snapshot(g, &s, &m);
+	describe_state(g, now, &state, why, sizeof(why));
+	if (json)
+		status_json(g, f, &s, &m, now, state, why);
+	else
+		status_text(g, f, &s, &m, now, state, why);
+}

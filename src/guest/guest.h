@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: MIT */
+/* The guest reclaim service, apart from its event loop: settings, what the
+ * kernel offers, idle tracking, the actions and their history.  The daemon
+ * feeds it ticks, control requests and pressure events; tests drive it
+ * with a fake clock and a fake /proc + /sys tree. */
+#ifndef VR_GUEST_H
+#define VR_GUEST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "common/config.h"
+#include "guest/buddyinfo.h"
+#include "guest/cgroup.h"
+#include "guest/idle.h"
+#include "guest/meminfo.h"
+#include "guest/policy.h"
+#include "guest/reporting.h"
+#include "guest/sys.h"
+
+/* Kernel interfaces the service uses; each failure is logged once, and
+ * status says what degraded. */
+enum vr_iface {
+	VR_IF_STAT,
+	VR_IF_MEMINFO,
+	VR_IF_BUDDYINFO,
+	VR_IF_COMPACT,
+	VR_IF_DROP_CACHES,
+	VR_IF_MEMORY_RECLAIM,
+	VR_IF_PSI,
+	VR_IF_KMSG,
+	VR_IF_COUNT
+};
+
+struct vr_iface_state {
+	int error; /* 0, or the last failure as -errno */
+	uint64_t failures;
+};
+
+/* Memory as an action saw it. */
+struct vr_memsnap {
+	bool valid;
+	uint64_t free_bytes;
+	uint64_t file_cache_bytes;
+	uint64_t reportable_bytes;
+	uint64_t stranded_bytes;
+};
+
+enum vr_trigger {
+	VR_TRIGGER_IDLE,
+	VR_TRIGGER_MANUAL,
+};
+
+struct vr_action_record {
+	enum vr_action_kind kind;
+	enum vr_trigger trigger;
+	int64_t wall_sec;
+	uint64_t duration_usec;
+	int error;               /* 0 or -errno; a partial reclaim is 0 */
+	bool partial;            /* memory.reclaim said EAGAIN */
+	uint64_t requested_bytes; /* reclaim */
+	struct vr_memsnap before, after;
+	char note[96];
+};
+
+struct vr_action_totals {
+	uint64_t runs;
+	uint64_t failures;
+	/* compaction: reportable memory gained; dropcache and reclaim: file
+	 * cache released */
+	uint64_t bytes;
+};
+
+#define VR_HISTORY_MAX 16
+
+/* How long idle reclaim holds off after the guest's own memory pressure
+ * trigger fires. */
+#define VR_PRESSURE_HOLDOFF_USEC (60 * VR_USEC_PER_SEC)
+
+/* A "reclaim all" request. */
+#define VR_RECLAIM_ALL UINT64_MAX
+
+struct vr_guest {
+	struct vr_config cfg;
+	struct vr_sys sys;
+	uint64_t page_size;
+	uint64_t (*clock)(void); /* monotonic usec; a fake one in tests */
+
+	/* what the kernel offers, probed at start */
+	struct vr_reporting reporting;
+	struct vr_cgroup cgroup;
+	bool psi_available; /* a trigger could be opened (set by the loop) */
+	struct vr_iface_state iface[VR_IF_COUNT];
+
+	/* state */
+	uint64_t started_usec;
+	uint64_t ticks;
+	struct vr_idle idle;
+	struct vr_period period;
+	uint64_t pressure_until_usec;
+	uint64_t pressure_events;
+	struct vr_plan last_plan;
+	struct vr_action_totals totals[VR_ACTION_KINDS];
+	struct vr_action_record history[VR_HISTORY_MAX];
+	unsigned history_next, history_count;
+};
+
+/* Set the service up over @root with @ops for kernel writes, and probe the
+ * kernel.  Returns 0 or -errno (only for a root path too long). */
+int vr_guest_init(struct vr_guest *g, const struct vr_config *cfg, const char *root,
+		  const struct vr_sys_ops *ops, void *ops_user, uint64_t (*clock)(void));
+
+/* Take new settings (a reload). */
+void vr_guest_reconfigure(struct vr_guest *g, const struct vr_config *cfg);
+
+/* One sample: idle tracking, the policy's plan, and its actions. */
+void vr_guest_tick(struct vr_guest *g);
+
+/* The guest's own memory pressure trigger fired. */
+void vr_guest_pressure(struct vr_guest *g);
+
+/* Run an action now, whatever the mode (vmreclaimctl).  @bytes for
+ * VR_ACTION_RECLAIM, or VR_RECLAIM_ALL.  Fills *ret (may be NULL) and
+ * returns its error. */
+int vr_guest_act(struct vr_guest *g, enum vr_action_kind kind, uint64_t bytes,
+		 enum vr_trigger trigger, struct vr_action_record *ret);
+
+/* Describe the service to people (@json false) or machines. */
+void vr_guest_status(struct vr_guest *g, FILE *f, bool json);
+
+/* Record the outcome @r of using @iface: the first failure (or a new kind
+ * of failure) is logged, as is the recovery. */
+void vr_guest_iface(struct vr_guest *g, enum vr_iface iface, int r);
+
+const char *vr_iface_name(enum vr_iface iface);
+
+/* True when the idle policy compacts (compaction = true, idleThreshold > 0). */
+bool vr_guest_compaction_enabled(const struct vr_config *cfg);
+
+/* Format one history record as a log line. */
+void vr_action_record_format(const struct vr_action_record *a, char *buf, size_t size);
+
+#endif

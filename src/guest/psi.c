@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: MIT */
+#include "guest/psi.h"
+#include "common/util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+/* "12.34" -> 1234.  The kernel prints exactly two decimals. */
+static int parse_x100(const char *p, const char *end, uint32_t *ret)
+{
+	const char *dot = memchr(p, '.', (size_t)(end - p));
+	uint64_t whole, frac;
+	int r;
+
+	if (!dot || end - dot != 3)
+		return -EINVAL;
+	r = vr_parse_u64(p, dot, &whole);
+	if (r < 0)
+		return r;
+	r = vr_parse_u64(dot + 1, end, &frac);
+	if (r < 0)
+		return r;
+	if (whole > 100)
+		return -ERANGE;
+	*ret = (uint32_t)(whole * 100 + frac);
+	return 0;
+}
+
+static int parse_line(const char *p, const char *eol, struct vr_psi_line *ret)
+{
+	static const char *const names[] = { "avg10=", "avg60=", "avg300=", "total=" };
+	struct vr_psi_line l = { 0 };
+	unsigned i;
+	int r;
+
+	for (i = 0; i < VR_ARRAY_SIZE(names); i++) {
+		const char *end;
+		size_t n = strlen(names[i]);
+
+		p = vr_skip_blanks(p);
+		if (p + n > eol || memcmp(p, names[i], n) != 0)
+			return -EINVAL;
+		p += n;
+		end = p;
+		while (end < eol && *end != ' ')
+			end++;
+		if (i == 3)
+			r = vr_parse_u64(p, end, &l.total_usec);
+		else
+			r = parse_x100(p, end, i == 0 ? &l.avg10_x100 : i == 1 ? &l.avg60_x100 : &l.avg300_x100);
+		if (r < 0)
+			return r;
+		p = end;
+	}
+	if (vr_skip_blanks(p) != eol)
+		return -EINVAL;
+	*ret = l;
+	return 0;
+}
+
+int vr_psi_parse(const char *buf, struct vr_psi *ret)
+{
+	struct vr_psi psi = { 0 };
+	bool has_some = false;
+	const char *line = buf;
+	int r;
+
+	while (*line) {
+		const char *eol = strchr(line, '\n');
+
+		if (!eol)
+			eol = line + strlen(line);
+		if (strncmp(line, "some ", 5) == 0) {
+			r = parse_line(line + 5, eol, &psi.some);
+			if (r < 0)
+				return r;
+			has_some = true;
+		} else if (strncmp(line, "full ", 5) == 0) {
+			r = parse_line(line + 5, eol, &psi.full);
+			if (r < 0)
+				return r;
+			psi.has_full = true;
+		} else if (eol != line) {
+			return -EINVAL;
+		}
+		line = *eol ? eol + 1 : eol;
+	}
+	if (!has_some)
+		return -EINVAL;
+	*ret = psi;
+	return 0;
+}
+
+int vr_psi_read(const struct vr_sys *s, struct vr_psi *ret)
+{
+	char buf[512];
+	int r = vr_sys_read(s, "/proc/pressure/memory", buf, sizeof(buf), NULL);
+
+	return r < 0 ? r : vr_psi_parse(buf, ret);
+}
+
+int vr_psi_trigger_open(const struct vr_sys *s, uint64_t stall_usec, uint64_t window_usec)
+{
+	char path[PATH_MAX], spec[64];
+	ssize_t n;
+	int fd, r;
+
+	r = vr_sys_path(s, "/proc/pressure/memory", path, sizeof(path));
+	if (r < 0)
+		return r;
+	fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	/* The trigger lives as long as this fd; the kernel wants the string
+	 * with its terminating NUL. */
+	snprintf(spec, sizeof(spec), "some %llu %llu", (unsigned long long)stall_usec,
+		 (unsigned long long)window_usec);
+	n = write(fd, spec, strlen(spec) + 1);
+	if (n < 0) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	return fd;
+}

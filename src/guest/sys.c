@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: MIT */
+#include "guest/sys.h"
+#include "common/log.h"
+#include "common/util.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+static int real_write(void *user, const char *path, const char *data, size_t len)
+{
+	(void)user;
+	return vr_write_file(path, data, len);
+}
+
+static int dry_run_write(void *user, const char *path, const char *data, size_t len)
+{
+	(void)user;
+	vr_info("dry run: would write '%.*s' to %s", (int)len, data, path);
+	return 0;
+}
+
+const struct vr_sys_ops vr_sys_ops_real = { .write = real_write };
+const struct vr_sys_ops vr_sys_ops_dry_run = { .write = dry_run_write };
+
+int vr_sys_init(struct vr_sys *s, const char *root, const struct vr_sys_ops *ops, void *user)
+{
+	size_t n = strlen(root);
+
+	while (n > 1 && root[n - 1] == '/')
+		n--;
+	if (n == 1 && root[0] == '/')
+		n = 0;
+	if (n >= sizeof(s->root))
+		return -ENAMETOOLONG;
+	memcpy(s->root, root, n);
+	s->root[n] = '\0';
+	s->ops = ops;
+	s->ops_user = user;
+	return 0;
+}
+
+int vr_sys_path(const struct vr_sys *s, const char *rel, char *buf, size_t size)
+{
+	return vr_path_join(buf, size, s->root, rel);
+}
+
+int vr_sys_read(const struct vr_sys *s, const char *rel, char *buf, size_t size, size_t *ret_len)
+{
+	char path[PATH_MAX];
+	int r = vr_sys_path(s, rel, path, sizeof(path));
+
+	return r < 0 ? r : vr_read_file(path, buf, size, ret_len);
+}
+
+int vr_sys_read_head(const struct vr_sys *s, const char *rel, char *buf, size_t size)
+{
+	char path[PATH_MAX];
+	int r = vr_sys_path(s, rel, path, sizeof(path));
+
+	return r < 0 ? r : vr_read_head(path, buf, size);
+}
+
+int vr_sys_write(const struct vr_sys *s, const char *rel, const char *data)
+{
+	char path[PATH_MAX];
+	int r = vr_sys_path(s, rel, path, sizeof(path));
+
+	return r < 0 ? r : s->ops->write(s->ops_user, path, data, strlen(data));
+}
+
+int vr_sys_exists(const struct vr_sys *s, const char *rel)
+{
+	char path[PATH_MAX];
+
+	if (vr_sys_path(s, rel, path, sizeof(path)) < 0)
+		return 0;
+	return access(path, F_OK) == 0;
+}

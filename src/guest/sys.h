@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/* The kernel as the guest service sees it: a root directory ("/" in a VM,
+ * a fake tree in tests) and a small ops table through which every write to
+ * a kernel knob goes, so that tests can record or fail them and --dry-run
+ * can stand in for them. */
+#ifndef VR_SYS_H
+#define VR_SYS_H
+
+#include <limits.h>
+#include <stddef.h>
+
+struct vr_sys_ops {
+	/* Write @len bytes of @data to the file @path (already under the
+	 * root).  Returns 0 or -errno. */
+	int (*write)(void *user, const char *path, const char *data, size_t len);
+};
+
+struct vr_sys {
+	char root[PATH_MAX];
+	const struct vr_sys_ops *ops;
+	void *ops_user;
+};
+
+/* Real writes; and writes that are only logged. */
+extern const struct vr_sys_ops vr_sys_ops_real;
+extern const struct vr_sys_ops vr_sys_ops_dry_run;
+
+/* Set up @s over @root ("" or "/" for the real one).  Returns 0 or
+ * -ENAMETOOLONG. */
+int vr_sys_init(struct vr_sys *s, const char *root, const struct vr_sys_ops *ops, void *user);
+
+/* @rel (absolute, e.g. "/proc/meminfo") under the root.  Returns 0 or
+ * -ENAMETOOLONG. */
+int vr_sys_path(const struct vr_sys *s, const char *rel, char *buf, size_t size);
+
+/* Read @rel under the root; see vr_read_file(). */
+int vr_sys_read(const struct vr_sys *s, const char *rel, char *buf, size_t size, size_t *ret_len);
+
+/* Read at most the first @size - 1 bytes of @rel; see vr_read_head(). */
+int vr_sys_read_head(const struct vr_sys *s, const char *rel, char *buf, size_t size);
+
+/* Write the string @data to @rel under the root through the ops.  Returns
+ * 0 or -errno. */
+int vr_sys_write(const struct vr_sys *s, const char *rel, const char *data);
+
+/* True when @rel exists under the root. */
+int vr_sys_exists(const struct vr_sys *s, const char *rel);
+
+#endif
