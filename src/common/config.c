@@ -333,11 +333,12 @@ static int parse_value(const struct key *k, const char *v, struct vr_config *c, 
 			snprintf(err, err_size, "%s = %s: must be an absolute path", k->name, v);
 			return -EINVAL;
 		}
-		if (!vr_strlcpy(dst, v, VR_SOCKET_PATH_MAX)) {
+		if (strlen(v) >= VR_SOCKET_PATH_MAX) {
 			snprintf(err, err_size, "%s: path longer than %d characters", k->name,
 				 VR_SOCKET_PATH_MAX - 1);
 			return -EINVAL;
 		}
+		vr_strlcpy(dst, v, VR_SOCKET_PATH_MAX);
 		return 0;
 	case T_FOREIGN:
 		return 0;
@@ -563,7 +564,7 @@ int vr_config_parse_cmdline(struct vr_config *c, const char *cmdline, const char
 				too_long = true;
 		}
 		buf[len] = '\0';
-		if (strncmp(buf, CMDLINE_PREFIX, strlen(CMDLINE_PREFIX)) != 0)
+		if (len < strlen(CMDLINE_PREFIX) || memcmp(buf, CMDLINE_PREFIX, strlen(CMDLINE_PREFIX)) != 0)
 			continue;
 		if (too_long) {
 			vr_diags_add(d, file, 0, true, "word %u: longer than %d characters", word,

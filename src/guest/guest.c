@@ -95,7 +95,7 @@ static void log_probe(const struct vr_guest *g)
 		g->reporting.order_known ? "" : " (assumed)", vr_balloon_state_name(g->reporting.balloon),
 		g->cgroup.has_reclaim ? "yes" : "no",
 		g->cgroup.has_reclaim ? (g->cgroup.swappiness ? ", swappiness=0 accepted"
-							      : ", swappiness= not accepted (Linux < 6.11)")
+							      : ", swappiness= not accepted by this kernel")
 				      : "");
 }
 

@@ -1,0 +1,521 @@
+/* SPDX-License-Identifier: MIT */
+/* The guest service over a fake /proc + /sys tree with a fake clock: what
+ * each mode writes, in which order, and how it degrades when the kernel
+ * says no. */
+#include "helpers.h"
+#include "common/util.h"
+#include "guest/guest.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SEC VR_USEC_PER_SEC
+#define MIB VR_MIB
+
+struct fx {
+	char *root;
+	struct rec rec;
+	struct vr_config cfg;
+	struct vr_guest g;
+	struct log_catch log;
+	uint64_t busy, idle; /* fake /proc/stat counters */
+};
+
+static void put_meminfo(struct fx *f, uint64_t file_mib, uint64_t swap_mib)
+{
+	char buf[1024];
+
+	snprintf(buf, sizeof(buf),
+		 "MemTotal:        2030000 kB\nMemFree:          %llu kB\nMemAvailable:    1800000 kB\n"
+		 "Cached:           %llu kB\nSwapCached:            0 kB\nActive(file):     %llu kB\n"
+		 "Inactive(file):   %llu kB\nSwapTotal:        %llu kB\nSwapFree:         %llu kB\n"
+		 "Dirty:                 0 kB\nSReclaimable:     %llu kB\n",
+		 (unsigned long long)(2030000 - file_mib * 1024 - 50000), (unsigned long long)(file_mib * 1024),
+		 (unsigned long long)(file_mib * 1024 / 2), (unsigned long long)(file_mib * 1024 / 2 - 8 * 1024),
+		 (unsigned long long)(swap_mib * 1024), (unsigned long long)(swap_mib * 1024),
+		 (unsigned long long)(8 * 1024));
+	fake_put(f->root, "/proc/meminfo", buf);
+}
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	f->root = fake_tree_new();
+	rec_init(&f->rec, f->root);
+	vr_config_defaults(&f->cfg);
+	f->cfg.idle_usec = 20 * SEC;
+	f->cfg.sample_usec = 5 * SEC;
+	f->busy = 1000;
+	f->idle = 100000;
+	fake_now_usec = 1000 * SEC;
+	log_catch_start(&f->log);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	log_catch_stop();
+	fake_tree_free(f->root);
+	free(f);
+	return 0;
+}
+
+static void start(struct fx *f)
+{
+	assert_int_equal(vr_guest_init(&f->g, &f->cfg, f->root, &rec_ops, &f->rec, fake_clock), 0);
+}
+
+/* Advance the clock by one sample interval with @busy_pct CPU, and tick. */
+static void tick(struct fx *f, unsigned busy_pct)
+{
+	fake_now_usec += f->cfg.sample_usec;
+	f->busy += 5 * busy_pct;
+	f->idle += 5 * (100 - busy_pct);
+	fake_cpu(f->root, f->busy, f->idle);
+	vr_guest_tick(&f->g);
+}
+
+static const char *writes(struct fx *f)
+{
+	static char buf[4096];
+
+	return rec_summary(&f->rec, buf, sizeof(buf));
+}
+
+static void test_probe(void **state)
+{
+	struct fx *f = *state;
+
+	start(f);
+	assert_true(f->g.reporting.order_known);
+	assert_int_equal(f->g.reporting.order, 9);
+	assert_int_equal(f->g.reporting.balloon, VR_BALLOON_REPORTING);
+	assert_true(f->g.cgroup.v2);
+	assert_true(f->g.cgroup.has_reclaim);
+	assert_true(f->g.cgroup.swappiness);
+	/* The probe asks for 0 bytes: it reclaims nothing anywhere. */
+	assert_string_equal(writes(f), "memory.reclaim=0 swappiness=0");
+}
+
+static void test_probe_old_kernel(void **state)
+{
+	struct fx *f = *state;
+
+	rec_fail_on(&f->rec, "/memory.reclaim", "0 swappiness", -EINVAL, -1);
+	start(f);
+	assert_true(f->g.cgroup.has_reclaim);
+	assert_false(f->g.cgroup.swappiness);
+}
+
+/* Nothing is written while the CPU is busy, in any mode. */
+static void test_busy_writes_nothing(void **state)
+{
+	struct fx *f = *state;
+	static const enum vr_mode modes[] = { VR_MODE_DISABLED, VR_MODE_DROPCACHE, VR_MODE_GRADUAL,
+					       VR_MODE_AUTO };
+	size_t m;
+	int i;
+
+	put_meminfo(f, 1024, 0);
+	for (m = 0; m < 4; m++) {
+		f->cfg.mode = modes[m];
+		start(f);
+		rec_clear(&f->rec);
+		for (i = 0; i < 100; i++)
+			tick(f, i % 10 == 0 ? 1 : 30); /* 1% is not below 1% */
+		assert_int_equal(f->rec.n, 0);
+		assert_false(f->g.idle.idle);
+	}
+}
+
+static void test_disabled_mode(void **state)
+{
+	struct fx *f = *state;
+	char *kmsg;
+	int i;
+
+	f->cfg.mode = VR_MODE_DISABLED;
+	start(f);
+	rec_clear(&f->rec);
+	tick(f, 0); /* baseline */
+	for (i = 0; i < 3; i++)
+		tick(f, 0);
+	assert_int_equal(f->rec.n, 0);
+	tick(f, 0); /* 20 s quiet: idle */
+	assert_true(f->g.idle.idle);
+	assert_string_equal(writes(f), "compact_memory=1");
+	for (i = 0; i < 10; i++)
+		tick(f, 0);
+	assert_int_equal(f->rec.n, 1);
+	kmsg = fake_get(f->root, "/dev/kmsg");
+	assert_non_null(strstr(kmsg, "<6>vmreclaimd: Performing memory compaction"));
+	assert_non_null(strstr(kmsg, "vmreclaimd: compaction done in "));
+	assert_non_null(strstr(kmsg, "reportable "));
+	free(kmsg);
+	assert_int_equal(f->g.totals[VR_ACTION_COMPACT].runs, 1);
+	/* Busy, then 20 s quiet again: one more compaction. */
+	tick(f, 50);
+	for (i = 0; i < 3; i++)
+		tick(f, 0);
+	assert_int_equal(f->rec.n, 1);
+	tick(f, 0);
+	assert_int_equal(f->rec.n, 2);
+}
+
+static void test_dropcache_mode(void **state)
+{
+	struct fx *f = *state;
+	int i;
+
+	f->cfg.mode = VR_MODE_DROPCACHE;
+	f->cfg.drop_cache_value = 3;
+	put_meminfo(f, 1024, 0);
+	start(f);
+	rec_clear(&f->rec);
+	for (i = 0; i < 5; i++)
+		tick(f, 0);
+	assert_string_equal(writes(f), "drop_caches=3;compact_memory=1");
+	for (i = 0; i < 20; i++)
+		tick(f, 0);
+	assert_int_equal(f->rec.n, 2); /* once per idle period */
+	tick(f, 80);
+	for (i = 0; i < 5; i++)
+		tick(f, 0);
+	assert_string_equal(writes(f), "drop_caches=3;compact_memory=1;drop_caches=3;compact_memory=1");
+	assert_int_equal(f->g.totals[VR_ACTION_DROPCACHE].runs, 2);
+}
+
+static void test_gradual_mode(void **state)
+{
+	struct fx *f = *state;
+	int i;
+
+	f->cfg.mode = VR_MODE_GRADUAL;
+	put_meminfo(f, 1024, 0);
+	start(f);
+	rec_clear(&f->rec);
+	for (i = 0; i < 5; i++)
+		tick(f, 0);
+	/* MemTotal ~1.9 GiB: step = 256 MiB (the RAM/32 clamp). */
+	assert_string_equal(writes(f), "memory.reclaim=268435456 swappiness=0;compact_memory=1");
+	tick(f, 0);
+	assert_string_equal(writes(f), "memory.reclaim=268435456 swappiness=0;compact_memory=1;"
+				       "memory.reclaim=268435456 swappiness=0;compact_memory=1");
+	/* The cache came down to just above the floor: the last step is what
+	 * is left above it. */
+	put_meminfo(f, 150, 0);
+	rec_clear(&f->rec);
+	tick(f, 0);
+	assert_string_equal(writes(f), "memory.reclaim=23068672 swappiness=0;compact_memory=1");
+	/* At the floor: nothing more in this period. */
+	put_meminfo(f, 128, 0);
+	rec_clear(&f->rec);
+	for (i = 0; i < 10; i++)
+		tick(f, 0);
+	assert_int_equal(f->rec.n, 0);
+	assert_true(f->g.period.exhausted);
+}
+
+static void test_gradual_eagain_stops_period(void **state)
+{
+	struct fx *f = *state;
+	int i;
+
+	f->cfg.mode = VR_MODE_AUTO;
+	put_meminfo(f, 1024, 0);
+	rec_fail_on(&f->rec, "/memory.reclaim", "268435456", -EAGAIN, 1);
+	start(f);
+	rec_clear(&f->rec);
+	for (i = 0; i < 5; i++)
+		tick(f, 0);
+	assert_string_equal(writes(f), "memory.reclaim=268435456 swappiness=0;compact_memory=1");
+	assert_true(f->g.history[0].partial);
+	assert_int_equal(f->g.history[0].error, 0);
+	assert_int_equal(f->g.totals[VR_ACTION_RECLAIM].failures, 0);
+	for (i = 0; i < 5; i++)
+		tick(f, 0);
+	assert_int_equal(f->rec.n, 2);
+	/* No warning for EAGAIN: it is not an error. */
+	assert_int_equal(f->log.by_level[VR_LOG_WARNING], 0);
+	/* The next idle period tries again. */
+	tick(f, 90);
+	for (i = 0; i < 4; i++)
+		tick(f, 0);
+	assert_int_equal(f->rec.n, 4);
+}
+
+/* Linux < 6.11 with swap: memory.reclaim could swap, so gradual falls back
+ * to dropcache, and says so. */
+static void test_gradual_old_kernel_with_swap(void **state)
+{
+	struct fx *f = *state;
+	int i;
+
+	f->cfg.mode = VR_MODE_GRADUAL;
+	put_meminfo(f, 1024, 512);
+	rec_fail_on(&f->rec, "/memory.reclaim", "0 swappiness", -EINVAL, -1);
+	start(f);
+	rec_clear(&f->rec);
+	for (i = 0; i < 8; i++)
+		tick(f, 0);
+	assert_string_equal(writes(f), "drop_caches=1;compact_memory=1");
+	assert_non_null(strstr(f->g.last_plan.why, "swap on"));
+	assert_non_null(strstr(f->g.history[0].note, "") ? f->g.last_plan.why : "");
+}
+
+/* Linux < 6.11 without swap: plain memory.reclaim is safe. */
+static void test_gradual_old_kernel_no_swap(void **state)
+{
+	struct fx *f = *state;
+	int i;
+
+	f->cfg.mode = VR_MODE_GRADUAL;
+	put_meminfo(f, 1024, 0);
+	rec_fail_on(&f->rec, "/memory.reclaim", "0 swappiness", -EINVAL, -1);
+	start(f);
+	rec_clear(&f->rec);
+	for (i = 0; i < 5; i++)
+		tick(f, 0);
+	assert_string_equal(writes(f), "memory.reclaim=268435456;compact_memory=1");
+}
+
+static void test_cgroup_v1_falls_back(void **state)
+{
+	struct fx *f = *state;
+	int i;
+
+	fake_rm(f->root, "/sys/fs/cgroup/cgroup.controllers");
+	fake_rm(f->root, "/sys/fs/cgroup/memory.reclaim");
+	f->cfg.mode = VR_MODE_AUTO;
+	put_meminfo(f, 1024, 0);
+	start(f);
+	assert_false(f->g.cgroup.v2);
+	assert_int_equal(f->rec.n, 0); /* no probe without the file */
+	for (i = 0; i < 5; i++)
+		tick(f, 0);
+	assert_string_equal(writes(f), "drop_caches=1;compact_memory=1");
+	assert_true(log_catch_count(&f->log, "cgroup v2 not mounted") == 1);
+}
+
+/* idleThreshold = 0 turns idle compaction off (WSL 19013); reclaim still
+ * runs, with the 1% default for idleness. */
+static void test_idle_threshold_zero(void **state)
+{
+	struct fx *f = *state;
+	int i;
+
+	f->cfg.mode = VR_MODE_GRADUAL;
+	f->cfg.idle_threshold_pct = 0;
+	put_meminfo(f, 1024, 0);
+	start(f);
+	rec_clear(&f->rec);
+	for (i = 0; i < 5; i++)
+		tick(f, 0);
+	assert_string_equal(writes(f), "memory.reclaim=268435456 swappiness=0");
+	f->cfg.mode = VR_MODE_DISABLED;
+	vr_guest_reconfigure(&f->g, &f->cfg);
+	rec_clear(&f->rec);
+	for (i = 0; i < 10; i++)
+		tick(f, 0);
+	assert_int_equal(f->rec.n, 0);
+}
+
+static void test_compaction_false(void **state)
+{
+	struct fx *f = *state;
+	int i;
+
+	f->cfg.mode = VR_MODE_DROPCACHE;
+	f->cfg.compaction = false;
+	start(f);
+	rec_clear(&f->rec);
+	for (i = 0; i < 10; i++)
+		tick(f, 0);
+	assert_string_equal(writes(f), "drop_caches=1");
+}
+
+/* A knob that fails is logged once, not on every idle period; status says
+ * what degraded; the service goes on, and notices the recovery. */
+static void test_failing_knob_logged_once(void **state)
+{
+	struct fx *f = *state;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out;
+	int i, period;
+
+	f->cfg.mode = VR_MODE_DROPCACHE;
+	rec_fail_on(&f->rec, "/compact_memory", NULL, -EACCES, 3);
+	start(f);
+	for (period = 0; period < 3; period++) {
+		tick(f, 70);
+		for (i = 0; i < 5; i++)
+			tick(f, 0);
+	}
+	assert_int_equal(f->g.totals[VR_ACTION_COMPACT].failures, 3);
+	assert_int_equal(f->g.totals[VR_ACTION_DROPCACHE].runs, 3);
+	assert_int_equal(log_catch_count(&f->log, "compact_memory: Permission denied"), 1);
+	out = open_memstream(&buf, &len);
+	vr_guest_status(&f->g, out, false);
+	fclose(out);
+	assert_non_null(strstr(buf, "degraded:    /proc/sys/vm/compact_memory: Permission denied (3 failures); no compaction"));
+	free(buf);
+	/* Works again on the fourth. */
+	tick(f, 70);
+	for (i = 0; i < 5; i++)
+		tick(f, 0);
+	assert_int_equal(log_catch_count(&f->log, "compact_memory works again"), 1);
+	assert_int_equal(f->g.iface[VR_IF_COMPACT].error, 0);
+}
+
+static void test_missing_files(void **state)
+{
+	struct fx *f = *state;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out;
+	int i;
+
+	f->cfg.mode = VR_MODE_GRADUAL;
+	fake_rm(f->root, "/sys/module/page_reporting/parameters/page_reporting_order");
+	fake_rm(f->root, "/proc/stat");
+	start(f);
+	assert_false(f->g.reporting.order_known);
+	assert_int_equal(log_catch_count(&f->log, "no free page reporting"), 1);
+	for (i = 0; i < 20; i++) {
+		fake_now_usec += 5 * SEC;
+		vr_guest_tick(&f->g);
+	}
+	/* Never idle without /proc/stat, one warning for twenty failures. */
+	assert_int_equal(f->rec.n, 1); /* the probe only */
+	assert_int_equal(log_catch_count(&f->log, "/proc/stat: No such file"), 1);
+	assert_int_equal(f->g.iface[VR_IF_STAT].failures, 20);
+	out = open_memstream(&buf, &len);
+	vr_guest_status(&f->g, out, true);
+	fclose(out);
+	assert_non_null(strstr(buf, "\"state\":\"unknown\""));
+	assert_non_null(strstr(buf, "\"interface\":\"/proc/stat\""));
+	assert_non_null(strstr(buf, "\"order\":null"));
+	free(buf);
+}
+
+static void test_manual_actions_any_mode(void **state)
+{
+	struct fx *f = *state;
+	struct vr_action_record a;
+
+	f->cfg.mode = VR_MODE_DISABLED;
+	put_meminfo(f, 1024, 0);
+	start(f);
+	rec_clear(&f->rec);
+	assert_int_equal(vr_guest_act(&f->g, VR_ACTION_COMPACT, 0, VR_TRIGGER_MANUAL, &a), 0);
+	assert_int_equal(vr_guest_act(&f->g, VR_ACTION_DROPCACHE, 0, VR_TRIGGER_MANUAL, &a), 0);
+	assert_int_equal(vr_guest_act(&f->g, VR_ACTION_RECLAIM, 64 * MIB, VR_TRIGGER_MANUAL, &a), 0);
+	assert_int_equal(a.requested_bytes, 64 * MIB);
+	assert_int_equal(vr_guest_act(&f->g, VR_ACTION_RECLAIM, VR_RECLAIM_ALL, VR_TRIGGER_MANUAL, &a), 0);
+	/* all = Active(file) + Inactive(file) + SReclaimable */
+	assert_int_equal(a.requested_bytes, 1024 * MIB);
+	assert_string_equal(writes(f), "compact_memory=1;drop_caches=1;memory.reclaim=67108864 swappiness=0;"
+				       "memory.reclaim=1073741824 swappiness=0");
+	assert_true(a.before.valid && a.after.valid);
+	assert_int_equal(f->g.history_count, 4);
+	/* A failing manual action reports its error. */
+	rec_fail_on(&f->rec, "/drop_caches", NULL, -EROFS, 1);
+	assert_int_equal(vr_guest_act(&f->g, VR_ACTION_DROPCACHE, 0, VR_TRIGGER_MANUAL, &a), -EROFS);
+	assert_int_equal(a.error, -EROFS);
+}
+
+static void test_pressure_holds_off_idle_reclaim(void **state)
+{
+	struct fx *f = *state;
+	int i;
+
+	f->cfg.mode = VR_MODE_GRADUAL;
+	put_meminfo(f, 1024, 0);
+	start(f);
+	rec_clear(&f->rec);
+	tick(f, 0);
+	vr_guest_pressure(&f->g);
+	for (i = 0; i < 10; i++)
+		tick(f, 0);
+	assert_int_equal(f->rec.n, 0);
+	assert_non_null(strstr(f->g.last_plan.why, "pressure"));
+	/* 60 s later it resumes. */
+	for (i = 0; i < 3; i++)
+		tick(f, 0);
+	assert_true(f->rec.n > 0);
+}
+
+static void test_status_outputs(void **state)
+{
+	struct fx *f = *state;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out;
+	int i;
+
+	f->cfg.mode = VR_MODE_DROPCACHE;
+	start(f);
+	tick(f, 0);
+	tick(f, 0);
+	out = open_memstream(&buf, &len);
+	vr_guest_status(&f->g, out, false);
+	fclose(out);
+	assert_non_null(strstr(buf, "mode:        dropcache (compaction on)"));
+	assert_non_null(strstr(buf, "state:       settling: CPU below 1% for 5 s of the 20 s needed"));
+	/* From the 6.1 guest's buddyinfo: 920 MiB in blocks of order >= 9. */
+	assert_non_null(strstr(buf, "free blocks: reportable 920 MiB, stranded 3.1 MiB (below order 9)"));
+	assert_non_null(strstr(buf, "reporting:   order 9, balloon: free page reporting"));
+	free(buf);
+	for (i = 0; i < 5; i++)
+		tick(f, 0);
+	tick(f, 40);
+	buf = NULL;
+	out = open_memstream(&buf, &len);
+	vr_guest_status(&f->g, out, false);
+	fclose(out);
+	assert_non_null(strstr(buf, "state:       busy: CPU 40.00% >= idleThreshold 1%"));
+	assert_non_null(strstr(buf, "dropcache    1 runs, 0 failed"));
+	assert_non_null(strstr(buf, "last actions:\n"));
+	free(buf);
+	buf = NULL;
+	out = open_memstream(&buf, &len);
+	vr_guest_status(&f->g, out, true);
+	fclose(out);
+	assert_non_null(strstr(buf, "\"mode\":\"dropcache\""));
+	assert_non_null(strstr(buf, "\"reportable_bytes\":964689920"));
+	assert_non_null(strstr(buf, "\"history\":[{\"action\":\"compact\",\"trigger\":\"idle\""));
+	assert_int_equal(buf[len - 1], '\n');
+	free(buf);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_probe, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_probe_old_kernel, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_busy_writes_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_disabled_mode, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dropcache_mode, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gradual_mode, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gradual_eagain_stops_period, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gradual_old_kernel_with_swap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gradual_old_kernel_no_swap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cgroup_v1_falls_back, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_idle_threshold_zero, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_compaction_false, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_failing_knob_logged_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_missing_files, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_manual_actions_any_mode, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pressure_holds_off_idle_reclaim, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_status_outputs, setup, teardown),
+	};
+
+	return cmocka_run_group_tests_name("guest", tests, NULL, NULL);
+}

@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: MIT */
+#include "helpers.h"
+#include "common/util.h"
+#include "guest/idle.h"
+
+#define SEC VR_USEC_PER_SEC
+
+/* Feed a sample @dt_sec after the last with @busy_pct of 100 ticks/s. */
+struct feed {
+	struct vr_idle t;
+	uint64_t now, busy, total;
+};
+
+static enum vr_idle_event step(struct feed *f, unsigned dt_sec, unsigned busy_pct)
+{
+	struct vr_cpustat s;
+	uint64_t ticks = (uint64_t)dt_sec * 100;
+
+	f->now += dt_sec * SEC;
+	f->busy += ticks * busy_pct / 100;
+	f->total += ticks;
+	s.busy = f->busy;
+	s.total = f->total;
+	return vr_idle_update(&f->t, f->now, &s);
+}
+
+static void feed_init(struct feed *f, double thr, unsigned window_sec)
+{
+	vr_idle_init(&f->t, thr, window_sec * SEC);
+	f->now = 1000 * SEC;
+	f->busy = 5000;
+	f->total = 100000;
+}
+
+static void test_enters_after_window(void **state)
+{
+	struct feed f;
+	int i;
+
+	(void)state;
+	feed_init(&f, 1.0, 120);
+	assert_int_equal(step(&f, 0, 0), VR_IDLE_NONE); /* baseline */
+	for (i = 0; i < 23; i++)
+		assert_int_equal(step(&f, 5, 0), VR_IDLE_NONE);
+	assert_false(f.t.idle);
+	assert_int_equal(vr_idle_quiet_usec(&f.t, f.now), 115 * SEC);
+	assert_int_equal(step(&f, 5, 0), VR_IDLE_ENTER);
+	assert_true(f.t.idle);
+	assert_int_equal(f.t.periods, 1);
+	/* Stays idle without a second ENTER. */
+	assert_int_equal(step(&f, 5, 0), VR_IDLE_NONE);
+	assert_true(f.t.idle);
+}
+
+static void test_busy_sample_resets_window(void **state)
+{
+	struct feed f;
+	int i;
+
+	(void)state;
+	feed_init(&f, 1.0, 30);
+	step(&f, 0, 0);
+	for (i = 0; i < 5; i++)
+		step(&f, 5, 0);
+	/* 1% is not below a 1% threshold. */
+	assert_int_equal(step(&f, 5, 1), VR_IDLE_NONE);
+	assert_int_equal(vr_idle_quiet_usec(&f.t, f.now), 0);
+	for (i = 0; i < 5; i++)
+		assert_int_equal(step(&f, 5, 0), VR_IDLE_NONE);
+	assert_int_equal(step(&f, 5, 0), VR_IDLE_ENTER);
+	assert_int_equal(step(&f, 5, 50), VR_IDLE_LEAVE);
+	assert_false(f.t.idle);
+	assert_true(f.t.last_busy_pct > 49.9 && f.t.last_busy_pct < 50.1);
+}
+
+static void test_fractional_threshold(void **state)
+{
+	struct feed f;
+
+	(void)state;
+	feed_init(&f, 0.5, 10);
+	step(&f, 0, 0);
+	/* 0.4% busy: 2 of 500 ticks. */
+	f.busy += 2;
+	assert_int_equal(step(&f, 5, 0), VR_IDLE_NONE);
+	f.busy += 2;
+	assert_int_equal(step(&f, 5, 0), VR_IDLE_ENTER);
+	f.busy += 3; /* 0.6% */
+	assert_int_equal(step(&f, 5, 0), VR_IDLE_LEAVE);
+}
+
+static void test_counters_backwards_reset(void **state)
+{
+	struct feed f;
+	struct vr_cpustat s;
+
+	(void)state;
+	feed_init(&f, 1.0, 10);
+	step(&f, 0, 0);
+	step(&f, 5, 0);
+	assert_int_equal(step(&f, 5, 0), VR_IDLE_ENTER);
+	/* A restored snapshot or CPU unplug: totals shrink. */
+	s.busy = f.busy;
+	s.total = f.total - 1000;
+	f.now += 5 * SEC;
+	assert_int_equal(vr_idle_update(&f.t, f.now, &s), VR_IDLE_LEAVE);
+	assert_int_equal(f.t.resets, 1);
+	f.total = s.total;
+	/* The window starts again from there. */
+	assert_int_equal(step(&f, 5, 0), VR_IDLE_NONE);
+	assert_int_equal(step(&f, 5, 0), VR_IDLE_ENTER);
+	/* busy going backwards alone also resets. */
+	s.busy = f.busy - 1;
+	s.total = f.total + 500;
+	f.now += 5 * SEC;
+	assert_int_equal(vr_idle_update(&f.t, f.now, &s), VR_IDLE_LEAVE);
+}
+
+static void test_clock_backwards_reset(void **state)
+{
+	struct feed f;
+
+	(void)state;
+	feed_init(&f, 1.0, 10);
+	step(&f, 0, 0);
+	step(&f, 5, 0);
+	f.now -= 60 * SEC;
+	assert_int_equal(step(&f, 0, 0), VR_IDLE_NONE);
+	assert_int_equal(f.t.resets, 1);
+	assert_false(f.t.idle);
+}
+
+static void test_no_ticks_is_no_information(void **state)
+{
+	struct feed f;
+
+	(void)state;
+	feed_init(&f, 1.0, 10);
+	step(&f, 0, 0);
+	/* Time passes but the counters do not: nothing learned, no busy
+	 * figure, and no division by zero. */
+	assert_int_equal(step(&f, 0, 0), VR_IDLE_NONE);
+	f.now += 60 * SEC;
+	assert_int_equal(step(&f, 0, 0), VR_IDLE_NONE);
+	assert_false(f.t.have_busy);
+	assert_false(f.t.idle);
+}
+
+static void test_reset_and_configure(void **state)
+{
+	struct feed f;
+
+	(void)state;
+	feed_init(&f, 1.0, 10);
+	step(&f, 0, 0);
+	step(&f, 5, 0);
+	assert_int_equal(step(&f, 5, 0), VR_IDLE_ENTER);
+	assert_int_equal(vr_idle_reset(&f.t), VR_IDLE_LEAVE);
+	assert_int_equal(vr_idle_reset(&f.t), VR_IDLE_NONE);
+	step(&f, 5, 0);
+	step(&f, 5, 0);
+	assert_int_equal(step(&f, 5, 0), VR_IDLE_ENTER);
+	/* New settings: the window starts again. */
+	vr_idle_configure(&f.t, 2.0, 20 * SEC, f.now);
+	assert_false(f.t.idle);
+	assert_int_equal(step(&f, 10, 1), VR_IDLE_NONE);
+	assert_int_equal(step(&f, 10, 1), VR_IDLE_ENTER);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_enters_after_window),
+		cmocka_unit_test(test_busy_sample_resets_window),
+		cmocka_unit_test(test_fractional_threshold),
+		cmocka_unit_test(test_counters_backwards_reset),
+		cmocka_unit_test(test_clock_backwards_reset),
+		cmocka_unit_test(test_no_ticks_is_no_information),
+		cmocka_unit_test(test_reset_and_configure),
+	};
+
+	return cmocka_run_group_tests_name("idle", tests, NULL, NULL);
+}
