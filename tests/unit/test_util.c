@@ -630,9 +630,8 @@ static void test_ratelimit_clock_backwards(void **state)
 	assert_true(vr_ratelimit_ok(&rl, 500 * VR_USEC_PER_SEC, &missed));
 	assert_false(vr_ratelimit_ok(&rl, 501 * VR_USEC_PER_SEC, &missed));
 	assert_false(vr_ratelimit_ok(&rl, 502 * VR_USEC_PER_SEC, &missed));
-	/* A clock that goes back must not silence the log for good (with an
-	 * unsigned difference it would look like an hour-long wait, or, the
-	 * other way, like "never"): it starts a new window. */
+	/* A clock that goes back must not silence the log until it catches
+	 * up again: it starts a new window at once. */
 	assert_true(vr_ratelimit_ok(&rl, 100 * VR_USEC_PER_SEC, &missed));
 	assert_int_equal(missed, 2);
 	assert_false(vr_ratelimit_ok(&rl, 101 * VR_USEC_PER_SEC, &missed));

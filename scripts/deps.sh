@@ -1,0 +1,29 @@
+#!/bin/sh
+# Install the Debian packages a task needs, if any are missing.
+#   scripts/deps.sh          what `make` and `make check` need
+# Needs root (apt-get) only when something is missing.
+set -eu
+
+# gcc, make, libc6-dev: the build; musl-tools: the static guest binaries;
+# libinih-dev: INI parsing; libcmocka-dev: unit tests; jq: the black-box
+# tests check `status --json` with it.
+PKGS="gcc make libc6-dev musl-tools libinih-dev libcmocka-dev jq"
+
+missing=""
+for p in $PKGS; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+		missing="$missing $p"
+	fi
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps: missing:$missing" >&2
+	echo "deps: as root, run: apt-get install$missing" >&2
+	exit 1
+fi
+echo "deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null
