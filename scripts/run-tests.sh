@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 
 passed=0
 failed=0
+skipped=0
 failures=""
 log=$(mktemp /tmp/vmreclaim-tests-XXXXXX)
 trap 'rm -f "$log"' EXIT
@@ -21,8 +22,11 @@ run_cmocka() {
 	rc=$?
 	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test(s)\./\1/p' "$log" | tail -n 1)
 	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test(s),.*/\1/p' "$log" | tail -n 1)
+	s=$(sed -n 's/^\[  SKIPPED \] \([0-9]*\) test(s)\./\1/p' "$log" | tail -n 1)
 	p=${p:-0}
 	f=${f:-0}
+	s=${s:-0}
+	skipped=$((skipped + s))
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		f=1 # crashed, or a sanitizer stopped it
 	fi
@@ -32,7 +36,11 @@ run_cmocka() {
 		failures="$failures $name"
 		cat "$log"
 	fi
-	printf '%-28s %3d passed, %d failed\n' "$name" "$p" "$f"
+	printf '%-28s %3d passed, %d failed' "$name" "$p" "$f"
+	[ "$s" -ne 0 ] && printf ', %d skipped' "$s"
+	printf '\n'
+	[ "$s" -ne 0 ] && grep -B1 '^\[  SKIPPED \] [a-z]' "$log" | grep -v '^--' | sed 's/^/    /'
+	return 0
 }
 
 # Black-box scripts print "ok - ..." / "not ok - ..." lines.
@@ -69,5 +77,9 @@ done
 
 echo
 [ -n "$failures" ] && echo "failed:$failures"
-echo "$passed passed, $failed failed"
+if [ "$skipped" -ne 0 ]; then
+	echo "$passed passed, $failed failed, $skipped skipped"
+else
+	echo "$passed passed, $failed failed"
+fi
 [ "$failed" -eq 0 ]

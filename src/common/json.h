@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/* Deeper nesting than this is not supported (status output is 3 deep). */
 #define VR_JSON_DEPTH_MAX 16
 
 struct vr_json {

@@ -133,9 +133,10 @@ int vr_kmsg(const char *kmsg_path, enum vr_log_level level, const char *fmt, ...
 
 bool vr_ratelimit_ok(struct vr_ratelimit *rl, uint64_t now_usec, unsigned *ret_missed)
 {
-	if (rl->begin_usec == 0 || now_usec < rl->begin_usec ||
+	if (!rl->started || now_usec < rl->begin_usec ||
 	    now_usec - rl->begin_usec >= rl->interval_usec) {
-		rl->begin_usec = now_usec ? now_usec : 1;
+		rl->started = true;
+		rl->begin_usec = now_usec;
 		rl->count = 0;
 	}
 	if (rl->count < rl->burst) {

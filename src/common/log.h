@@ -53,6 +53,7 @@ int vr_kmsg(const char *kmsg_path, enum vr_log_level level, const char *fmt, ...
 struct vr_ratelimit {
 	uint64_t interval_usec;
 	unsigned burst;
+	bool started;
 	uint64_t begin_usec;
 	unsigned count;
 	unsigned missed;

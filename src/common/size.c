@@ -29,6 +29,8 @@ int vr_parse_size(const char *s, uint64_t *ret_bytes)
 	if (r < 0)
 		return r;
 	unit = vr_skip_blanks(p);
+	if (unit != p && *unit == '\0')
+		return -EINVAL; /* "1 ": a blank and no unit */
 	for (i = 0; i < VR_ARRAY_SIZE(units); i++) {
 		if (strcasecmp(unit, units[i].suffix) != 0)
 			continue;
@@ -67,6 +69,11 @@ const char *vr_format_size(uint64_t bytes, char *buf, size_t size)
 	} else {
 		if (i > 0 && rem >= 512)
 			whole++;
+		/* 1023.6 KiB rounds to 1 MiB, not to "1024 KiB". */
+		if (whole == 1024 && i + 1 < VR_ARRAY_SIZE(names)) {
+			whole = 1;
+			i++;
+		}
 		snprintf(buf, size, "%llu %s", (unsigned long long)whole, names[i]);
 	}
 	return buf;

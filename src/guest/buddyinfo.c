@@ -101,6 +101,10 @@ void vr_buddyinfo_split(const struct vr_buddyinfo *b, unsigned order, uint64_t p
 	struct vr_free_split sp = { 0, 0 };
 	unsigned i, o;
 
+	if (page_size == 0) {
+		*ret = sp;
+		return;
+	}
 	for (i = 0; i < b->zones; i++) {
 		const struct vr_buddy_zone *z = &b->zone[i];
 

@@ -33,8 +33,8 @@ struct vr_free_split {
 };
 
 /* Parse "Node 0, zone   Normal  c0 c1 ... cN" lines.  Returns 0, or
- * -EINVAL for a malformed line, -E2BIG for more zones or orders than we
- * keep, -ERANGE for numbers that overflow. */
+ * -EINVAL for a malformed line or node number, -E2BIG for more zones or
+ * orders than we keep, -ERANGE for block counts that overflow. */
 int vr_buddyinfo_parse(const char *buf, struct vr_buddyinfo *ret);
 
 int vr_buddyinfo_read(const struct vr_sys *s, struct vr_buddyinfo *ret);

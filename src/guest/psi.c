@@ -24,7 +24,8 @@ static int parse_x100(const char *p, const char *end, uint32_t *ret)
 	r = vr_parse_u64(dot + 1, end, &frac);
 	if (r < 0)
 		return r;
-	if (whole > 100)
+	/* A share of time: 100.00 at most. */
+	if (whole > 100 || whole * 100 + frac > 10000)
 		return -ERANGE;
 	*ret = (uint32_t)(whole * 100 + frac);
 	return 0;
@@ -84,9 +85,8 @@ int vr_psi_parse(const char *buf, struct vr_psi *ret)
 			if (r < 0)
 				return r;
 			psi.has_full = true;
-		} else if (eol != line) {
-			return -EINVAL;
 		}
+		/* Other lines: a later kernel's addition; not ours to judge. */
 		line = *eol ? eol + 1 : eol;
 	}
 	if (!has_some)
