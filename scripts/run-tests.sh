@@ -22,7 +22,7 @@ run_cmocka() {
 	rc=$?
 	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test(s)\./\1/p' "$log" | tail -n 1)
 	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test(s),.*/\1/p' "$log" | tail -n 1)
-	s=$(sed -n 's/^\[  SKIPPED \] \([0-9]*\) test(s)\./\1/p' "$log" | tail -n 1)
+	s=$(sed -n 's/^\[  SKIPPED \] \([0-9]*\) test(s).*/\1/p' "$log" | tail -n 1)
 	p=${p:-0}
 	f=${f:-0}
 	s=${s:-0}
@@ -39,7 +39,7 @@ run_cmocka() {
 	printf '%-28s %3d passed, %d failed' "$name" "$p" "$f"
 	[ "$s" -ne 0 ] && printf ', %d skipped' "$s"
 	printf '\n'
-	[ "$s" -ne 0 ] && grep -B1 '^\[  SKIPPED \] [a-z]' "$log" | grep -v '^--' | sed 's/^/    /'
+	[ "$s" -ne 0 ] && grep '^\[  SKIPPED \] test_' "$log" | sort -u | sed 's/^/    /'
 	return 0
 }
 

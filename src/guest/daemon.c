@@ -101,7 +101,9 @@ static void notify_ready(void)
 	close(fd);
 }
 
-static void reload(struct daemon *d)
+/* Re-read the settings; on errors keep the current ones.  What was wrong
+ * is logged and, when @report is given, written there too. */
+static int reload(struct daemon *d, FILE *report)
 {
 	struct vr_diags diags = { 0 };
 	struct vr_config c;
@@ -109,9 +111,11 @@ static void reload(struct daemon *d)
 
 	r = vr_daemon_load_config(d->opts, &c, &diags);
 	vr_diags_log(&diags);
+	if (report)
+		vr_diags_print(&diags, report);
 	if (r < 0) {
 		vr_err("reload failed; keeping the current settings");
-		return;
+		return r;
 	}
 	if (strcmp(c.control_socket, d->g.cfg.control_socket) != 0) {
 		vr_warn("controlSocket changes at the next restart; still on %s",
@@ -124,6 +128,7 @@ static void reload(struct daemon *d)
 	vr_guest_reconfigure(&d->g, &c);
 	vr_info("reloaded: mode %s, idleThreshold %g%%, idleSeconds %llu", vr_mode_name(c.mode),
 		c.idle_threshold_pct, (unsigned long long)(c.idle_usec / VR_USEC_PER_SEC));
+	return 0;
 }
 
 static void reply_error(int fd, const char *msg)
@@ -152,6 +157,37 @@ static void send_all(int fd, const char *buf, size_t len)
 	}
 }
 
+/* Reload for vmreclaimctl: what was wrong goes into the reply (@f on
+ * success, an error reply on failure). */
+static int reload_request(struct daemon *d, int fd, FILE *f)
+{
+	char *report = NULL;
+	size_t report_len = 0;
+	FILE *rf = open_memstream(&report, &report_len);
+	int r;
+
+	r = reload(d, rf);
+	if (rf)
+		fclose(rf);
+	if (r < 0) {
+		char *msg = NULL;
+		size_t msg_len = 0;
+		FILE *mf = open_memstream(&msg, &msg_len);
+
+		if (mf) {
+			fprintf(mf, "error: reload failed; the current settings stay:\n%s",
+				report ? report : "");
+			fclose(mf);
+			send_all(fd, msg, msg_len);
+		}
+		free(msg);
+	} else if (report) {
+		fputs(report, f);
+	}
+	free(report);
+	return r;
+}
+
 static void handle_request(struct daemon *d, int fd, const struct vr_ctl_request *req)
 {
 	struct vr_action_record a;
@@ -171,8 +207,12 @@ static void handle_request(struct daemon *d, int fd, const struct vr_ctl_request
 		vr_guest_status(&d->g, f, req->json);
 		break;
 	case VR_CTL_RELOAD:
-		reload(d);
-		fputs("reload done; see the log for any errors\n", f);
+		if (reload_request(d, fd, f) < 0) {
+			fclose(f);
+			free(body);
+			return;
+		}
+		fprintf(f, "reloaded: mode %s\n", vr_mode_name(d->g.cfg.mode));
 		break;
 	case VR_CTL_COMPACT:
 	case VR_CTL_DROPCACHE:
@@ -270,7 +310,7 @@ static void handle_signal(struct daemon *d)
 	while (read(d->sig_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
 			vr_info("SIGHUP: reloading");
-			reload(d);
+			reload(d, NULL);
 		} else {
 			vr_info("%s: exiting", si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
 			d->quit = true;

@@ -170,6 +170,10 @@ sleep 0.5
 check "a reload with errors keeps the daemon running" kill -0 $PID
 check "and keeps the old mode" sh -c "$C -s $S status | grep -q '^mode: *gradual'"
 check "and logs why" grep -q "vmreclaim.conf:2: autoMemoryReclaim = sometimes" $T/log
+$C -s $S reload >$T/out 2>&1
+rc=$?
+check "vmreclaimctl reload of a bad file exits 1 (got $rc)" test $rc -eq 1
+check "and shows what is wrong, with the line" grep -q "vmreclaim.conf:2: autoMemoryReclaim = sometimes: must be" $T/out
 sed 's/gradual/dropcache/' $T/good.conf >$T/vmreclaim.conf
 $C -s $S reload >/dev/null
 check "vmreclaimctl reload takes new settings" sh -c "$C -s $S status | grep -q '^mode: *dropcache'"
