@@ -463,8 +463,13 @@ static int key_handler(void *user, const char *section, const char *name, const 
 		return 1;
 	}
 	if (strcasecmp(section, k->section) != 0 && strcasecmp(section, "vmreclaim") != 0) {
-		vr_diags_add(x->d, x->file, x->line, true, "'%s' belongs in [%s] (or [vmreclaim]), not [%s]",
-			     k->name, k->section, section);
+		if (strcmp(k->section, "vmreclaim") == 0)
+			vr_diags_add(x->d, x->file, x->line, true, "'%s' belongs in [vmreclaim], not [%s]",
+				     k->name, section);
+		else
+			vr_diags_add(x->d, x->file, x->line, true,
+				     "'%s' belongs in [%s] (or [vmreclaim]), not [%s]", k->name,
+				     k->section, section);
 		x->failed = true;
 		return 1;
 	}

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <syslog.h>
 
 /* Logging is process-wide by nature; this is the one piece of global
@@ -91,12 +92,12 @@ int vr_log_level_parse(const char *s, enum vr_log_level *ret)
 	size_t i;
 
 	for (i = VR_LOG_ERR; i < VR_ARRAY_SIZE(level_names); i++) {
-		if (strcmp(s, level_names[i]) == 0) {
+		if (strcasecmp(s, level_names[i]) == 0) {
 			*ret = (enum vr_log_level)i;
 			return 0;
 		}
 	}
-	if (strcmp(s, "error") == 0) {
+	if (strcasecmp(s, "error") == 0) {
 		*ret = VR_LOG_ERR;
 		return 0;
 	}

@@ -51,10 +51,13 @@ int vr_daemon_load_config(const struct vr_daemon_opts *o, struct vr_config *ret,
 		    vr_config_parse_cmdline(&c, buf, "/proc/cmdline", d) < 0)
 			r = -EINVAL;
 	}
-	if (o->socket && !vr_strlcpy(c.control_socket, o->socket, sizeof(c.control_socket))) {
-		vr_diags_add(d, "--socket", 0, true, "path longer than %d characters",
-			     VR_SOCKET_PATH_MAX - 1);
-		r = -EINVAL;
+	if (o->socket) {
+		char err[256];
+
+		if (vr_config_set(&c, "controlSocket", o->socket, err, sizeof(err)) < 0) {
+			vr_diags_add(d, "--socket", 0, true, "%s", err);
+			r = -EINVAL;
+		}
 	}
 	if (r == 0 && d->errors == 0)
 		*ret = c;
@@ -122,7 +125,7 @@ static int reload(struct daemon *d, FILE *report)
 			d->g.cfg.control_socket);
 		memcpy(c.control_socket, d->g.cfg.control_socket, sizeof(c.control_socket));
 	}
-	vr_log_set_level(c.log_level);
+	vr_log_setup("vmreclaimd", c.log_target, d->opts->verbose ? VR_LOG_DEBUG : c.log_level);
 	if (c.sample_usec != d->g.cfg.sample_usec && timer_arm(d->timer_fd, c.sample_usec) < 0)
 		vr_err("timerfd: %s", strerror(errno));
 	vr_guest_reconfigure(&d->g, &c);

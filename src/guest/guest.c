@@ -148,6 +148,7 @@ static void snapshot(struct vr_guest *g, struct vr_memsnap *s, struct vr_meminfo
 	if (r < 0)
 		return;
 	vr_buddyinfo_split(&b, reporting_order(g), g->page_size, &sp);
+	s->buddy_valid = true;
 	s->reportable_bytes = sp.reportable_bytes;
 	s->stranded_bytes = sp.stranded_bytes;
 }
@@ -174,9 +175,9 @@ static void record(struct vr_guest *g, const struct vr_action_record *a)
 	if (a->error < 0)
 		t->failures++;
 	else if (a->before.valid && a->after.valid) {
-		if (a->kind == VR_ACTION_COMPACT)
+		if (a->kind == VR_ACTION_COMPACT && a->before.buddy_valid && a->after.buddy_valid)
 			t->bytes += vr_sat_sub(a->after.reportable_bytes, a->before.reportable_bytes);
-		else
+		else if (a->kind != VR_ACTION_COMPACT)
 			t->bytes += vr_sat_sub(a->before.file_cache_bytes, a->after.file_cache_bytes);
 	}
 	g->history[g->history_next] = *a;
@@ -205,7 +206,7 @@ void vr_action_record_format(const struct vr_action_record *a, char *buf, size_t
 		return;
 	if (a->error < 0)
 		n += snprintf(buf + n, size - (size_t)n, " failed: %s", strerror(-a->error));
-	else if (a->before.valid && a->after.valid)
+	else if (a->before.buddy_valid && a->after.buddy_valid)
 		n += snprintf(buf + n, size - (size_t)n,
 			      " in %llu ms: file cache %s -> %s, reportable %s -> %s, stranded %s -> %s",
 			      (unsigned long long)(a->duration_usec / 1000),
@@ -227,7 +228,7 @@ static int do_compact(struct vr_guest *g)
 	char kmsg[PATH_MAX];
 	int r;
 
-	if (vr_sys_path(&g->sys, "/dev/kmsg", kmsg, sizeof(kmsg)) == 0) {
+	if (!g->sys.ops->dry_run && vr_sys_path(&g->sys, "/dev/kmsg", kmsg, sizeof(kmsg)) == 0) {
 		/* The counterpart of WSL's "WSL2: Performing memory
 		 * compaction", so that dmesg tells the same story. */
 		r = vr_kmsg(kmsg, VR_LOG_INFO, "vmreclaimd: Performing memory compaction");
@@ -302,10 +303,12 @@ int vr_guest_act(struct vr_guest *g, enum vr_action_kind kind, uint64_t bytes,
 	record(g, &a);
 	vr_action_record_format(&a, line, sizeof(line));
 	vr_log(r < 0 ? VR_LOG_WARNING : VR_LOG_INFO, "%s", line);
-	if (kind == VR_ACTION_COMPACT && r == 0 && g->iface[VR_IF_KMSG].error == 0) {
+	if (kind == VR_ACTION_COMPACT && r == 0 && !g->sys.ops->dry_run &&
+	    g->iface[VR_IF_KMSG].error == 0) {
 		char kmsg[PATH_MAX], s[4][VR_SIZE_STR_MAX];
 
-		if (vr_sys_path(&g->sys, "/dev/kmsg", kmsg, sizeof(kmsg)) == 0 && a.after.valid)
+		if (vr_sys_path(&g->sys, "/dev/kmsg", kmsg, sizeof(kmsg)) == 0 && a.before.buddy_valid &&
+		    a.after.buddy_valid)
 			vr_guest_iface(g, VR_IF_KMSG,
 				       vr_kmsg(kmsg, VR_LOG_INFO,
 					       "vmreclaimd: compaction done in %llu ms: reportable %s -> %s, stranded %s -> %s",
@@ -438,9 +441,12 @@ static void status_text(struct vr_guest *g, FILE *f, const struct vr_memsnap *s,
 		fprintf(f, "file cache:  %s (Active+Inactive(file) + SReclaimable), dirty %s\n",
 			vr_format_size(s->file_cache_bytes, a, sizeof(a)),
 			vr_format_size(m->dirty_bytes, b, sizeof(b)));
-		fprintf(f, "free blocks: reportable %s, stranded %s (below order %u)\n",
-			vr_format_size(s->reportable_bytes, a, sizeof(a)),
-			vr_format_size(s->stranded_bytes, b, sizeof(b)), reporting_order(g));
+		if (s->buddy_valid)
+			fprintf(f, "free blocks: reportable %s, stranded %s (below order %u)\n",
+				vr_format_size(s->reportable_bytes, a, sizeof(a)),
+				vr_format_size(s->stranded_bytes, b, sizeof(b)), reporting_order(g));
+		else
+			fprintf(f, "free blocks: unknown (/proc/buddyinfo unreadable)\n");
 	}
 	if (g->reporting.order_known)
 		fprintf(f, "reporting:   order %u%s, balloon: %s\n", g->reporting.order,
@@ -458,8 +464,6 @@ static void status_text(struct vr_guest *g, FILE *f, const struct vr_memsnap *s,
 			fprintf(f, "degraded:    %s: %s (%llu failures); %s\n", ifaces[i].path,
 				strerror(-g->iface[i].error), (unsigned long long)g->iface[i].failures,
 				ifaces[i].consequence);
-	if (!g->psi_available)
-		fprintf(f, "degraded:    no PSI memory trigger; %s\n", ifaces[VR_IF_PSI].consequence);
 	for (i = 0; i < VR_ACTION_KINDS; i++) {
 		const struct vr_action_totals *t = &g->totals[i];
 
@@ -497,8 +501,13 @@ static void json_snap(struct vr_json *j, const char *key, const struct vr_memsna
 	vr_json_open(j, key);
 	vr_json_u64(j, "free_bytes", s->free_bytes);
 	vr_json_u64(j, "file_cache_bytes", s->file_cache_bytes);
-	vr_json_u64(j, "reportable_bytes", s->reportable_bytes);
-	vr_json_u64(j, "stranded_bytes", s->stranded_bytes);
+	if (s->buddy_valid) {
+		vr_json_u64(j, "reportable_bytes", s->reportable_bytes);
+		vr_json_u64(j, "stranded_bytes", s->stranded_bytes);
+	} else {
+		vr_json_null(j, "reportable_bytes");
+		vr_json_null(j, "stranded_bytes");
+	}
 	vr_json_close(j);
 }
 
@@ -532,8 +541,13 @@ static void status_json(struct vr_guest *g, FILE *f, const struct vr_memsnap *s,
 		vr_json_u64(&j, "file_cache_bytes", s->file_cache_bytes);
 		vr_json_u64(&j, "dirty_bytes", m->dirty_bytes);
 		vr_json_u64(&j, "swap_total_bytes", m->swap_total_bytes);
-		vr_json_u64(&j, "reportable_bytes", s->reportable_bytes);
-		vr_json_u64(&j, "stranded_bytes", s->stranded_bytes);
+		if (s->buddy_valid) {
+			vr_json_u64(&j, "reportable_bytes", s->reportable_bytes);
+			vr_json_u64(&j, "stranded_bytes", s->stranded_bytes);
+		} else {
+			vr_json_null(&j, "reportable_bytes");
+			vr_json_null(&j, "stranded_bytes");
+		}
 		vr_json_close(&j);
 	} else {
 		vr_json_null(&j, "memory");

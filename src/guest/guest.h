@@ -40,7 +40,8 @@ struct vr_iface_state {
 
 /* Memory as an action saw it. */
 struct vr_memsnap {
-	bool valid;
+	bool valid;       /* meminfo was read */
+	bool buddy_valid; /* and buddyinfo: the last two fields mean something */
 	uint64_t free_bytes;
 	uint64_t file_cache_bytes;
 	uint64_t reportable_bytes;

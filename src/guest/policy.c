@@ -43,11 +43,17 @@ static void add(struct vr_plan *p, enum vr_action_kind kind, uint64_t bytes)
 	}
 }
 
-/* Drop the cache once per idle period, then compact. */
-static void plan_dropcache(const struct vr_policy_input *in, struct vr_plan *p, const char *what)
+/* Drop the cache once per idle period, then compact.  @instead_of_gradual
+ * says why gradual reclaim could not be used, when that is the case. */
+static void plan_dropcache(const struct vr_policy_input *in, struct vr_plan *p,
+			   const char *instead_of_gradual)
 {
+	char note[128] = "";
+
+	if (instead_of_gradual)
+		snprintf(note, sizeof(note), " (in place of gradual reclaim: %s)", instead_of_gradual);
 	if (in->period.dropped) {
-		snprintf(p->why, sizeof(p->why), "idle; %s already ran in this idle period", what);
+		snprintf(p->why, sizeof(p->why), "page cache dropped once in this idle period%s", note);
 		if (in->idle_entered && in->compaction)
 			add(p, VR_ACTION_COMPACT, 0);
 		return;
@@ -55,7 +61,7 @@ static void plan_dropcache(const struct vr_policy_input *in, struct vr_plan *p, 
 	add(p, VR_ACTION_DROPCACHE, 0);
 	if (in->compaction)
 		add(p, VR_ACTION_COMPACT, 0);
-	snprintf(p->why, sizeof(p->why), "idle: %s", what);
+	snprintf(p->why, sizeof(p->why), "dropping the page cache%s", note);
 }
 
 static void plan_gradual(const struct vr_policy_input *in, struct vr_plan *p)
@@ -64,20 +70,18 @@ static void plan_gradual(const struct vr_policy_input *in, struct vr_plan *p)
 	uint64_t excess, bytes;
 
 	if (!in->reclaim_usable) {
-		char what[160];
-
-		snprintf(what, sizeof(what), "dropcache in place of gradual reclaim (%s)",
-			 in->reclaim_unusable_why ? in->reclaim_unusable_why : "memory.reclaim unusable");
-		plan_dropcache(in, p, what);
+		plan_dropcache(in, p,
+			       in->reclaim_unusable_why ? in->reclaim_unusable_why
+							: "memory.reclaim unusable");
 		return;
 	}
 	if (in->period.exhausted) {
 		snprintf(p->why, sizeof(p->why),
-			 "idle; gradual reclaim has done what it can in this idle period");
+			 "gradual reclaim has done what it can in this idle period");
 		goto compact_on_entry;
 	}
 	if (!in->have_meminfo) {
-		snprintf(p->why, sizeof(p->why), "idle; /proc/meminfo unreadable, cannot size a step");
+		snprintf(p->why, sizeof(p->why), "/proc/meminfo unreadable, cannot size a step");
 		goto compact_on_entry;
 	}
 	excess = vr_sat_sub(in->file_cache_bytes, in->floor_bytes);
@@ -85,14 +89,14 @@ static void plan_gradual(const struct vr_policy_input *in, struct vr_plan *p)
 	vr_format_size(in->floor_bytes, f, sizeof(f));
 	if (excess < VR_RECLAIM_MIN_BYTES) {
 		p->exhausted = true;
-		snprintf(p->why, sizeof(p->why), "idle; file cache %s is at the floor (%s)", c, f);
+		snprintf(p->why, sizeof(p->why), "file cache %s is at the floor (%s)", c, f);
 		goto compact_on_entry;
 	}
 	bytes = excess < in->step_bytes ? excess : in->step_bytes;
 	add(p, VR_ACTION_RECLAIM, bytes);
 	if (in->compaction)
 		add(p, VR_ACTION_COMPACT, 0);
-	snprintf(p->why, sizeof(p->why), "idle: reclaiming %s of file cache %s (floor %s)",
+	snprintf(p->why, sizeof(p->why), "reclaiming %s of file cache %s (floor %s)",
 		 vr_format_size(bytes, s, sizeof(s)), c, f);
 	return;
 
@@ -111,18 +115,18 @@ void vr_policy_decide(const struct vr_policy_input *in, struct vr_plan *p)
 	if (in->pressure) {
 		/* Reclaim or compaction now would compete with the guest's
 		 * own need for memory. */
-		snprintf(p->why, sizeof(p->why), "idle, but the guest is under memory pressure");
+		snprintf(p->why, sizeof(p->why), "the guest is under memory pressure: holding off");
 		return;
 	}
 	switch (in->mode) {
 	case VR_MODE_DISABLED:
-		snprintf(p->why, sizeof(p->why), "idle; autoMemoryReclaim = disabled%s",
+		snprintf(p->why, sizeof(p->why), "autoMemoryReclaim = disabled%s",
 			 in->compaction ? ": compaction only" : " and compaction off");
 		if (in->idle_entered && in->compaction)
 			add(p, VR_ACTION_COMPACT, 0);
 		return;
 	case VR_MODE_DROPCACHE:
-		plan_dropcache(in, p, "drop the page cache");
+		plan_dropcache(in, p, NULL);
 		return;
 	case VR_MODE_GRADUAL:
 	case VR_MODE_AUTO:

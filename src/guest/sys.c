@@ -21,7 +21,7 @@ static int dry_run_write(void *user, const char *path, const char *data, size_t 
 }
 
 const struct vr_sys_ops vr_sys_ops_real = { .write = real_write };
-const struct vr_sys_ops vr_sys_ops_dry_run = { .write = dry_run_write };
+const struct vr_sys_ops vr_sys_ops_dry_run = { .write = dry_run_write, .dry_run = true };
 
 int vr_sys_init(struct vr_sys *s, const char *root, const struct vr_sys_ops *ops, void *user)
 {

@@ -7,12 +7,17 @@
 #define VR_SYS_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 struct vr_sys_ops {
 	/* Write @len bytes of @data to the file @path (already under the
 	 * root).  Returns 0 or -errno. */
 	int (*write)(void *user, const char *path, const char *data, size_t len);
+	/* Writes are not really done: probes that need a real answer from
+	 * the kernel must assume the worst, and nothing goes to the kernel
+	 * log. */
+	bool dry_run;
 };
 
 struct vr_sys {

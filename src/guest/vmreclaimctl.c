@@ -37,7 +37,8 @@ static void usage(FILE *f)
 	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
 		fprintf(f, "  %-10s %-9s %s\n", verbs[i].name, verbs[i].args, verbs[i].help);
 	fprintf(f, "\nOptions:\n"
-		   "  -s, --socket PATH   the daemon's socket (default " VR_CONTROL_SOCKET ")\n"
+		   "  -s, --socket PATH   the daemon's socket (default: controlSocket in\n"
+		   "                      " VR_CONFIG_PATH ", else " VR_CONTROL_SOCKET ")\n"
 		   "  -j, --json          status as JSON\n"
 		   "  -t, --timeout SEC   how long to wait for an answer (default 120)\n"
 		   "  -h, --help          this text\n"
@@ -57,7 +58,8 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ 0 },
 	};
-	const char *socket_path = VR_CONTROL_SOCKET;
+	const char *socket_path = NULL;
+	struct vr_config cfg;
 	struct vr_ctl_request req = { 0 };
 	const struct verb *v = NULL;
 	unsigned long timeout_sec = 120;
@@ -127,6 +129,16 @@ int main(int argc, char **argv)
 		}
 	}
 
+	if (!socket_path) {
+		/* Where the daemon listens, as its settings say; problems in
+		 * the file are the daemon's to report. */
+		struct vr_diags diags = { 0 };
+
+		vr_config_defaults(&cfg);
+		if (vr_config_parse_file(&cfg, VR_CONFIG_PATH, VR_SCOPE_GUEST, &diags) < 0)
+			vr_config_defaults(&cfg);
+		socket_path = cfg.control_socket;
+	}
 	reply = malloc(VR_CTL_REPLY_MAX);
 	if (!reply) {
 		fprintf(stderr, "vmreclaimctl: out of memory\n");

@@ -59,7 +59,7 @@ int main(int argc, char **argv)
 	};
 	struct vr_diags diags = { 0 };
 	struct vr_config cfg;
-	bool check = false, print = false, verbose = false;
+	bool check = false, print = false;
 	int c, r;
 
 	vr_log_setup("vmreclaimd", VR_LOG_TARGET_STDERR, VR_LOG_INFO);
@@ -91,7 +91,7 @@ int main(int argc, char **argv)
 			vr_config_write_sample(stdout, VR_SCOPE_GUEST);
 			return 0;
 		case 'v':
-			verbose = true;
+			o.verbose = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -117,6 +117,8 @@ int main(int argc, char **argv)
 			return EXIT_CONFIG;
 		if (print)
 			vr_config_write(stdout, &cfg, VR_SCOPE_GUEST);
+		else if (access(o.config_path, F_OK) != 0)
+			printf("%s: not found; the defaults apply\n", o.config_path);
 		else
 			printf("%s: OK\n", o.config_path);
 		return 0;
@@ -126,7 +128,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vmreclaimd: not started: fix the settings above\n");
 		return EXIT_CONFIG;
 	}
-	vr_log_setup("vmreclaimd", cfg.log_target, verbose ? VR_LOG_DEBUG : cfg.log_level);
+	vr_log_setup("vmreclaimd", cfg.log_target, o.verbose ? VR_LOG_DEBUG : cfg.log_level);
 	vr_diags_log(&diags); /* warnings */
 	return vr_daemon_run(&o, &cfg);
 }

@@ -79,7 +79,7 @@ static void test_dropcache_once_per_period(void **state)
 	in.period.dropped = true;
 	vr_policy_decide(&in, &p);
 	assert_int_equal(p.n, 0);
-	assert_non_null(strstr(p.why, "already ran"));
+	assert_non_null(strstr(p.why, "dropped once in this idle period"));
 	in.period.dropped = false;
 	in.compaction = false;
 	vr_policy_decide(&in, &p);
