@@ -33,6 +33,9 @@ INIH_LIB     := /usr/lib/x86_64-linux-gnu/libinih.a
 
 LIB_SRCS := $(wildcard src/common/*.c) \
 	$(filter-out src/guest/vmreclaimd.c src/guest/vmreclaimctl.c,$(wildcard src/guest/*.c))
+# The host side (QEMU, QMP, top, plot) is only in the host builds: it
+# needs jansson, which the static guest binaries do without.
+HOST_LIB_SRCS := $(LIB_SRCS) $(filter-out src/host/vmreclaim.c,$(wildcard src/host/*.c))
 BIN_NAMES := vmreclaimd vmreclaimctl
 TEST_SRCS := $(wildcard tests/unit/test_*.c)
 TEST_HELPERS := tests/unit/helpers.c
@@ -44,7 +47,7 @@ S_CFLAGS := $(CFLAGS_ALL) -Os -ffunction-sections -fdata-sections -I$(S)/include
 S_LDFLAGS := -static -Wl,--gc-sections -s
 S_OBJS := $(patsubst src/%.c,$(S)/%.o,$(LIB_SRCS))
 
-all: $(addprefix build/,$(BIN_NAMES))
+all: $(addprefix build/,$(BIN_NAMES)) build/vrload build/vmreclaim
 
 # musl-gcc searches only musl's headers; give it inih's and nothing else
 # from /usr/include.
@@ -59,8 +62,12 @@ $(S)/%.o: src/%.c $(S)/include/ini.h
 $(S)/libvmreclaim.a: $(S_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
-build/%: $(S)/guest/%.o $(S)/libvmreclaim.a
+build/vmreclaimd build/vmreclaimctl: build/%: $(S)/guest/%.o $(S)/libvmreclaim.a
 	$(STATIC_CC) $(S_LDFLAGS) $^ $(INIH_LIB) -o $@
+
+# The guest workload tool (for the image, the demo and the benchmark).
+build/vrload: $(S)/workload/vrload.o $(S)/libvmreclaim.a
+	$(STATIC_CC) $(S_LDFLAGS) $^ -o $@
 
 # --- host and sanitizer builds (unit tests) ------------------------------
 H := build/host
@@ -78,22 +85,28 @@ $(A)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS_ALL) $(A_CFLAGS) $(if $(filter tests/%,$<),$(TEST_CFLAGS)) -c $< -o $@
 
-$(H)/libvmreclaim.a: $(patsubst %.c,$(H)/%.o,$(LIB_SRCS))
+$(H)/libvmreclaim.a: $(patsubst %.c,$(H)/%.o,$(HOST_LIB_SRCS))
 	rm -f $@ && ar rcs $@ $^
-$(A)/libvmreclaim.a: $(patsubst %.c,$(A)/%.o,$(LIB_SRCS))
+$(A)/libvmreclaim.a: $(patsubst %.c,$(A)/%.o,$(HOST_LIB_SRCS))
 	rm -f $@ && ar rcs $@ $^
+
+HOST_LIBS := -ljansson -linih -lm
 
 $(H)/tests/%: $(H)/tests/unit/%.o $(H)/tests/unit/helpers.o $(H)/libvmreclaim.a
 	@mkdir -p $(dir $@)
-	$(CC) $^ -lcmocka -linih -lm -o $@
+	$(CC) $^ -lcmocka $(HOST_LIBS) -o $@
 $(A)/tests/%: $(A)/tests/unit/%.o $(A)/tests/unit/helpers.o $(A)/libvmreclaim.a
 	@mkdir -p $(dir $@)
-	$(CC) -fsanitize=address,undefined $^ -lcmocka -linih -lm -o $@
+	$(CC) -fsanitize=address,undefined $^ -lcmocka $(HOST_LIBS) -o $@
 
-# Host-built binaries, for valgrind and black-box tests that want glibc.
+# The host tool.
+build/vmreclaim: $(H)/src/host/vmreclaim.o $(H)/libvmreclaim.a
+	$(CC) $^ $(HOST_LIBS) -o $@
+
+# Host-built guest binaries, for valgrind.
 $(H)/bin/%: $(H)/src/guest/%.o $(H)/libvmreclaim.a
 	@mkdir -p $(dir $@)
-	$(CC) $^ -linih -lm -o $@
+	$(CC) $^ $(HOST_LIBS) -o $@
 
 unit-tests: $(addprefix $(H)/tests/,$(TEST_NAMES))
 asan-tests: $(addprefix $(A)/tests/,$(TEST_NAMES))

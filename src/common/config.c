@@ -23,6 +23,9 @@ enum key_type {
 	T_LOG_LEVEL,
 	T_LOG_TARGET,
 	T_SOCKET_PATH,
+	T_COUNT,   /* a whole number in [min, max] */
+	T_PATH,    /* a path on this machine, or "" */
+	T_STRING,  /* free text */
 	T_FOREIGN, /* known to WSL or to the other side; not read here */
 };
 
@@ -73,11 +76,20 @@ static const struct key keys[] = {
 	  G, "Unix socket for vmreclaimctl." },
 
 	/* .wslconfig keys for the VM itself: the host side reads them. */
-	{ "wsl2", "memory", T_FOREIGN, 0, NULL, 0, 0, H, NULL },
-	{ "wsl2", "processors", T_FOREIGN, 0, NULL, 0, 0, H, NULL },
-	{ "wsl2", "pageReporting", T_FOREIGN, 0, NULL, 0, 0, H, NULL },
-	{ "wsl2", "kernel", T_FOREIGN, 0, NULL, 0, 0, H, NULL },
-	{ "wsl2", "kernelCommandLine", T_FOREIGN, 0, NULL, 0, 0, H, NULL },
+	{ "wsl2", "memory", T_SIZE, OFF(memory_bytes), "1GB", 64 * VR_MIB, 1024 * VR_GIB, H,
+	  "Guest RAM." },
+	{ "wsl2", "processors", T_COUNT, OFF(processors), "2", 1, 256, H, "Virtual CPUs." },
+	{ "wsl2", "pageReporting", T_BOOL, OFF(page_reporting), "true", 0, 0, H,
+	  "Free page reporting on the balloon device: the guest hands free memory back." },
+	{ "wsl2", "kernel", T_PATH, OFF(kernel), "", 0, 0, H,
+	  "Guest kernel; empty: the newest /boot/vmlinuz-* (its modules go in the image)." },
+	{ "wsl2", "kernelCommandLine", T_STRING, OFF(kernel_cmdline), "", 0, 0, H,
+	  "Added to the guest kernel's command line." },
+	{ "vmreclaim", "image", T_PATH, OFF(image), "", 0, 0, H,
+	  "The guest initramfs; empty: image/initrd.img beside the vmreclaim binary\n"
+	  "(build/image/initrd.img, made by \"make image\")." },
+	{ "vmreclaim", "dataDisk", T_PATH, OFF(data_disk), "", 0, 0, H,
+	  "An ext4 disk image the guest mounts read-only at /data; empty: none." },
 	/* WSL keys that have no meaning for vmreclaim at all. */
 	{ "wsl2", "swap", T_FOREIGN, 0, NULL, 0, 0, 0, NULL },
 	{ "wsl2", "swapFile", T_FOREIGN, 0, NULL, 0, 0, 0, NULL },
@@ -103,6 +115,8 @@ static const struct key keys[] = {
 
 #undef G
 #undef H
+
+_Static_assert(VR_ARRAY_SIZE(keys) <= 64, "set_mask has a bit per key");
 
 static const char *const mode_names[] = {
 	[VR_MODE_DISABLED] = "disabled",
@@ -340,6 +354,30 @@ static int parse_value(const struct key *k, const char *v, struct vr_config *c, 
 		}
 		vr_strlcpy(dst, v, VR_SOCKET_PATH_MAX);
 		return 0;
+	case T_COUNT:
+		if (vr_parse_u64(v, NULL, &n) < 0 || n < k->min || n > k->max) {
+			snprintf(err, err_size, "%s = %s: must be a whole number from %llu to %llu",
+				 k->name, v, (unsigned long long)k->min, (unsigned long long)k->max);
+			return -EINVAL;
+		}
+		*(unsigned *)(void *)dst = (unsigned)n;
+		return 0;
+	case T_PATH:
+		if (v[0] && v[0] != '/') {
+			/* A .wslconfig names Windows paths (C:\\...): say so
+			 * rather than fail on a file that was never here. */
+			snprintf(err, err_size, "%s = %s: not an absolute path on this machine", k->name, v);
+			return -EINVAL;
+		}
+		/* fall through */
+	case T_STRING:
+		if (strlen(v) >= (k->type == T_PATH ? (size_t)VR_PATH_MAX : (size_t)VR_CMDLINE_MAX)) {
+			snprintf(err, err_size, "%s: longer than %d characters", k->name,
+				 (k->type == T_PATH ? VR_PATH_MAX : VR_CMDLINE_MAX) - 1);
+			return -EINVAL;
+		}
+		strcpy(dst, v);
+		return 0;
 	case T_FOREIGN:
 		return 0;
 	}
@@ -388,6 +426,17 @@ void vr_config_defaults(struct vr_config *c)
 	}
 }
 
+/* Parse @value into @c and remember that the key was set. */
+static int set_value(const struct key *k, const char *value, struct vr_config *c, char *err,
+		     size_t err_size)
+{
+	int r = parse_value(k, value, c, err, err_size);
+
+	if (r == 0)
+		c->set_mask |= UINT64_C(1) << (size_t)(k - keys);
+	return r;
+}
+
 int vr_config_set(struct vr_config *c, const char *key, const char *value, char *err,
 		  size_t err_size)
 {
@@ -395,7 +444,7 @@ int vr_config_set(struct vr_config *c, const char *key, const char *value, char 
 
 	if (!k || k->type == T_FOREIGN)
 		return -ENOENT;
-	return parse_value(k, value, c, err, err_size);
+	return set_value(k, value, c, err, err_size);
 }
 
 struct ini_ctx {
@@ -485,7 +534,13 @@ static int key_handler(void *user, const char *section, const char *name, const 
 		vr_diags_add(x->d, x->file, x->line, false,
 			     "'%s' is set again (line %u); this value wins", k->name, x->seen[idx]);
 	x->seen[idx] = x->line;
-	if (parse_value(k, value, x->c, err, sizeof(err)) < 0) {
+	if (set_value(k, value, x->c, err, sizeof(err)) < 0) {
+		if (k->type == T_PATH && value[0] != '/') {
+			/* A Windows path in a real .wslconfig: not ours to
+			 * fail on. */
+			vr_diags_add(x->d, x->file, x->line, false, "%s; ignored", err);
+			return 1;
+		}
 		vr_diags_add(x->d, x->file, x->line, true, "%s", err);
 		x->failed = true;
 	}
@@ -546,6 +601,7 @@ int vr_config_parse_cmdline(struct vr_config *c, const char *cmdline, const char
 		char buf[CMDLINE_WORD_MAX];
 		size_t len = 0;
 		bool quoted = false, too_long = false;
+		const struct key *k;
 		char *eq, err[256];
 		int r;
 
@@ -584,6 +640,12 @@ int vr_config_parse_cmdline(struct vr_config *c, const char *cmdline, const char
 			continue;
 		}
 		*eq = '\0';
+		k = key_find(buf + strlen(CMDLINE_PREFIX));
+		if (k && !(k->scope & VR_SCOPE_GUEST)) {
+			vr_diags_add(d, file, 0, true, "'%s': a setting of the host, not the guest", buf);
+			failed = true;
+			continue;
+		}
 		r = vr_config_set(c, buf + strlen(CMDLINE_PREFIX), eq + 1, err, sizeof(err));
 		if (r == -ENOENT) {
 			vr_diags_add(d, file, 0, true, "'%s': unknown key", buf);
@@ -641,12 +703,38 @@ static void format_value(const struct key *k, const struct vr_config *c, char *b
 				 : "stderr");
 		break;
 	case T_SOCKET_PATH:
+	case T_PATH:
+	case T_STRING:
 		snprintf(buf, size, "%s", src);
+		break;
+	case T_COUNT:
+		snprintf(buf, size, "%u", *(const unsigned *)(const void *)src);
 		break;
 	case T_FOREIGN:
 		buf[0] = '\0';
 		break;
 	}
+}
+
+int vr_config_guest_cmdline(const struct vr_config *c, char *buf, size_t size)
+{
+	size_t len = strlen(buf), i;
+
+	for (i = 0; i < VR_ARRAY_SIZE(keys); i++) {
+		char v[VR_CMDLINE_MAX];
+		int n;
+
+		if (!(keys[i].scope & VR_SCOPE_GUEST) || keys[i].type == T_FOREIGN ||
+		    !(c->set_mask & (UINT64_C(1) << i)))
+			continue;
+		format_value(&keys[i], c, v, sizeof(v));
+		n = snprintf(buf + len, size - len, strpbrk(v, " \t") ? " \"vmreclaim.%s=%s\"" : " vmreclaim.%s=%s",
+			     keys[i].name, v);
+		if (n < 0 || (size_t)n >= size - len)
+			return -ENOSPC;
+		len += (size_t)n;
+	}
+	return 0;
 }
 
 void vr_config_write_sample(FILE *f, unsigned scope)

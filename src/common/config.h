@@ -14,6 +14,8 @@
 #define VR_CONFIG_PATH "/etc/vmreclaim.conf"
 #define VR_CONTROL_SOCKET "/run/vmreclaimd.sock"
 #define VR_SOCKET_PATH_MAX 108 /* sizeof(sun_path) */
+#define VR_PATH_MAX 512
+#define VR_CMDLINE_MAX 1024
 
 enum vr_mode {
 	VR_MODE_DISABLED,
@@ -38,6 +40,21 @@ struct vr_config {
 	enum vr_log_level log_level;   /* logLevel */
 	enum vr_log_target log_target; /* logTarget */
 	char control_socket[VR_SOCKET_PATH_MAX]; /* controlSocket */
+
+	/* The VM, for the host tool: [wsl2] */
+	uint64_t memory_bytes;              /* memory */
+	unsigned processors;                /* processors */
+	bool page_reporting;                /* pageReporting */
+	char kernel[VR_PATH_MAX];           /* kernel: "" = the newest in /boot */
+	char kernel_cmdline[VR_CMDLINE_MAX]; /* kernelCommandLine: appended */
+	/* [vmreclaim] */
+	char image[VR_PATH_MAX];            /* image: initramfs; "" = the built one */
+	char data_disk[VR_PATH_MAX];        /* dataDisk: ext4 image for /data */
+
+	/* Which keys were set (by a file, the command line or a flag), by
+	 * their place in the key table: the guest keys among them travel to
+	 * the guest on its kernel command line. */
+	uint64_t set_mask;
 };
 
 /* Who reads a key: the guest daemon, the host tool, or (a WSL key that
@@ -104,6 +121,10 @@ int vr_config_set(struct vr_config *c, const char *key, const char *value, char 
 /* Write every key of @scope, commented out, at its default, with its help
  * text: the sample configuration file. */
 void vr_config_write_sample(FILE *f, unsigned scope);
+
+/* Append " vmreclaim.KEY=VALUE" to @buf for every guest key that was set
+ * (quoted when the value holds a blank).  Returns 0 or -ENOSPC. */
+int vr_config_guest_cmdline(const struct vr_config *c, char *buf, size_t size);
 
 /* Write the effective settings as "key = value" lines. */
 void vr_config_write(FILE *f, const struct vr_config *c, unsigned scope);

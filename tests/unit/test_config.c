@@ -350,6 +350,8 @@ static void test_sample_round_trip(void **state)
 	c.idle_usec = 1;
 	assert_int_equal(vr_config_parse_string(&c, buf, "sample", VR_SCOPE_GUEST, &d), 0);
 	assert_int_equal(d.errors + d.warnings, 0);
+	assert_int_not_equal(c.set_mask, 0);
+	c.set_mask = 0;
 	assert_memory_equal(&c, &def, sizeof(c));
 	free(buf);
 }

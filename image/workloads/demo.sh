@@ -1,0 +1,14 @@
+#!/bin/sh
+# The demo: anonymous memory taken and freed, then files read into page
+# cache, then idle.  Each step is marked on the console for the recorder.
+ev() { echo "vmreclaim-event: $1"; }
+
+sleep 5
+ev anon-start
+vrload anon 512M 2
+ev anon-freed
+sleep 15
+ev read-start
+vrload read /data
+ev read-end
+ev idle

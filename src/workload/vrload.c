@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: MIT */
+/* vrload: small guest workloads for the image, the demo and the
+ * benchmark.  Static, no dependencies.
+ *
+ *   vrload anon SIZE [HOLD_SEC]       touch SIZE of anonymous memory, hold, free
+ *   vrload read PATH...               read files (recursively) into page cache
+ *   vrload fragment SIZE [HOLD_SEC]   touch SIZE, free all but one page in 64,
+ *                                     hold (default: until killed)
+ *   vrload burn SEC                   keep one CPU busy
+ */
+#include "common/size.h"
+#include "common/util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define READ_BUF (1024 * 1024)
+
+/* One page kept in every 64 (256 KiB): no free 2 MiB block can form
+ * around it, so the rest stays stranded below the reporting order. */
+#define FRAGMENT_STRIDE_PAGES 64
+
+static uint64_t ms_since(uint64_t t0)
+{
+	return (vr_now_usec() - t0) / 1000;
+}
+
+static int parse_size_arg(const char *s, uint64_t *ret)
+{
+	if (vr_parse_size(s, ret) < 0 || *ret == 0) {
+		fprintf(stderr, "vrload: '%s' is not a size\n", s);
+		return -1;
+	}
+	return 0;
+}
+
+static unsigned parse_sec(const char *s)
+{
+	uint64_t v;
+
+	if (vr_parse_u64(s, NULL, &v) < 0 || v > 86400 * 365) {
+		fprintf(stderr, "vrload: '%s' is not a number of seconds\n", s);
+		exit(2);
+	}
+	return (unsigned)v;
+}
+
+static void *touch(uint64_t bytes, long page)
+{
+	uint64_t t0 = vr_now_usec(), off;
+	char *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED) {
+		perror("vrload: mmap");
+		exit(1);
+	}
+	/* Distinct data per page, so that nothing (KSM, zero-page
+	 * deduplication on the host) can share it. */
+	for (off = 0; off < bytes; off += (uint64_t)page)
+		memset(p + off, (int)((off / (uint64_t)page) & 0xff) | 1, (size_t)page);
+	printf("vrload: touched %llu MiB in %llu ms\n", (unsigned long long)(bytes / VR_MIB),
+	       (unsigned long long)ms_since(t0));
+	fflush(stdout);
+	return p;
+}
+
+static int cmd_anon(int argc, char **argv)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	uint64_t bytes;
+	void *p;
+
+	if (argc < 2 || parse_size_arg(argv[1], &bytes) < 0)
+		return 2;
+	p = touch(bytes, page);
+	if (argc > 2)
+		sleep(parse_sec(argv[2]));
+	munmap(p, bytes);
+	printf("vrload: freed %llu MiB\n", (unsigned long long)(bytes / VR_MIB));
+	return 0;
+}
+
+static int read_path(const char *path, char *buf, uint64_t *total)
+{
+	struct stat st;
+	int r = 0;
+
+	if (lstat(path, &st) < 0) {
+		fprintf(stderr, "vrload: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		struct dirent **list;
+		int n = scandir(path, &list, NULL, alphasort), i;
+
+		if (n < 0) {
+			fprintf(stderr, "vrload: %s: %s\n", path, strerror(errno));
+			return -1;
+		}
+		for (i = 0; i < n; i++) {
+			char sub[PATH_MAX];
+
+			if (strcmp(list[i]->d_name, ".") != 0 && strcmp(list[i]->d_name, "..") != 0 &&
+			    strcmp(list[i]->d_name, "lost+found") != 0 &&
+			    (size_t)snprintf(sub, sizeof(sub), "%s/%s", path, list[i]->d_name) < sizeof(sub) &&
+			    read_path(sub, buf, total) < 0)
+				r = -1;
+			free(list[i]);
+		}
+		free(list);
+	} else if (S_ISREG(st.st_mode)) {
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		ssize_t n;
+
+		if (fd < 0) {
+			fprintf(stderr, "vrload: %s: %s\n", path, strerror(errno));
+			return -1;
+		}
+		while ((n = read(fd, buf, READ_BUF)) > 0)
+			*total += (uint64_t)n;
+		if (n < 0) {
+			fprintf(stderr, "vrload: %s: %s\n", path, strerror(errno));
+			r = -1;
+		}
+		close(fd);
+	}
+	return r;
+}
+
+static int cmd_read(int argc, char **argv)
+{
+	uint64_t total = 0, t0 = vr_now_usec();
+	char *buf = malloc(READ_BUF);
+	int i, r = 0;
+
+	if (!buf || argc < 2)
+		return 2;
+	for (i = 1; i < argc; i++)
+		if (read_path(argv[i], buf, &total) < 0)
+			r = 1;
+	free(buf);
+	printf("vrload: read %llu MiB in %llu ms\n", (unsigned long long)(total / VR_MIB),
+	       (unsigned long long)ms_since(t0));
+	return r;
+}
+
+static int cmd_fragment(int argc, char **argv)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	uint64_t bytes, off, stride = (uint64_t)page * FRAGMENT_STRIDE_PAGES, kept = 0;
+	char *p;
+
+	if (argc < 2 || parse_size_arg(argv[1], &bytes) < 0)
+		return 2;
+	p = touch(bytes, page);
+	for (off = 0; off < bytes; off += stride) {
+		uint64_t len = bytes - off < stride ? bytes - off : stride;
+
+		/* Keep the first page of each stride, give back the rest. */
+		if (len > (uint64_t)page && madvise(p + off + page, len - (uint64_t)page, MADV_DONTNEED) < 0) {
+			perror("vrload: madvise");
+			return 1;
+		}
+		kept++;
+	}
+	printf("vrload: fragmented %llu MiB, kept %llu pages\n", (unsigned long long)(bytes / VR_MIB),
+	       (unsigned long long)kept);
+	fflush(stdout);
+	if (argc > 2)
+		sleep(parse_sec(argv[2]));
+	else
+		for (;;)
+			pause();
+	return 0;
+}
+
+static int cmd_burn(int argc, char **argv)
+{
+	uint64_t end, n = 0;
+
+	if (argc < 2)
+		return 2;
+	end = vr_now_usec() + (uint64_t)parse_sec(argv[1]) * VR_USEC_PER_SEC;
+	while (vr_now_usec() < end) {
+		volatile uint64_t x = 0;
+		unsigned i;
+
+		for (i = 0; i < 100000; i++)
+			x += i;
+		n++;
+	}
+	printf("vrload: burned %llu rounds\n", (unsigned long long)n);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*fn)(int, char **);
+	} cmds[] = {
+		{ "anon", cmd_anon },
+		{ "read", cmd_read },
+		{ "fragment", cmd_fragment },
+		{ "burn", cmd_burn },
+	};
+	size_t i;
+
+	if (argc >= 2)
+		for (i = 0; i < VR_ARRAY_SIZE(cmds); i++)
+			if (strcmp(argv[1], cmds[i].name) == 0)
+				return cmds[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "usage: vrload anon SIZE [HOLD_SEC] | read PATH... | fragment SIZE [HOLD_SEC] | burn SEC\n");
+	return 2;
+}
