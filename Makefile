@@ -111,15 +111,35 @@ $(H)/bin/%: $(H)/src/guest/%.o $(H)/libvmreclaim.a
 unit-tests: $(addprefix $(H)/tests/,$(TEST_NAMES))
 asan-tests: $(addprefix $(A)/tests/,$(TEST_NAMES))
 
-# --- checks ---------------------------------------------------------------
+# --- the guest image ---------------------------------------------------------
+# Rebuilt when our binaries, the init or the workloads change; the kernel
+# is whatever linux-image is installed (scripts/mkimage.sh).
+IMAGE_INPUTS := build/vmreclaimd build/vmreclaimctl build/vrload image/init \
+	$(wildcard image/workloads/*.sh) scripts/mkimage.sh
+build/image/initrd.img: $(IMAGE_INPUTS)
+	scripts/mkimage.sh
+build/image/data-400.img: scripts/mkdata.sh
+	scripts/mkdata.sh 400 $@
+
+image: build/image/initrd.img
+data: build/image/data-400.img
+
+# --- the main job and the checks ---------------------------------------------
 deps:
 	@scripts/deps.sh
+
+# The README's first command: boot a VM, run a workload, show the host
+# memory rising and falling back, and draw it.
+demo:
+	@scripts/deps.sh
+	@$(MAKE) --no-print-directory all image data
+	@scripts/demo.sh
 
 # The README's test command.  deps first, on its own: the build needs what
 # it installs.
 check:
 	@scripts/deps.sh
-	@$(MAKE) --no-print-directory all unit-tests asan-tests
+	@$(MAKE) --no-print-directory all unit-tests asan-tests image data
 	@scripts/run-tests.sh
 
 # --- install ----------------------------------------------------------------
@@ -145,7 +165,7 @@ uninstall:
 clean:
 	rm -rf build
 
-.PHONY: all check deps install uninstall clean unit-tests asan-tests
+.PHONY: all check deps demo image data install uninstall clean unit-tests asan-tests
 .SECONDARY:
 
 -include $(shell find build -name '*.d' 2>/dev/null)

@@ -6,8 +6,11 @@ set -eu
 
 # gcc, make, libc6-dev: the build; musl-tools: the static guest binaries;
 # libinih-dev: INI parsing; libcmocka-dev: unit tests; jq: the black-box
-# tests check `status --json` with it.
-PKGS="gcc make libc6-dev musl-tools libinih-dev libcmocka-dev jq"
+# tests check `status --json` with it; libjansson-dev: QMP's JSON on the
+# host; qemu-system-x86: the VM; linux-image-amd64, busybox-static, kmod
+# (modinfo), cpio: the guest image; e2fsprogs (mkfs.ext4 -d): its data disk.
+PKGS="gcc make libc6-dev musl-tools libinih-dev libcmocka-dev jq libjansson-dev
+qemu-system-x86 linux-image-amd64 busybox-static kmod cpio e2fsprogs"
 
 missing=""
 for p in $PKGS; do

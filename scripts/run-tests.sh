@@ -74,6 +74,9 @@ done
 for t in tests/blackbox/*.sh; do
 	run_tap "blackbox/$(basename "$t" .sh)" sh "$t"
 done
+for t in tests/e2e/*.sh; do
+	run_tap "e2e/$(basename "$t" .sh)" sh "$t"
+done
 
 echo
 [ -n "$failures" ] && echo "failed:$failures"

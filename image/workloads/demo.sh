@@ -3,11 +3,11 @@
 # cache, then idle.  Each step is marked on the console for the recorder.
 ev() { echo "vmreclaim-event: $1"; }
 
-sleep 5
+sleep 3
 ev anon-start
 vrload anon 512M 2
 ev anon-freed
-sleep 15
+sleep 10
 ev read-start
 vrload read /data
 ev read-end

@@ -503,7 +503,9 @@ static int key_handler(void *user, const char *section, const char *name, const 
 	size_t idx;
 
 	if (!k) {
-		bool strict = x->scope & VR_SCOPE_GUEST;
+		/* The guest daemon refuses what it does not know; the host
+		 * tool, like WSL, warns (a .wslconfig grows new keys). */
+		bool strict = x->scope == VR_SCOPE_GUEST;
 
 		vr_diags_add(x->d, x->file, x->line, strict, "unknown key '%s' in [%s]", name,
 			     section);
@@ -526,7 +528,7 @@ static int key_handler(void *user, const char *section, const char *name, const 
 		/* Foreign keys are the point of accepting a .wslconfig as it
 		 * is; say once that they do nothing here. */
 		vr_diags_add(x->d, x->file, x->line, false, "'%s' is not used by %s; ignored",
-			     k->name, (x->scope & VR_SCOPE_GUEST) ? "the guest daemon" : "vmreclaim");
+			     k->name, x->scope == VR_SCOPE_GUEST ? "the guest daemon" : "vmreclaim");
 		return 1;
 	}
 	idx = (size_t)(k - keys);

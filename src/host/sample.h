@@ -36,17 +36,29 @@ struct vr_sample {
 	char event[96]; /* "" for none; no commas, quotes or newlines */
 };
 
-/* Fill guest_used_bytes and stranded_bytes from the other fields. */
+/* Fill guest_used_bytes and stranded_bytes from the other fields: both 0
+ * without guest figures; an available figure of 0 or UINT64_MAX (a guest
+ * that does not report MemAvailable) counts as missing and free is used
+ * instead.  Differences saturate at 0. */
 void vr_sample_derive(struct vr_sample *s);
 
-/* Write the CSV header line / one sample as a CSV line (guest fields empty
- * when !have_guest; the event is cleaned of commas, quotes and control
- * characters). */
+/* Write the CSV header line / one sample as a CSV line: numbers as
+ * integers (bytes), time with one decimal, the six guest fields (through
+ * stranded_bytes) empty when !have_guest.  In vm and event, commas,
+ * double quotes, control characters and bytes outside ASCII become
+ * spaces, and each is cut to its array.  Whatever the struct holds, the
+ * line parses: a negative pid is written as 0, a time that is negative,
+ * NaN or past 10^9 s is clamped. */
 void vr_sample_write_header(FILE *f);
 void vr_sample_write_csv(FILE *f, const struct vr_sample *s);
 
-/* Parse one CSV line (no header).  Returns 0, or -EINVAL for a line that
- * is not a sample. */
+/* Parse one CSV line (no header), with or without its "\n".  Strict: 11
+ * fields; time as digits with an optional point and decimals; pid a
+ * number up to INT_MAX; numbers as plain decimal digits that fit 64 bits;
+ * the guest fields all numbers or all empty; vm and event within their
+ * arrays and free of what the writer replaces; at most 512 bytes.
+ * Returns 0 and fills *ret, or -EINVAL for a line that is not a sample
+ * (*ret untouched). */
 int vr_sample_parse_csv(const char *line, struct vr_sample *ret);
 
 #endif

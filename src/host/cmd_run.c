@@ -1,0 +1,411 @@
+/* SPDX-License-Identifier: MIT */
+/* vmreclaim run: boot a lightweight VM under QEMU with free page reporting
+ * and vmreclaimd inside. */
+#include "common/config.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "host/commands.h"
+#include "host/qmp.h"
+#include "host/vm.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define QEMU_ARGS_MAX 96
+#define QEMU_STORE 16384
+/* How long QEMU may take to open its QMP socket. */
+#define QMP_WAIT_MS 15000
+
+static volatile sig_atomic_t got_signal;
+
+static void on_signal(int sig)
+{
+	got_signal = sig;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: vmreclaim run [OPTION]...\n"
+		"Boot a VM under QEMU with free page reporting and vmreclaimd inside.\n"
+		"\n"
+		"  -c, --config FILE      settings in .wslconfig syntax ([wsl2], [experimental],\n"
+		"                         [vmreclaim]); a real .wslconfig works as it is\n"
+		"  -n, --name NAME        the VM's name (default: default)\n"
+		"  -m, --memory SIZE      guest RAM (memory)\n"
+		"  -p, --processors N     virtual CPUs (processors)\n"
+		"      --kernel PATH      guest kernel (kernel)\n"
+		"      --image PATH       guest initramfs (image)\n"
+		"      --data PATH        ext4 image mounted at /data in the guest (dataDisk)\n"
+		"      --page-reporting on|off   free page reporting (pageReporting)\n"
+		"  -s, --set KEY=VALUE    any setting; guest ones go to the guest\n"
+		"  -w, --workload NAME    run /etc/workloads/NAME.sh in the guest\n"
+		"      --console FILE|-   serial console to FILE, or '-' for the terminal\n"
+		"                         (default: the terminal in the foreground, else\n"
+		"                         console.log in the VM's runtime directory)\n"
+		"  -d, --detach           leave the VM running in the background\n"
+		"      --accel auto|kvm|tcg\n"
+		"      --dry-run          print the QEMU command line and exit\n"
+		"  -h, --help\n"
+		"\n"
+		"Flags override the file.  In the foreground SIGINT and SIGTERM shut the VM\n"
+		"down; on the terminal console Ctrl-A X quits QEMU.\n");
+}
+
+static int flag_set(struct vr_config *c, const char *key, const char *value, const char *flag)
+{
+	char err[256];
+	int r = vr_config_set(c, key, value, err, sizeof(err));
+
+	if (r < 0) {
+		fprintf(stderr, "vmreclaim run: %s: %s\n", flag, r == -ENOENT ? "unknown key" : err);
+		return -1;
+	}
+	return 0;
+}
+
+/* Wait for QEMU to open its QMP socket, then turn on the balloon's
+ * statistics so that "top" has guest figures from the start. */
+static int wait_qmp(const struct vr_vm *vm, pid_t child)
+{
+	char err[256];
+	struct vr_qmp *q;
+	int waited = 0, r;
+
+	for (;;) {
+		r = vr_qmp_connect(vm->qmp, 2000, &q, err, sizeof(err));
+		if (r == 0)
+			break;
+		if (child > 0 && waitpid(child, NULL, WNOHANG) == child) {
+			fprintf(stderr, "vmreclaim run: QEMU exited while starting\n");
+			return -ECHILD;
+		}
+		if (waited >= QMP_WAIT_MS || got_signal) {
+			fprintf(stderr, "vmreclaim run: QMP at %s: %s\n", vm->qmp, err);
+			return r;
+		}
+		usleep(100 * 1000);
+		waited += 100;
+	}
+	r = vr_qmp_set_stats_interval(q, VR_BALLOON_PATH, 1, err, sizeof(err));
+	if (r < 0)
+		fprintf(stderr, "vmreclaim run: balloon statistics: %s\n", err);
+	vr_qmp_close(q);
+	return 0;
+}
+
+/* Ask QEMU to quit through QMP; if it does not, SIGTERM, then SIGKILL. */
+static int shut_down(const struct vr_vm *vm, pid_t child)
+{
+	char err[256];
+	struct vr_qmp *q;
+	int status = 0, i;
+
+	if (vr_qmp_connect(vm->qmp, 2000, &q, err, sizeof(err)) == 0) {
+		if (vr_qmp_quit(q, err, sizeof(err)) < 0)
+			fprintf(stderr, "vmreclaim run: quit: %s\n", err);
+		vr_qmp_close(q);
+	}
+	for (i = 0; i < 100; i++) {
+		if (waitpid(child, &status, WNOHANG) == child)
+			return status;
+		if (i == 50)
+			kill(child, SIGTERM);
+		usleep(100 * 1000);
+	}
+	kill(child, SIGKILL);
+	waitpid(child, &status, 0);
+	return status;
+}
+
+int vr_cmd_run(int argc, char **argv)
+{
+	enum { OPT_KERNEL = 256, OPT_IMAGE, OPT_DATA, OPT_PR, OPT_CONSOLE, OPT_ACCEL, OPT_DRY };
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "memory", required_argument, NULL, 'm' },
+		{ "processors", required_argument, NULL, 'p' },
+		{ "kernel", required_argument, NULL, OPT_KERNEL },
+		{ "image", required_argument, NULL, OPT_IMAGE },
+		{ "data", required_argument, NULL, OPT_DATA },
+		{ "page-reporting", required_argument, NULL, OPT_PR },
+		{ "set", required_argument, NULL, 's' },
+		{ "workload", required_argument, NULL, 'w' },
+		{ "console", required_argument, NULL, OPT_CONSOLE },
+		{ "detach", no_argument, NULL, 'd' },
+		{ "accel", required_argument, NULL, OPT_ACCEL },
+		{ "dry-run", no_argument, NULL, OPT_DRY },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	/* Flags are applied after the file, in order. */
+	struct {
+		const char *key, *value, *flag;
+	} flags[64];
+	size_t n_flags = 0, n_paths = 0, i;
+	static char paths[3 * 8][VR_PATH_MAX];
+	struct vr_run_opts o = { .name = "default", .accel = VR_ACCEL_AUTO };
+	struct vr_diags diags = { 0 };
+	const char *config = NULL, *console = NULL;
+	char *qargv[QEMU_ARGS_MAX], *store = NULL, err[512], why[128];
+	struct vr_config cfg;
+	struct vr_vm vm;
+	bool dry = false;
+	pid_t child;
+	int c, n, r, status;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "c:n:m:p:s:w:dh", longopts, NULL)) != -1) {
+		const char *key = NULL;
+
+		switch (c) {
+		case 'c':
+			config = optarg;
+			continue;
+		case 'n':
+			o.name = optarg;
+			continue;
+		case 'm':
+			key = "memory";
+			break;
+		case 'p':
+			key = "processors";
+			break;
+		case OPT_KERNEL:
+			key = "kernel";
+			break;
+		case OPT_IMAGE:
+			key = "image";
+			break;
+		case OPT_DATA:
+			key = "dataDisk";
+			break;
+		case OPT_PR:
+			key = "pageReporting";
+			break;
+		case 's': {
+			char *eq = strchr(optarg, '=');
+
+			if (!eq) {
+				fprintf(stderr, "vmreclaim run: --set %s: expected KEY=VALUE\n", optarg);
+				return VR_EXIT_USAGE;
+			}
+			*eq = '\0';
+			if (n_flags < VR_ARRAY_SIZE(flags)) {
+				flags[n_flags].key = optarg;
+				flags[n_flags].value = eq + 1;
+				flags[n_flags].flag = "--set";
+				n_flags++;
+			}
+			continue;
+		}
+		case 'w':
+			o.workload = optarg;
+			continue;
+		case OPT_CONSOLE:
+			console = optarg;
+			continue;
+		case 'd':
+			o.detach = true;
+			continue;
+		case OPT_ACCEL:
+			if (strcmp(optarg, "auto") == 0)
+				o.accel = VR_ACCEL_AUTO;
+			else if (strcmp(optarg, "kvm") == 0)
+				o.accel = VR_ACCEL_KVM;
+			else if (strcmp(optarg, "tcg") == 0)
+				o.accel = VR_ACCEL_TCG;
+			else {
+				fprintf(stderr, "vmreclaim run: --accel %s: auto, kvm or tcg\n", optarg);
+				return VR_EXIT_USAGE;
+			}
+			continue;
+		case OPT_DRY:
+			dry = true;
+			continue;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return VR_EXIT_USAGE;
+		}
+		if (c == OPT_KERNEL || c == OPT_IMAGE || c == OPT_DATA) {
+			/* Paths on the command line may be relative. */
+			char *abs = n_paths < VR_ARRAY_SIZE(paths) ? realpath(optarg, NULL) : NULL;
+
+			if (!abs) {
+				fprintf(stderr, "vmreclaim run: %s: %s\n", optarg,
+					n_paths < VR_ARRAY_SIZE(paths) ? strerror(errno) : "too many paths");
+				return VR_EXIT_USAGE;
+			}
+			vr_strlcpy(paths[n_paths], abs, sizeof(paths[n_paths]));
+			free(abs);
+			optarg = paths[n_paths++];
+		}
+		if (n_flags < VR_ARRAY_SIZE(flags)) {
+			flags[n_flags].key = key;
+			flags[n_flags].value = optarg;
+			flags[n_flags].flag = argv[optind - 1];
+			n_flags++;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "vmreclaim run: unexpected argument '%s'\n", argv[optind]);
+		return VR_EXIT_USAGE;
+	}
+	if (o.workload && !vr_vm_name_ok(o.workload)) {
+		fprintf(stderr, "vmreclaim run: --workload %s: not a workload name\n", o.workload);
+		return VR_EXIT_USAGE;
+	}
+
+	vr_config_defaults(&cfg);
+	if (config) {
+		r = vr_config_parse_file(&cfg, config, VR_SCOPE_HOST | VR_SCOPE_GUEST, &diags);
+		vr_diags_print(&diags, stderr);
+		if (r < 0 && r != -EINVAL) {
+			fprintf(stderr, "vmreclaim run: %s: %s\n", config, strerror(-r));
+			return VR_EXIT_USAGE;
+		}
+		if (r < 0)
+			return VR_EXIT_USAGE;
+	}
+	for (i = 0; i < n_flags; i++)
+		if (flag_set(&cfg, flags[i].key, flags[i].value, flags[i].flag) < 0)
+			return VR_EXIT_USAGE;
+	o.cfg = &cfg;
+
+	/* The console: the terminal only in the foreground on a terminal. */
+	if (console && strcmp(console, "-") == 0) {
+		if (o.detach) {
+			fprintf(stderr, "vmreclaim run: --console - and --detach do not go together\n");
+			return VR_EXIT_USAGE;
+		}
+		console = "";
+	} else if (!console && !o.detach && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) {
+		console = "";
+	}
+	r = vr_vm_paths(&vm, o.name, console);
+	if (r < 0) {
+		fprintf(stderr, "vmreclaim run: --name %s: %s\n", o.name,
+			r == -EINVAL ? "use 1-32 of A-Z a-z 0-9 _ . -" : strerror(-r));
+		return VR_EXIT_USAGE;
+	}
+	store = malloc(QEMU_STORE);
+	if (!store)
+		return VR_EXIT_FAILURE;
+	n = vr_vm_qemu_argv(&o, &vm, qargv, QEMU_ARGS_MAX, store, QEMU_STORE, err, sizeof(err));
+	if (n < 0) {
+		fprintf(stderr, "vmreclaim run: %s\n", err);
+		free(store);
+		return n == -ENOENT ? VR_EXIT_FAILURE : VR_EXIT_USAGE;
+	}
+	if (dry) {
+		for (i = 0; i < (size_t)n; i++)
+			printf("%s%s", i ? " " : "", qargv[i]);
+		printf("\n");
+		free(store);
+		return 0;
+	}
+
+	/* A directory left by a VM that crashed is removed; a live one wins. */
+	r = vr_vm_base(err, sizeof(err), true);
+	if (r < 0) {
+		fprintf(stderr, "vmreclaim run: runtime directory %s: %s\n", err, strerror(-r));
+		free(store);
+		return VR_EXIT_FAILURE;
+	}
+	if (vr_vm_alive(&vm) == 1) {
+		fprintf(stderr, "vmreclaim run: a VM named %s is running (pid %d)\n", vm.name, (int)vm.pid);
+		free(store);
+		return VR_EXIT_FAILURE;
+	}
+	if (access(vm.dir, F_OK) == 0) {
+		fprintf(stderr, "vmreclaim run: removing the stale runtime directory %s\n", vm.dir);
+		vr_vm_remove_dir(&vm);
+	}
+	if (mkdir(vm.dir, 0700) < 0) {
+		fprintf(stderr, "vmreclaim run: %s: %s\n", vm.dir, strerror(errno));
+		free(store);
+		return VR_EXIT_FAILURE;
+	}
+	vr_vm_pick_accel(o.accel, why, sizeof(why));
+	fprintf(stderr, "vmreclaim run: %s: %llu MiB, %u CPUs, %s, free page reporting %s\n", vm.name,
+		(unsigned long long)(cfg.memory_bytes / VR_MIB), cfg.processors, why,
+		cfg.page_reporting ? "on" : "off");
+
+	got_signal = 0;
+	{
+		struct sigaction sa = { .sa_handler = on_signal };
+
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGHUP, &sa, NULL);
+	}
+	child = fork();
+	if (child < 0) {
+		fprintf(stderr, "vmreclaim run: fork: %s\n", strerror(errno));
+		vr_vm_remove_dir(&vm);
+		free(store);
+		return VR_EXIT_FAILURE;
+	}
+	if (child == 0) {
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		execvp(qargv[0], qargv);
+		fprintf(stderr, "vmreclaim run: %s: %s\n", qargv[0], strerror(errno));
+		_exit(127);
+	}
+	free(store);
+
+	if (o.detach) {
+		/* -daemonize: the first QEMU process exits once the VM is
+		 * set up; the one that runs the VM is in the pid file. */
+		if (waitpid(child, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+			fprintf(stderr, "vmreclaim run: QEMU failed to start\n");
+			vr_vm_remove_dir(&vm);
+			return VR_EXIT_FAILURE;
+		}
+		if (wait_qmp(&vm, 0) < 0 || vr_vm_alive(&vm) != 1) {
+			vr_vm_remove_dir(&vm);
+			return VR_EXIT_FAILURE;
+		}
+		printf("%s %d %s\n", vm.name, (int)vm.pid, vm.console[0] ? vm.console : "-");
+		return 0;
+	}
+
+	if (wait_qmp(&vm, child) == -ECHILD) {
+		vr_vm_remove_dir(&vm);
+		return VR_EXIT_FAILURE;
+	}
+	for (;;) {
+		pid_t w = waitpid(child, &status, 0);
+
+		if (w == child)
+			break;
+		if (w < 0 && errno != EINTR)
+			break;
+		if (got_signal) {
+			fprintf(stderr, "vmreclaim run: %s: shutting %s down\n", strsignal(got_signal), vm.name);
+			status = shut_down(&vm, child);
+			break;
+		}
+	}
+	vr_vm_remove_dir(&vm);
+	if (got_signal)
+		return 0;
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status) == 0 ? 0 : VR_EXIT_FAILURE;
+	fprintf(stderr, "vmreclaim run: QEMU died: %s\n", WIFSIGNALED(status) ? strsignal(WTERMSIG(status)) : "?");
+	return VR_EXIT_FAILURE;
+}

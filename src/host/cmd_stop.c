@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: MIT */
+/* vmreclaim stop: shut a detached VM down (QMP quit) and remove its
+ * runtime directory. */
+#include "common/util.h"
+#include "host/commands.h"
+#include "host/qmp.h"
+#include "host/vm.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#define STOP_VM_MAX 64
+
+static bool gone(pid_t pid)
+{
+	return kill(pid, 0) < 0 && errno == ESRCH;
+}
+
+static int stop_one(struct vr_vm *vm)
+{
+	char err[256];
+	struct vr_qmp *q;
+	int i;
+
+	if (vr_vm_alive(vm) != 1) {
+		fprintf(stderr, "vmreclaim stop: %s is not running\n", vm->name);
+		vr_vm_remove_dir(vm);
+		return VR_EXIT_FAILURE;
+	}
+	if (vr_qmp_connect(vm->qmp, 3000, &q, err, sizeof(err)) == 0) {
+		if (vr_qmp_quit(q, err, sizeof(err)) < 0)
+			fprintf(stderr, "vmreclaim stop: %s: quit: %s\n", vm->name, err);
+		vr_qmp_close(q);
+	} else {
+		fprintf(stderr, "vmreclaim stop: %s: QMP: %s; sending SIGTERM\n", vm->name, err);
+		kill(vm->pid, SIGTERM);
+	}
+	/* QEMU is not our child: poll for it to go. */
+	for (i = 0; i < 100 && !gone(vm->pid); i++) {
+		if (i == 50)
+			kill(vm->pid, SIGTERM);
+		usleep(100 * 1000);
+	}
+	if (!gone(vm->pid)) {
+		kill(vm->pid, SIGKILL);
+		usleep(200 * 1000);
+	}
+	vr_vm_remove_dir(vm);
+	printf("%s stopped\n", vm->name);
+	return 0;
+}
+
+int vr_cmd_stop(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "all", no_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct vr_vm vms[STOP_VM_MAX];
+	bool all = false;
+	int c, i, n, status = 0;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "ah", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'a':
+			all = true;
+			break;
+		case 'h':
+			printf("Usage: vmreclaim stop NAME... | --all\n");
+			return 0;
+		default:
+			return VR_EXIT_USAGE;
+		}
+	}
+	if (all) {
+		n = vr_vm_list(vms, STOP_VM_MAX, true);
+		for (i = 0; i < n; i++)
+			status |= stop_one(&vms[i]);
+		return status;
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "Usage: vmreclaim stop NAME... | --all\n");
+		return VR_EXIT_USAGE;
+	}
+	for (; optind < argc; optind++) {
+		struct vr_vm vm;
+
+		if (vr_vm_paths(&vm, argv[optind], NULL) < 0) {
+			fprintf(stderr, "vmreclaim stop: %s: not a VM name\n", argv[optind]);
+			return VR_EXIT_USAGE;
+		}
+		status |= stop_one(&vm);
+	}
+	return status;
+}

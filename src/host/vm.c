@@ -1,0 +1,435 @@
+/* SPDX-License-Identifier: MIT */
+#include "host/vm.h"
+#include "common/size.h"
+#include "common/util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int vr_vm_base(char *buf, size_t size, bool create)
+{
+	const char *env = getenv("VMRECLAIM_RUNTIME_DIR"), *xdg = getenv("XDG_RUNTIME_DIR");
+	int n;
+
+	if (env && *env)
+		n = snprintf(buf, size, "%s", env);
+	else if (geteuid() == 0)
+		n = snprintf(buf, size, "/run/vmreclaim");
+	else if (xdg && *xdg)
+		n = snprintf(buf, size, "%s/vmreclaim", xdg);
+	else
+		n = snprintf(buf, size, "/tmp/vmreclaim-%u", (unsigned)geteuid());
+	if (n < 0 || (size_t)n >= size)
+		return -ENAMETOOLONG;
+	if (create && mkdir(buf, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+bool vr_vm_name_ok(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > VR_VM_NAME_MAX || name[0] == '.')
+		return false;
+	return strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n;
+}
+
+/* a + b + c into @dst, whose room the caller has checked. */
+static void join(char *dst, const char *a, const char *b, const char *c)
+{
+	size_t la = strlen(a), lb = strlen(b), lc = strlen(c);
+
+	memcpy(dst, a, la);
+	memcpy(dst + la, b, lb);
+	memcpy(dst + la + lb, c, lc + 1);
+}
+
+int vr_vm_paths(struct vr_vm *vm, const char *name, const char *console)
+{
+	char base[VR_PATH_MAX];
+	int r;
+
+	memset(vm, 0, sizeof(*vm));
+	if (!vr_vm_name_ok(name))
+		return -EINVAL;
+	r = vr_vm_base(base, sizeof(base), false);
+	if (r < 0)
+		return r;
+	strcpy(vm->name, name);
+	/* Unix socket paths must fit sun_path (108 bytes). */
+	if (strlen(base) + strlen(name) + 1 + 12 >= VR_SOCKET_PATH_MAX)
+		return -ENAMETOOLONG;
+	join(vm->dir, base, "/", name);
+	join(vm->qmp, vm->dir, "/", "qmp.sock");
+	join(vm->guest, vm->dir, "/", "guest.sock");
+	join(vm->pidfile, vm->dir, "/", "qemu.pid");
+	if (!console)
+		join(vm->console, vm->dir, "/", "console.log");
+	else if (!vr_strlcpy(vm->console, console, sizeof(vm->console)))
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+int vr_vm_alive(struct vr_vm *vm)
+{
+	char buf[64], path[64], cmd[256];
+	uint64_t pid;
+	size_t len;
+	int r;
+
+	vm->pid = 0;
+	r = vr_read_file(vm->pidfile, buf, sizeof(buf), &len);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	buf[strcspn(buf, "\n")] = '\0';
+	if (vr_parse_u64(buf, NULL, &pid) < 0 || pid == 0 || pid > INT32_MAX)
+		return 0;
+	/* The pid must still be a QEMU: after a crash it may have been
+	 * reused by anything. */
+	snprintf(path, sizeof(path), "/proc/%llu/cmdline", (unsigned long long)pid);
+	if (vr_read_head(path, cmd, sizeof(cmd)) < 0 || !strstr(cmd, "qemu-system"))
+		return 0;
+	vm->pid = (pid_t)pid;
+	return 1;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path) < 0 && errno != ENOENT ? -1 : 0;
+}
+
+void vr_vm_remove_dir(const struct vr_vm *vm)
+{
+	nftw(vm->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+int vr_vm_list(struct vr_vm *vms, size_t max, bool verbose)
+{
+	char base[VR_PATH_MAX];
+	struct dirent *de;
+	size_t n = 0;
+	DIR *d;
+	int r;
+
+	r = vr_vm_base(base, sizeof(base), false);
+	if (r < 0)
+		return r;
+	d = opendir(base);
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d)) && n < max) {
+		struct vr_vm vm;
+
+		if (!vr_vm_name_ok(de->d_name) || vr_vm_paths(&vm, de->d_name, NULL) < 0)
+			continue;
+		if (vr_vm_alive(&vm) == 1) {
+			vms[n++] = vm;
+			continue;
+		}
+		if (verbose)
+			fprintf(stderr, "vmreclaim: %s: QEMU is gone; removing %s\n", vm.name, vm.dir);
+		vr_vm_remove_dir(&vm);
+	}
+	closedir(d);
+	return (int)n;
+}
+
+static bool cpu_has_virt(void)
+{
+	char buf[8192];
+	FILE *f = fopen("/proc/cpuinfo", "re");
+	bool found = false;
+
+	if (!f)
+		return false;
+	while (!found && fgets(buf, sizeof(buf), f)) {
+		char *p;
+
+		if (strncmp(buf, "flags", 5) != 0)
+			continue;
+		for (p = strtok(buf, " \t\n"); p; p = strtok(NULL, " \t\n"))
+			if (strcmp(p, "vmx") == 0 || strcmp(p, "svm") == 0)
+				found = true;
+		break;
+	}
+	fclose(f);
+	return found;
+}
+
+enum vr_accel vr_vm_pick_accel(enum vr_accel want, char *why, size_t why_size)
+{
+	bool virt;
+	int fd;
+
+	if (want == VR_ACCEL_TCG) {
+		snprintf(why, why_size, "TCG, as asked");
+		return VR_ACCEL_TCG;
+	}
+	virt = cpu_has_virt();
+	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (fd >= 0)
+		close(fd);
+	if (virt && fd >= 0) {
+		snprintf(why, why_size, "KVM");
+		return VR_ACCEL_KVM;
+	}
+	snprintf(why, why_size, "TCG (%s)",
+		 !virt ? "the CPU shows no vmx or svm" : "/dev/kvm cannot be opened");
+	if (want == VR_ACCEL_KVM)
+		snprintf(why, why_size, "KVM asked for, but %s",
+			 !virt ? "the CPU shows no vmx or svm" : "/dev/kvm cannot be opened");
+	return VR_ACCEL_TCG;
+}
+
+int vr_vm_default_image_dir(char *buf, size_t size)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char *slash;
+
+	if (n < 0)
+		return -errno;
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	if (!slash)
+		return -ENOENT;
+	*slash = '\0';
+	return (size_t)snprintf(buf, size, "%s/image", exe) < size ? 0 : -ENAMETOOLONG;
+}
+
+/* Compare kernel versions the way sort -V roughly does. */
+static int version_cmp(const char *a, const char *b)
+{
+	while (*a && *b) {
+		if (*a >= '0' && *a <= '9' && *b >= '0' && *b <= '9') {
+			unsigned long x = strtoul(a, (char **)&a, 10), y = strtoul(b, (char **)&b, 10);
+
+			if (x != y)
+				return x < y ? -1 : 1;
+			continue;
+		}
+		if (*a != *b)
+			return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
+		a++;
+		b++;
+	}
+	return (*a != 0) - (*b != 0);
+}
+
+int vr_vm_default_kernel(char *buf, size_t size)
+{
+	char best[256] = "";
+	struct dirent *de;
+	DIR *d = opendir("/boot");
+
+	if (!d)
+		return -errno;
+	while ((de = readdir(d)))
+		if (strncmp(de->d_name, "vmlinuz-", 8) == 0 && strlen(de->d_name) < sizeof(best) &&
+		    (!best[0] || version_cmp(de->d_name + 8, best + 8) > 0))
+			strcpy(best, de->d_name);
+	closedir(d);
+	if (!best[0])
+		return -ENOENT;
+	return (size_t)snprintf(buf, size, "/boot/%s", best) < size ? 0 : -ENAMETOOLONG;
+}
+
+/* Argument building: every string is copied into the caller's store. */
+struct args {
+	char **argv;
+	size_t n, max;
+	char *store;
+	size_t used, size;
+	bool full;
+};
+
+static void arg(struct args *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void arg(struct args *a, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (a->full || a->n + 1 >= a->max) {
+		a->full = true;
+		return;
+	}
+	va_start(ap, fmt);
+	n = vsnprintf(a->store + a->used, a->size - a->used, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= a->size - a->used) {
+		a->full = true;
+		return;
+	}
+	a->argv[a->n++] = a->store + a->used;
+	a->used += (size_t)n + 1;
+}
+
+/* QEMU's option syntax uses ',' as a separator: a path holding one must
+ * double it. */
+static const char *qemu_escape(const char *s, char *buf, size_t size)
+{
+	size_t j = 0;
+
+	for (; *s && j + 2 < size; s++) {
+		buf[j++] = *s;
+		if (*s == ',')
+			buf[j++] = ',';
+	}
+	buf[j] = '\0';
+	return buf;
+}
+
+int vr_vm_qemu_argv(const struct vr_run_opts *o, const struct vr_vm *vm, char **argv, size_t max,
+		    char *store, size_t store_size, char *err, size_t err_size)
+{
+	const struct vr_config *c = o->cfg;
+	struct args a = { .argv = argv, .max = max, .store = store, .size = store_size };
+	char kernel[VR_PATH_MAX], image[VR_PATH_MAX], dir[VR_PATH_MAX], cmdline[4096];
+	char e1[2 * VR_PATH_MAX], why[128];
+	enum vr_accel accel;
+
+	if (c->image[0]) {
+		vr_strlcpy(image, c->image, sizeof(image));
+	} else {
+		if (vr_vm_default_image_dir(dir, sizeof(dir)) < 0)
+			dir[0] = '\0';
+		if (strlen(dir) + sizeof("/initrd.img") > sizeof(image)) {
+			snprintf(err, err_size, "image directory path too long");
+			return -ENAMETOOLONG;
+		}
+		join(image, dir, "/", "initrd.img");
+	}
+	if (access(image, R_OK) < 0) {
+		snprintf(err, err_size, "guest image %s: %s (run \"make image\")", image, strerror(errno));
+		return -ENOENT;
+	}
+	if (c->kernel[0]) {
+		vr_strlcpy(kernel, c->kernel, sizeof(kernel));
+	} else {
+		/* The kernel the image's modules were taken from. */
+		char *slash;
+
+		vr_strlcpy(kernel, image, sizeof(kernel));
+		slash = strrchr(kernel, '/');
+		if (slash)
+			strcpy(slash + 1, "vmlinuz");
+		if (access(kernel, R_OK) < 0 && vr_vm_default_kernel(kernel, sizeof(kernel)) < 0) {
+			snprintf(err, err_size, "no guest kernel beside %s nor in /boot", image);
+			return -ENOENT;
+		}
+	}
+	if (access(kernel, R_OK) < 0) {
+		snprintf(err, err_size, "kernel %s: %s", kernel, strerror(errno));
+		return -ENOENT;
+	}
+	if (c->data_disk[0] && access(c->data_disk, R_OK) < 0) {
+		snprintf(err, err_size, "dataDisk %s: %s", c->data_disk, strerror(errno));
+		return -ENOENT;
+	}
+
+	/* The guest's command line: console, quiet boot, our init's words,
+	 * the guest settings that were set, then the user's. */
+	snprintf(cmdline, sizeof(cmdline), "console=ttyS0 quiet loglevel=4 panic=-1%s%s%s",
+		 c->data_disk[0] ? " vrinit.data=/dev/vda" : "", o->workload ? " vrinit.workload=" : "",
+		 o->workload ? o->workload : "");
+	if (vr_config_guest_cmdline(c, cmdline, sizeof(cmdline)) < 0 ||
+	    strlen(cmdline) + strlen(c->kernel_cmdline) + 2 > sizeof(cmdline)) {
+		snprintf(err, err_size, "the guest kernel command line is too long");
+		return -ENOSPC;
+	}
+	/* Measured on Debian's 6.1 kernel with THP "always" (its default):
+	 * after a 512 MiB allocate-and-free, about 46 MiB stayed out of
+	 * MemFree, the buddy lists and free page reporting, and compaction,
+	 * drop_caches and a pcp high change did not bring it back; with
+	 * "madvise" all of it came back.  So our VMs default to madvise;
+	 * kernelCommandLine can say otherwise. */
+	if (!strstr(c->kernel_cmdline, "transparent_hugepage="))
+		strcat(cmdline, " transparent_hugepage=madvise");
+	if (c->kernel_cmdline[0]) {
+		strcat(cmdline, " ");
+		strcat(cmdline, c->kernel_cmdline);
+	}
+
+	accel = vr_vm_pick_accel(o->accel, why, sizeof(why));
+	arg(&a, "%s", o->qemu ? o->qemu : "qemu-system-x86_64");
+	arg(&a, "-name");
+	arg(&a, "vmreclaim-%s", vm->name);
+	arg(&a, "-machine");
+	arg(&a, "q35");
+	arg(&a, "-accel");
+	/* A small translation cache: TCG's default of 1 GiB would be host
+	 * memory that has nothing to do with the guest. */
+	arg(&a, "%s", accel == VR_ACCEL_KVM ? "kvm" : "tcg,tb-size=64");
+	arg(&a, "-cpu");
+	arg(&a, "%s", accel == VR_ACCEL_KVM ? "host" : "max");
+	arg(&a, "-m");
+	arg(&a, "%lluM", (unsigned long long)(c->memory_bytes / VR_MIB));
+	arg(&a, "-smp");
+	arg(&a, "%u", c->processors);
+	arg(&a, "-nodefaults");
+	arg(&a, "-no-user-config");
+	arg(&a, "-no-reboot");
+	arg(&a, "-display");
+	arg(&a, "none");
+	arg(&a, "-kernel");
+	arg(&a, "%s", kernel);
+	arg(&a, "-initrd");
+	arg(&a, "%s", image);
+	arg(&a, "-append");
+	arg(&a, "%s", cmdline);
+	arg(&a, "-device");
+	arg(&a, "virtio-balloon-pci,id=balloon0%s", c->page_reporting ? ",free-page-reporting=on" : "");
+	arg(&a, "-qmp");
+	arg(&a, "unix:%s,server=on,wait=off", qemu_escape(vm->qmp, e1, sizeof(e1)));
+	arg(&a, "-device");
+	arg(&a, "virtio-serial-pci,id=vser0");
+	arg(&a, "-chardev");
+	arg(&a, "socket,id=vrguest,path=%s,server=on,wait=off", qemu_escape(vm->guest, e1, sizeof(e1)));
+	arg(&a, "-device");
+	arg(&a, "virtserialport,bus=vser0.0,chardev=vrguest,name=" VR_GUEST_PORT);
+	arg(&a, "-chardev");
+	if (vm->console[0]) {
+		arg(&a, "file,id=con,path=%s", qemu_escape(vm->console, e1, sizeof(e1)));
+		arg(&a, "-serial");
+		arg(&a, "chardev:con");
+	} else {
+		/* The terminal: Ctrl-A X quits, Ctrl-A C is QEMU's monitor,
+		 * Ctrl-C goes to the guest. */
+		arg(&a, "stdio,id=con,mux=on,signal=off");
+		arg(&a, "-serial");
+		arg(&a, "chardev:con");
+		arg(&a, "-mon");
+		arg(&a, "chardev=con,mode=readline");
+	}
+	if (c->data_disk[0]) {
+		arg(&a, "-drive");
+		arg(&a, "file=%s,if=virtio,format=raw,readonly=on", qemu_escape(c->data_disk, e1, sizeof(e1)));
+	}
+	arg(&a, "-pidfile");
+	arg(&a, "%s", vm->pidfile);
+	if (o->detach)
+		arg(&a, "-daemonize");
+	if (a.full) {
+		snprintf(err, err_size, "QEMU command line too long");
+		return -ENOSPC;
+	}
+	argv[a.n] = NULL;
+	return (int)a.n;
+}

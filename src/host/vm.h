@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: MIT */
+/* VMs started by vmreclaim: their runtime directories and the QEMU
+ * command line.
+ *
+ * Each VM NAME has a directory BASE/NAME holding
+ *   qmp.sock     QMP
+ *   guest.sock   the virtio-serial port org.vmreclaim.0
+ *   console.log  the serial console, when it is not on the terminal
+ *   qemu.pid     QEMU's pid
+ * where BASE is $VMRECLAIM_RUNTIME_DIR, else /run/vmreclaim for root,
+ * else $XDG_RUNTIME_DIR/vmreclaim, else /tmp/vmreclaim-UID. */
+#ifndef VR_VM_H
+#define VR_VM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "common/config.h"
+
+#define VR_VM_NAME_MAX 32
+#define VR_BALLOON_PATH "/machine/peripheral/balloon0"
+#define VR_GUEST_PORT "org.vmreclaim.0"
+
+struct vr_vm {
+	char name[VR_VM_NAME_MAX + 1];
+	char dir[VR_SOCKET_PATH_MAX];
+	char qmp[VR_PATH_MAX];
+	char guest[VR_PATH_MAX];
+	char console[VR_PATH_MAX]; /* "" when on the terminal */
+	char pidfile[VR_PATH_MAX];
+	pid_t pid;                 /* 0 when not known */
+};
+
+enum vr_accel { VR_ACCEL_AUTO, VR_ACCEL_KVM, VR_ACCEL_TCG };
+
+struct vr_run_opts {
+	const struct vr_config *cfg;
+	const char *name;
+	const char *workload;  /* vrinit.workload=, or NULL */
+	const char *console;   /* a file, "" for the terminal, NULL for DIR/console.log */
+	enum vr_accel accel;
+	bool detach;           /* QEMU's -daemonize */
+	const char *qemu;      /* the binary; NULL: qemu-system-x86_64 */
+};
+
+/* The runtime base directory (created 0700 when @create). Returns 0 or
+ * -errno. */
+int vr_vm_base(char *buf, size_t size, bool create);
+
+/* True when @name is a usable VM name: 1-32 of [A-Za-z0-9_.-], not
+ * starting with '.'. */
+bool vr_vm_name_ok(const char *name);
+
+/* Fill @vm's paths for @name under the base (nothing is created). */
+int vr_vm_paths(struct vr_vm *vm, const char *name, const char *console);
+
+/* Read the pid from vm->pidfile and check that it is a running QEMU.
+ * Returns 1 (running, vm->pid set), 0 (not running), or -errno. */
+int vr_vm_alive(struct vr_vm *vm);
+
+/* Remove a VM's runtime directory and what is in it. */
+void vr_vm_remove_dir(const struct vr_vm *vm);
+
+/* List the VMs in the base directory whose QEMU runs; directories of VMs
+ * that are gone are removed (and said so on stderr when @verbose).
+ * Returns the count (at most @max), or -errno. */
+int vr_vm_list(struct vr_vm *vms, size_t max, bool verbose);
+
+/* The accelerator to use: KVM only when the CPU has vmx or svm AND
+ * /dev/kvm opens (a /dev/kvm alone is not enough: some hosts have one
+ * that cannot run a stock kernel). */
+enum vr_accel vr_vm_pick_accel(enum vr_accel want, char *why, size_t why_size);
+
+/* The QEMU argument vector for @o into @argv (at most @max - 1 entries
+ * plus NULL; strings live in @store of @store_size bytes).  Returns the
+ * count, or -ENOSPC / -ENOENT (no kernel or image found, said in @err). */
+int vr_vm_qemu_argv(const struct vr_run_opts *o, const struct vr_vm *vm, char **argv, size_t max,
+		    char *store, size_t store_size, char *err, size_t err_size);
+
+/* The guest image directory: image/ beside the running binary. */
+int vr_vm_default_image_dir(char *buf, size_t size);
+
+/* The newest /boot/vmlinuz-* (by version), or -ENOENT. */
+int vr_vm_default_kernel(char *buf, size_t size);
+
+#endif

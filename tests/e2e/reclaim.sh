@@ -1,0 +1,122 @@
+#!/bin/sh
+# End to end: a real kernel in a real QEMU, host RSS of the real process.
+# Three VMs run the demo workload at once (allocate and free 512 MiB, read
+# 400 MiB of files, go idle):
+#   full        free page reporting on, vmreclaimd in dropcache mode
+#   no-report   the same with pageReporting = false        (control)
+#   no-daemon   reporting on, vmreclaimd not started        (control)
+# The full VM must fall back to within 15% of its post-boot RSS after each
+# phase; the controls must not, which shows the checks can fail.
+# Prints "ok - ..." / "not ok - ..." and "# ..." figures.
+set -u
+cd "$(dirname "$0")/../.."
+
+V=build/vmreclaim
+T=$(mktemp -d /tmp/vmreclaim-e2e-XXXXXX)
+export VMRECLAIM_RUNTIME_DIR=$T/run
+cleanup() {
+	$V stop --all >/dev/null 2>&1
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+ok() { echo "ok - $*"; }
+nok() { echo "not ok - $*"; }
+
+DATA=build/image/data-400.img
+# Samples of 2 s: at USER_HZ 100 one tick of a 1 s sample is already 1%.
+common="--data $DATA -w demo -m 1GB -p 1 --set idleSeconds=6 --set sampleInterval=2"
+started=0
+for vm in full no-report no-daemon; do
+	case $vm in
+	full) extra="--set autoMemoryReclaim=dropcache" ;;
+	no-report) extra="--set autoMemoryReclaim=dropcache --page-reporting off" ;;
+	no-daemon) extra="--set kernelCommandLine=vrinit.daemon=0" ;;
+	esac
+	# shellcheck disable=SC2086
+	if $V run -d --name $vm $common $extra >$T/$vm.run 2>&1; then
+		started=$((started + 1))
+	else
+		cat $T/$vm.run
+	fi
+	# Recorded until 45 s after the workload goes idle: the idle window
+	# (6 s), a sample, the drop, and free page reporting's passes (2 s
+	# apart), with room for three TCG guests on two host cores.  At most
+	# 240 s in all, whatever happens.
+	$V top --name $vm --quiet --record $T/$vm.csv --until-event idle --after 45 --duration 240 \
+		>/dev/null 2>$T/$vm.top &
+done
+if [ $started -eq 3 ]; then ok "three VMs started"; else nok "three VMs started ($started)"; fi
+wait
+for vm in full no-report no-daemon; do
+	cp $T/run/$vm/console.log $T/$vm.console 2>/dev/null
+done
+$V stop --all >/dev/null 2>&1
+
+# From a recording: the post-boot RSS (lowest between boot-done and
+# anon-start), the peak, the lowest between anon-freed and read-start (how
+# far the freed memory came back before the next phase), and the last.
+mib() { awk -v b="$1" 'BEGIN { printf "%d", b / 1048576 }'; }
+figures() { # figures CSV -> "boot peak after_anon final"
+	awk -F, 'NR > 1 {
+		rss = $4
+		if ($11 ~ /boot-done/) phase = 1
+		if ($11 ~ /anon-start/) phase = 2
+		if ($11 ~ /anon-freed/) phase = 3
+		if ($11 ~ /read-start/) phase = 4
+		if (phase == 1 && (boot == 0 || rss < boot)) boot = rss
+		if (phase == 3 && (after_anon == 0 || rss < after_anon)) after_anon = rss
+		if (rss > peak) peak = rss
+		last = rss
+	} END { printf "%d %d %d %d\n", boot, peak, after_anon, last }' "$1"
+}
+
+check_vm() { # check_vm NAME EXPECT(fall|stay-anon|stay-cache)
+	csv=$T/$1.csv
+	if [ ! -s "$csv" ] || ! grep -q idle "$csv"; then
+		nok "$1: recorded the whole workload"
+		sed 's/^/#   /' $T/$1.top
+		return
+	fi
+	set -- "$1" "$2" $(figures "$csv")
+	name=$1 expect=$2 boot=$3 peak=$4 anon=$5 final=$6
+
+	echo "# $name: post-boot $(mib $boot) MiB, peak $(mib $peak) MiB, after freeing 512 MiB $(mib $anon) MiB, at the end $(mib $final) MiB"
+	limit=$((boot + boot * 15 / 100))
+	case $expect in
+	fall)
+		if [ "$anon" -le "$limit" ]; then ok "$name: back within 15% of post-boot after freeing anonymous memory"
+		else nok "$name: back within 15% of post-boot after freeing anonymous memory ($(mib $anon) > $(mib $limit) MiB)"; fi
+		if [ "$final" -le "$limit" ]; then ok "$name: back within 15% of post-boot after reading files and going idle"
+		else nok "$name: back within 15% of post-boot after reading files and going idle ($(mib $final) > $(mib $limit) MiB)"; fi
+		;;
+	stay-anon)
+		# Without reporting, the freed 512 MiB stays with QEMU.
+		if [ "$anon" -gt $((boot + 400 * 1048576)) ]; then ok "$name (control): freed memory stays on the host"
+		else nok "$name (control): freed memory stays on the host ($(mib $anon) MiB)"; fi
+		;;
+	stay-cache)
+		# Without the daemon, reporting returns the freed anonymous
+		# memory, but the 400 MiB of page cache stays.
+		if [ "$anon" -le "$limit" ]; then ok "$name (control): reporting alone returns freed anonymous memory"
+		else nok "$name (control): reporting alone returns freed anonymous memory ($(mib $anon) MiB)"; fi
+		if [ "$final" -gt $((boot + 300 * 1048576)) ]; then ok "$name (control): page cache stays on the host without vmreclaimd"
+		else nok "$name (control): page cache stays on the host without vmreclaimd ($(mib $final) MiB)"; fi
+		;;
+	esac
+}
+for pair in full:fall no-report:stay-anon no-daemon:stay-cache; do
+	out=$(check_vm ${pair%%:*} ${pair#*:})
+	echo "$out"
+	# On a failure, what the guest said.
+	case $out in *"not ok"*)
+		echo "#   console of ${pair%%:*}, last lines:"
+		tr -d '\r' <$T/${pair%%:*}.console 2>/dev/null | grep -v '^$' | tail -n 15 | sed 's/^/#   /' ;;
+	esac
+done
+if grep -q 'dropcache' $T/full.csv; then ok "full: the recording shows vmreclaimd's dropcache"
+else nok "full: the recording shows vmreclaimd's dropcache"; fi
+if $V plot $T/full.csv -o $T/full.svg >/dev/null 2>&1 && grep -q '<svg' $T/full.svg; then ok "plot draws the recording"
+else nok "plot draws the recording"; fi
+if [ -z "$(ls -A $T/run 2>/dev/null)" ]; then ok "no runtime directory left behind"
+else nok "no runtime directory left behind ($(ls $T/run))"; fi
