@@ -176,9 +176,11 @@ static int diag_cmp(const void *a, const void *b)
 	return (x->line > y->line) - (x->line < y->line);
 }
 
-static void diag_format(const struct vr_diag *it, char *buf, size_t size)
+/* @with_severity: "warning: " before a warning's text (not in the log,
+ * whose own prefix says it). */
+static void diag_format(const struct vr_diag *it, char *buf, size_t size, bool with_severity)
 {
-	const char *sev = it->error ? "" : "warning: ";
+	const char *sev = it->error || !with_severity ? "" : "warning: ";
 
 	if (it->line)
 		snprintf(buf, size, "%s:%u: %s%s", it->file, it->line, sev, it->msg);
@@ -201,7 +203,7 @@ void vr_diags_print(const struct vr_diags *d, FILE *f)
 
 	diags_sorted(d, sorted);
 	for (i = 0; i < d->count; i++) {
-		diag_format(&sorted[i], line, sizeof(line));
+		diag_format(&sorted[i], line, sizeof(line), true);
 		fprintf(f, "%s\n", line);
 	}
 	if (d->dropped)
@@ -216,7 +218,7 @@ void vr_diags_log(const struct vr_diags *d)
 
 	diags_sorted(d, sorted);
 	for (i = 0; i < d->count; i++) {
-		diag_format(&sorted[i], line, sizeof(line));
+		diag_format(&sorted[i], line, sizeof(line), false);
 		vr_log(sorted[i].error ? VR_LOG_ERR : VR_LOG_WARNING, "%s", line);
 	}
 	if (d->dropped)
@@ -514,15 +516,22 @@ static int key_handler(void *user, const char *section, const char *name, const 
 		return 1;
 	}
 	if (strcasecmp(section, k->section) != 0 && strcasecmp(section, "vmreclaim") != 0) {
+		/* WSL has moved keys between sections over time (e.g.
+		 * networkingMode from [experimental] to [wsl2]): the host
+		 * tool warns and goes on, the guest daemon refuses. */
+		bool strict = x->scope == VR_SCOPE_GUEST && (k->scope & VR_SCOPE_GUEST);
+
 		if (strcmp(k->section, "vmreclaim") == 0)
-			vr_diags_add(x->d, x->file, x->line, true, "'%s' belongs in [vmreclaim], not [%s]",
+			vr_diags_add(x->d, x->file, x->line, strict, "'%s' belongs in [vmreclaim], not [%s]",
 				     k->name, section);
 		else
-			vr_diags_add(x->d, x->file, x->line, true,
+			vr_diags_add(x->d, x->file, x->line, strict,
 				     "'%s' belongs in [%s] (or [vmreclaim]), not [%s]", k->name,
 				     k->section, section);
-		x->failed = true;
-		return 1;
+		if (strict) {
+			x->failed = true;
+			return 1;
+		}
 	}
 	if (!(k->scope & x->scope)) {
 		/* Foreign keys are the point of accepting a .wslconfig as it
@@ -644,7 +653,10 @@ int vr_config_parse_cmdline(struct vr_config *c, const char *cmdline, const char
 		*eq = '\0';
 		k = key_find(buf + strlen(CMDLINE_PREFIX));
 		if (k && !(k->scope & VR_SCOPE_GUEST)) {
-			vr_diags_add(d, file, 0, true, "'%s': a setting of the host, not the guest", buf);
+			vr_diags_add(d, file, 0, true,
+				     (k->scope & VR_SCOPE_HOST) ? "'%s': a setting of the host, not the guest"
+								: "'%s': not a vmreclaim setting",
+				     buf);
 			failed = true;
 			continue;
 		}

@@ -461,7 +461,7 @@ static void status_text(struct vr_guest *g, FILE *f, const struct vr_memsnap *s,
 				      : "drop_caches only");
 	for (i = 0; i < VR_IF_COUNT; i++)
 		if (g->iface[i].error < 0)
-			fprintf(f, "degraded:    %s: %s (%llu failures); %s\n", ifaces[i].path,
+			fprintf(f, "degraded:    %s: %s (failed %llu times); %s\n", ifaces[i].path,
 				strerror(-g->iface[i].error), (unsigned long long)g->iface[i].failures,
 				ifaces[i].consequence);
 	for (i = 0; i < VR_ACTION_KINDS; i++) {

@@ -135,7 +135,10 @@ int main(int argc, char **argv)
 		struct vr_diags diags = { 0 };
 
 		vr_config_defaults(&cfg);
-		if (vr_config_parse_file(&cfg, VR_CONFIG_PATH, VR_SCOPE_GUEST, &diags) < 0)
+		/* An error elsewhere in the file leaves controlSocket as
+		 * parsed; only an unreadable file means the default. */
+		if (vr_config_parse_file(&cfg, VR_CONFIG_PATH, VR_SCOPE_GUEST, &diags) < 0 &&
+		    diags.errors == 0)
 			vr_config_defaults(&cfg);
 		socket_path = cfg.control_socket;
 	}

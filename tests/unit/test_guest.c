@@ -364,7 +364,7 @@ static void test_failing_knob_logged_once(void **state)
 	out = open_memstream(&buf, &len);
 	vr_guest_status(&f->g, out, false);
 	fclose(out);
-	assert_non_null(strstr(buf, "degraded:    /proc/sys/vm/compact_memory: Permission denied (3 failures); no compaction"));
+	assert_non_null(strstr(buf, "degraded:    /proc/sys/vm/compact_memory: Permission denied (failed 3 times); no compaction"));
 	free(buf);
 	/* Works again on the fourth. */
 	tick(f, 70);

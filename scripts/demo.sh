@@ -1,0 +1,49 @@
+#!/bin/sh
+# The demo: boot a 1 GiB VM with free page reporting and vmreclaimd (its
+# default mode, with short idle windows so that this takes two minutes),
+# allocate and free 512 MiB in the guest, read 400 MiB of files, go idle;
+# record host RSS of the QEMU process against the guest's own figures,
+# print a before/after table and draw the plot.
+set -eu
+cd "$(dirname "$0")/.."
+
+V=build/vmreclaim
+OUT=build/demo
+NAME=demo
+mkdir -p $OUT
+$V stop $NAME >/dev/null 2>&1 || true
+
+echo "== Booting a 1 GiB VM (free page reporting on, vmreclaimd inside)"
+$V run -d --name $NAME --data build/image/data-400.img -w demo -m 1GB \
+	--set idleSeconds=10 --set sampleInterval=2 >/dev/null
+trap '$V stop $NAME >/dev/null 2>&1 || true' EXIT INT TERM
+echo "== Host memory of the VM, once a second (guest: allocate and free 512 MiB,"
+echo "   read 400 MiB of files, go idle)"
+$V top --name $NAME --record $OUT/demo.csv --until-event idle --after 45 --duration 300
+$V stop $NAME >/dev/null
+trap - EXIT INT TERM
+$V plot $OUT/demo.csv -o $OUT/demo.svg --title "vmreclaim demo: host RSS of a 1 GiB VM"
+
+awk -F, 'NR > 1 {
+	rss = $4 / 1048576
+	if ($11 ~ /boot-done/) phase = 1
+	if ($11 ~ /anon-start/) phase = 2
+	if ($11 ~ /anon-freed/) phase = 3
+	if ($11 ~ /read-start/) phase = 4
+	if ($11 ~ /read-end/) phase = 5
+	if (phase == 1 && (boot == 0 || rss < boot)) boot = rss
+	if (phase == 2 && rss > anon_peak) anon_peak = rss
+	if (phase == 3 && (anon_low == 0 || rss < anon_low)) anon_low = rss
+	if (phase >= 4 && rss > read_peak) read_peak = rss
+	last = rss
+} END {
+	printf "\n%-44s %8s\n", "host RSS of the QEMU process", "MiB"
+	printf "%-44s %8d\n", "after boot", boot
+	printf "%-44s %8d\n", "512 MiB allocated in the guest", anon_peak
+	printf "%-44s %8d\n", "  ... and freed (free page reporting)", anon_low
+	printf "%-44s %8d\n", "400 MiB of files read into page cache", read_peak
+	printf "%-44s %8d\n", "  ... guest idle (vmreclaimd reclaims cache)", last
+}' $OUT/demo.csv
+echo
+echo "Recording: $OUT/demo.csv"
+echo "Plot:      $OUT/demo.svg"
