@@ -83,3 +83,25 @@ rc=$?
 check "plot of a non-recording exits 2 (got $rc)" test $rc -eq 2
 check "says where" grep -q "$T/bad.csv:1: not a vmreclaim recording" $T/out
 check "and writes no file" test ! -e $T/bad.svg
+
+# A VM in the foreground: SIGTERM shuts it down through QMP and cleans up.
+if [ -r build/image/initrd.img ] && command -v qemu-system-x86_64 >/dev/null; then
+	$V run --name fg --console $T/fg.console -m 256MB -p 1 >$T/fg.out 2>&1 &
+	RUN=$!
+	i=0
+	while [ ! -S $T/run/fg/qmp.sock ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	QPID=$(cat $T/run/fg/qemu.pid 2>/dev/null)
+	sleep 1
+	kill -TERM $RUN
+	i=0
+	while kill -0 $RUN 2>/dev/null && [ $i -lt 150 ]; do sleep 0.1; i=$((i + 1)); done
+	wait $RUN
+	rc=$?
+	check "SIGTERM stops a foreground VM, exit 0 (got $rc)" test $rc -eq 0
+	check "through QMP quit" grep -q 'shutting fg down' $T/fg.out
+	check "QEMU is gone" sh -c "[ -n '$QPID' ] && ! kill -0 '$QPID' 2>/dev/null"
+	check "and the runtime directory with it" test ! -e $T/run/fg
+	check "the console went to the file asked for" test -e $T/fg.console
+else
+	nok "the guest image and QEMU are there for the foreground test"
+fi
