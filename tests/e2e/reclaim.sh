@@ -48,6 +48,11 @@ for vm in full no-report no-daemon; do
 done
 if [ $started -eq 3 ]; then ok "three VMs started"; else nok "three VMs started ($started)"; fi
 wait
+# One sample of every running VM, with the guest's own figures.
+$V top --once >$T/once 2>&1
+rows=$(awk '$2 ~ /^(full|no-report|no-daemon)$/ && $5 ~ /M$/ && $9 ~ /M$/' $T/once | wc -l)
+if [ "$rows" -eq 3 ]; then ok "top --once shows host RSS, guest and stranded memory of the three VMs"
+else nok "top --once shows host RSS, guest and stranded memory of the three VMs"; sed 's/^/#   /' $T/once; fi
 for vm in full no-report no-daemon; do
 	cp $T/run/$vm/console.log $T/$vm.console 2>/dev/null
 done
