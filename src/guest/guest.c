@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #define VERSION_STRING "0.1.0"
@@ -47,8 +48,6 @@ void vr_guest_iface(struct vr_guest *g, enum vr_iface iface, int r)
 {
 	struct vr_iface_state *st = &g->iface[iface];
 
-	if (r == -EAGAIN)
-		r = 0; /* memory.reclaim: less than asked, not a failure */
 	if (r < 0) {
 		st->failures++;
 		if (st->error != r)
@@ -73,7 +72,22 @@ static double idle_threshold(const struct vr_config *cfg)
 
 static unsigned reporting_order(const struct vr_guest *g)
 {
-	return g->reporting.order_known ? g->reporting.order : DEFAULT_REPORTING_ORDER;
+	return g->reporting.registered ? g->reporting.order : DEFAULT_REPORTING_ORDER;
+}
+
+/* Read the reporting state again (a balloon driver may load after us),
+ * and say when it changed. */
+static void refresh_reporting(struct vr_guest *g)
+{
+	struct vr_reporting now;
+
+	vr_reporting_probe(&g->sys, &now);
+	if (now.registered != g->reporting.registered || now.balloon != g->reporting.balloon ||
+	    now.order != g->reporting.order)
+		vr_notice("free page reporting: %s, order %u; balloon: %s",
+			  now.registered ? "registered" : "no driver registered", now.order,
+			  vr_balloon_state_name(now.balloon));
+	g->reporting = now;
 }
 
 static void log_probe(const struct vr_guest *g)
@@ -82,6 +96,9 @@ static void log_probe(const struct vr_guest *g)
 		vr_warn("%s missing: this kernel has no free page reporting; reclaimed memory stays "
 			"with the VM unless the hypervisor balloons it",
 			VR_REPORTING_ORDER_PATH);
+	else if (!g->reporting.registered)
+		vr_warn("page_reporting_order reads %u: no reporting driver has registered (yet); "
+			"free memory is not handed back to the host", g->reporting.order);
 	else if (g->reporting.balloon != VR_BALLOON_REPORTING)
 		vr_warn("virtio balloon: %s; free memory is not handed back to the host",
 			vr_balloon_state_name(g->reporting.balloon));
@@ -92,17 +109,27 @@ static void log_probe(const struct vr_guest *g)
 		vr_notice("%s missing (Linux < 5.19): gradual reclaim falls back to dropcache",
 			  VR_MEMORY_RECLAIM_PATH);
 	vr_info("reporting order %u%s, balloon: %s, memory.reclaim: %s%s", reporting_order(g),
-		g->reporting.order_known ? "" : " (assumed)", vr_balloon_state_name(g->reporting.balloon),
+		g->reporting.registered ? "" : " (assumed)", vr_balloon_state_name(g->reporting.balloon),
 		g->cgroup.has_reclaim ? "yes" : "no",
 		g->cgroup.has_reclaim ? (g->cgroup.swappiness ? ", swappiness=0 accepted"
 							      : ", swappiness= not accepted by this kernel")
 				      : "");
 }
 
+static uint64_t rusage_cpu_usec(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) < 0)
+		return 0;
+	return (uint64_t)ru.ru_utime.tv_sec * VR_USEC_PER_SEC + (uint64_t)ru.ru_utime.tv_usec +
+	       (uint64_t)ru.ru_stime.tv_sec * VR_USEC_PER_SEC + (uint64_t)ru.ru_stime.tv_usec;
+}
+
 int vr_guest_init(struct vr_guest *g, const struct vr_config *cfg, const char *root,
 		  const struct vr_sys_ops *ops, void *ops_user, uint64_t (*clock)(void))
 {
-	long ps = sysconf(_SC_PAGESIZE);
+	long ps = sysconf(_SC_PAGESIZE), hz = sysconf(_SC_CLK_TCK);
 	int r;
 
 	memset(g, 0, sizeof(*g));
@@ -112,6 +139,8 @@ int vr_guest_init(struct vr_guest *g, const struct vr_config *cfg, const char *r
 	g->cfg = *cfg;
 	g->page_size = ps > 0 ? (uint64_t)ps : 4096;
 	g->clock = clock ? clock : vr_now_usec;
+	g->self_cpu_usec = rusage_cpu_usec;
+	g->clk_tck = hz > 0 ? (uint64_t)hz : 100;
 	g->started_usec = g->clock();
 	vr_idle_init(&g->idle, idle_threshold(cfg), cfg->idle_usec);
 	vr_reporting_probe(&g->sys, &g->reporting);
@@ -156,15 +185,35 @@ static void snapshot(struct vr_guest *g, struct vr_memsnap *s, struct vr_meminfo
 /* Why memory.reclaim cannot be used, or NULL when it can.  Without
  * swappiness=0 the kernel may swap anonymous memory out, which the
  * service must never cause on its own. */
-static const char *reclaim_unusable(struct vr_guest *g, const struct vr_meminfo *m)
+static const char *reclaim_unusable(const struct vr_guest *g, const struct vr_meminfo *m)
 {
 	if (!g->cgroup.has_reclaim)
 		return g->cgroup.v2 ? "no memory.reclaim" : "no cgroup v2";
-	if (g->iface[VR_IF_MEMORY_RECLAIM].error < 0 && g->iface[VR_IF_MEMORY_RECLAIM].error != -EAGAIN)
-		return "memory.reclaim failing";
 	if (!g->cgroup.swappiness && (!m || m->swap_total_bytes > 0))
 		return "swap on and the kernel has no swappiness=0";
 	return NULL;
+}
+
+/* Where the kernel log is, or NULL when nothing may go there. */
+static const char *kmsg_path(const struct vr_guest *g, char *buf, size_t size)
+{
+	if (g->sys.ops->dry_run || vr_sys_path(&g->sys, "/dev/kmsg", buf, size) < 0)
+		return NULL;
+	return buf;
+}
+
+/* The @i-th most recent history record. */
+static const struct vr_action_record *history_at(const struct vr_guest *g, unsigned i)
+{
+	return &g->history[(g->history_next + VR_HISTORY_MAX - 1 - i) % VR_HISTORY_MAX];
+}
+
+/* The kernel interface an action writes to. */
+static enum vr_iface action_iface(enum vr_action_kind kind)
+{
+	return kind == VR_ACTION_COMPACT     ? VR_IF_COMPACT
+	       : kind == VR_ACTION_DROPCACHE ? VR_IF_DROP_CACHES
+					     : VR_IF_MEMORY_RECLAIM;
 }
 
 static void record(struct vr_guest *g, const struct vr_action_record *a)
@@ -225,15 +274,16 @@ void vr_action_record_format(const struct vr_action_record *a, char *buf, size_t
 
 static int do_compact(struct vr_guest *g)
 {
-	char kmsg[PATH_MAX];
+	char buf[PATH_MAX];
+	const char *kmsg = kmsg_path(g, buf, sizeof(buf));
 	int r;
 
-	if (!g->sys.ops->dry_run && vr_sys_path(&g->sys, "/dev/kmsg", kmsg, sizeof(kmsg)) == 0) {
-		/* The counterpart of WSL's "WSL2: Performing memory
-		 * compaction", so that dmesg tells the same story. */
-		r = vr_kmsg(kmsg, VR_LOG_INFO, "vmreclaimd: Performing memory compaction");
-		vr_guest_iface(g, VR_IF_KMSG, r);
-	}
+	/* The counterpart of WSL's "WSL2: Performing memory compaction", so
+	 * that dmesg tells the same story; not while compaction is known to
+	 * fail, or every retry would say it again. */
+	if (kmsg && g->iface[VR_IF_COMPACT].error == 0 && g->iface[VR_IF_KMSG].error == 0)
+		vr_guest_iface(g, VR_IF_KMSG,
+			       vr_kmsg(kmsg, VR_LOG_INFO, "vmreclaimd: Performing memory compaction"));
 	/* Synchronous: returns when every node has been compacted. */
 	r = vr_sys_write(&g->sys, "/proc/sys/vm/compact_memory", "1");
 	vr_guest_iface(g, VR_IF_COMPACT, r);
@@ -251,13 +301,46 @@ static int do_dropcache(struct vr_guest *g)
 	return r;
 }
 
+/* memory.reclaim in chunks: one long write would hold the event loop (and
+ * SIGTERM) for as long as the kernel takes over gigabytes. */
+static int do_reclaim(struct vr_guest *g, struct vr_action_record *a, uint64_t bytes)
+{
+	uint64_t done = 0;
+	int r = 0;
+
+	a->requested_bytes = bytes;
+	while (done < bytes) {
+		uint64_t chunk = bytes - done < VR_RECLAIM_CHUNK_BYTES ? bytes - done : VR_RECLAIM_CHUNK_BYTES;
+
+		if (done && g->interrupted && g->interrupted()) {
+			snprintf(a->note, sizeof(a->note), "stopped after %llu MiB: the service is stopping",
+				 (unsigned long long)(done / VR_MIB));
+			break;
+		}
+		r = vr_cgroup_reclaim(&g->sys, chunk, g->cgroup.swappiness);
+		vr_guest_iface(g, VR_IF_MEMORY_RECLAIM, r == -EAGAIN ? 0 : r);
+		if (r == -EAGAIN) {
+			a->partial = true;
+			snprintf(a->note, sizeof(a->note), "the kernel reclaimed less than asked");
+			return 0;
+		}
+		if (r < 0)
+			return r;
+		done += chunk;
+	}
+	return 0;
+}
+
 int vr_guest_act(struct vr_guest *g, enum vr_action_kind kind, uint64_t bytes,
 		 enum vr_trigger trigger, struct vr_action_record *ret)
 {
 	struct vr_action_record a = { .kind = kind, .trigger = trigger };
+	int prev_error = g->iface[action_iface(kind)].error;
 	struct vr_meminfo m;
 	const char *why_not;
-	char line[512];
+	enum vr_log_level level;
+	char line[512], kbuf[PATH_MAX];
+	const char *kmsg;
 	uint64_t t0;
 	int r;
 
@@ -275,26 +358,21 @@ int vr_guest_act(struct vr_guest *g, enum vr_action_kind kind, uint64_t bytes,
 	default:
 		why_not = reclaim_unusable(g, a.before.valid ? &m : NULL);
 		if (why_not) {
-			a.kind = VR_ACTION_DROPCACHE;
-			snprintf(a.note, sizeof(a.note), "dropcache in place of reclaim: %s", why_not);
-			r = do_dropcache(g);
+			/* Never a silent cache drop in place of what was asked:
+			 * the idle policy falls back on its own, a request
+			 * is refused with the reason. */
+			snprintf(a.note, sizeof(a.note), "memory.reclaim not used: %s", why_not);
+			r = -EOPNOTSUPP;
 			break;
 		}
 		if (bytes == VR_RECLAIM_ALL) {
-			/* All of the file cache, in one request; the kernel
-			 * stops where it runs out (EAGAIN). */
+			/* All of the file cache; the kernel stops where it
+			 * runs out (EAGAIN). */
 			bytes = a.before.valid ? a.before.file_cache_bytes : 0;
 			if (bytes == 0)
 				bytes = VR_GIB;
 		}
-		a.requested_bytes = bytes;
-		r = vr_cgroup_reclaim(&g->sys, bytes, g->cgroup.swappiness);
-		vr_guest_iface(g, VR_IF_MEMORY_RECLAIM, r);
-		if (r == -EAGAIN) {
-			a.partial = true;
-			snprintf(a.note, sizeof(a.note), "the kernel reclaimed less than asked");
-			r = 0;
-		}
+		r = do_reclaim(g, &a, bytes);
 		break;
 	}
 	a.duration_usec = g->clock() - t0;
@@ -302,13 +380,15 @@ int vr_guest_act(struct vr_guest *g, enum vr_action_kind kind, uint64_t bytes,
 	snapshot(g, &a.after, NULL);
 	record(g, &a);
 	vr_action_record_format(&a, line, sizeof(line));
-	vr_log(r < 0 ? VR_LOG_WARNING : VR_LOG_INFO, "%s", line);
-	if (kind == VR_ACTION_COMPACT && r == 0 && !g->sys.ops->dry_run &&
-	    g->iface[VR_IF_KMSG].error == 0) {
-		char kmsg[PATH_MAX], s[4][VR_SIZE_STR_MAX];
+	/* The interface's own line is the warning; this one says which
+	 * action it cost, once, and nothing more on every retry. */
+	level = r >= 0 ? VR_LOG_INFO : r == prev_error ? VR_LOG_DEBUG : VR_LOG_NOTICE;
+	vr_log(level, "%s", line);
+	kmsg = kmsg_path(g, kbuf, sizeof(kbuf));
+	if (kind == VR_ACTION_COMPACT && r == 0 && kmsg && g->iface[VR_IF_KMSG].error == 0) {
+		char s[4][VR_SIZE_STR_MAX];
 
-		if (vr_sys_path(&g->sys, "/dev/kmsg", kmsg, sizeof(kmsg)) == 0 && a.before.buddy_valid &&
-		    a.after.buddy_valid)
+		if (a.before.buddy_valid && a.after.buddy_valid)
 			vr_guest_iface(g, VR_IF_KMSG,
 				       vr_kmsg(kmsg, VR_LOG_INFO,
 					       "vmreclaimd: compaction done in %llu ms: reportable %s -> %s, stranded %s -> %s",
@@ -344,12 +424,17 @@ void vr_guest_tick(struct vr_guest *g)
 	unsigned i;
 	int r;
 
+	uint64_t self = g->self_cpu_usec ? g->self_cpu_usec() : 0;
+	uint64_t self_ticks = vr_sat_sub(self, g->self_cpu_prev_usec) * g->clk_tck / VR_USEC_PER_SEC;
+
+	g->self_cpu_prev_usec = self;
 	g->ticks++;
 	r = vr_cpustat_read(&g->sys, &cs);
 	vr_guest_iface(g, VR_IF_STAT, r);
-	ev = r == 0 ? vr_idle_update(&g->idle, now, &cs) : vr_idle_reset(&g->idle);
+	ev = r == 0 ? vr_idle_update(&g->idle, now, &cs, self_ticks) : vr_idle_reset(&g->idle);
 	if (ev == VR_IDLE_ENTER) {
 		memset(&g->period, 0, sizeof(g->period));
+		refresh_reporting(g);
 		vr_info("idle: CPU below %g%% for %llu s", g->idle.threshold_pct,
 			(unsigned long long)(g->idle.window_usec / VR_USEC_PER_SEC));
 	} else if (ev == VR_IDLE_LEAVE) {
@@ -357,7 +442,10 @@ void vr_guest_tick(struct vr_guest *g)
 	}
 
 	in.mode = g->cfg.mode;
-	in.compaction = vr_guest_compaction_enabled(&g->cfg);
+	/* A failing compact_memory is tried again once per idle period, not
+	 * after every step. */
+	in.compaction = vr_guest_compaction_enabled(&g->cfg) &&
+			(g->iface[VR_IF_COMPACT].error == 0 || ev == VR_IDLE_ENTER);
 	in.idle = g->idle.idle;
 	in.idle_entered = ev == VR_IDLE_ENTER;
 	in.pressure = now < g->pressure_until_usec;
@@ -372,7 +460,9 @@ void vr_guest_tick(struct vr_guest *g)
 			in.file_cache_bytes = vr_meminfo_file_cache(&m);
 			in.step_bytes = vr_policy_step_bytes(g->cfg.reclaim_step_bytes, m.total_bytes);
 		}
-		in.reclaim_unusable_why = reclaim_unusable(g, in.have_meminfo ? &m : NULL);
+		in.reclaim_unusable_why = g->period.reclaim_failed
+						  ? "memory.reclaim failed in this idle period"
+						  : reclaim_unusable(g, in.have_meminfo ? &m : NULL);
 		in.reclaim_usable = in.reclaim_unusable_why == NULL;
 	}
 	vr_policy_decide(&in, &g->last_plan);
@@ -385,10 +475,14 @@ void vr_guest_tick(struct vr_guest *g)
 				 VR_TRIGGER_IDLE, &a);
 		if (a.kind == VR_ACTION_DROPCACHE)
 			g->period.dropped = true;
-		if (a.kind == VR_ACTION_RECLAIM && (r < 0 || a.partial))
+		if (a.kind == VR_ACTION_RECLAIM && a.partial)
 			/* The kernel found no more to take; try again in
 			 * the next idle period, not on every tick. */
 			g->period.exhausted = true;
+		if (a.kind == VR_ACTION_RECLAIM && r < 0)
+			/* Dropcache for the rest of this period; the next
+			 * one tries memory.reclaim again. */
+			g->period.reclaim_failed = true;
 	}
 }
 
@@ -448,10 +542,13 @@ static void status_text(struct vr_guest *g, FILE *f, const struct vr_memsnap *s,
 		else
 			fprintf(f, "free blocks: unknown (/proc/buddyinfo unreadable)\n");
 	}
-	if (g->reporting.order_known)
+	if (g->reporting.registered)
 		fprintf(f, "reporting:   order %u%s, balloon: %s\n", g->reporting.order,
 			g->reporting.order_writable ? "" : " (read-only)",
 			vr_balloon_state_name(g->reporting.balloon));
+	else if (g->reporting.order_known)
+		fprintf(f, "reporting:   no driver registered (order reads %u), balloon: %s\n",
+			g->reporting.order, vr_balloon_state_name(g->reporting.balloon));
 	else
 		fprintf(f, "reporting:   not in this kernel, balloon: %s\n",
 			vr_balloon_state_name(g->reporting.balloon));
@@ -477,8 +574,7 @@ static void status_text(struct vr_guest *g, FILE *f, const struct vr_memsnap *s,
 	if (g->history_count)
 		fprintf(f, "last actions:\n");
 	for (i = 0; i < g->history_count; i++) {
-		unsigned idx = (g->history_next + VR_HISTORY_MAX - 1 - i) % VR_HISTORY_MAX;
-		const struct vr_action_record *r = &g->history[idx];
+		const struct vr_action_record *r = history_at(g, i);
 		time_t t = (time_t)r->wall_sec;
 		struct tm tm;
 		char when[32];
@@ -492,6 +588,18 @@ static void status_text(struct vr_guest *g, FILE *f, const struct vr_memsnap *s,
 	}
 }
 
+/* The two gauges from buddyinfo, or nulls when it could not be read. */
+static void json_gauges(struct vr_json *j, const struct vr_memsnap *s)
+{
+	if (s->buddy_valid) {
+		vr_json_u64(j, "reportable_bytes", s->reportable_bytes);
+		vr_json_u64(j, "stranded_bytes", s->stranded_bytes);
+	} else {
+		vr_json_null(j, "reportable_bytes");
+		vr_json_null(j, "stranded_bytes");
+	}
+}
+
 static void json_snap(struct vr_json *j, const char *key, const struct vr_memsnap *s)
 {
 	if (!s->valid) {
@@ -501,13 +609,7 @@ static void json_snap(struct vr_json *j, const char *key, const struct vr_memsna
 	vr_json_open(j, key);
 	vr_json_u64(j, "free_bytes", s->free_bytes);
 	vr_json_u64(j, "file_cache_bytes", s->file_cache_bytes);
-	if (s->buddy_valid) {
-		vr_json_u64(j, "reportable_bytes", s->reportable_bytes);
-		vr_json_u64(j, "stranded_bytes", s->stranded_bytes);
-	} else {
-		vr_json_null(j, "reportable_bytes");
-		vr_json_null(j, "stranded_bytes");
-	}
+	json_gauges(j, s);
 	vr_json_close(j);
 }
 
@@ -541,19 +643,14 @@ static void status_json(struct vr_guest *g, FILE *f, const struct vr_memsnap *s,
 		vr_json_u64(&j, "file_cache_bytes", s->file_cache_bytes);
 		vr_json_u64(&j, "dirty_bytes", m->dirty_bytes);
 		vr_json_u64(&j, "swap_total_bytes", m->swap_total_bytes);
-		if (s->buddy_valid) {
-			vr_json_u64(&j, "reportable_bytes", s->reportable_bytes);
-			vr_json_u64(&j, "stranded_bytes", s->stranded_bytes);
-		} else {
-			vr_json_null(&j, "reportable_bytes");
-			vr_json_null(&j, "stranded_bytes");
-		}
+		json_gauges(&j, s);
 		vr_json_close(&j);
 	} else {
 		vr_json_null(&j, "memory");
 	}
 	vr_json_open(&j, "reporting");
 	vr_json_bool(&j, "available", g->reporting.order_known);
+	vr_json_bool(&j, "registered", g->reporting.registered);
 	if (g->reporting.order_known)
 		vr_json_u64(&j, "order", g->reporting.order);
 	else
@@ -590,8 +687,7 @@ static void status_json(struct vr_guest *g, FILE *f, const struct vr_memsnap *s,
 	vr_json_close(&j);
 	vr_json_array(&j, "history");
 	for (i = 0; i < g->history_count; i++) {
-		unsigned idx = (g->history_next + VR_HISTORY_MAX - 1 - i) % VR_HISTORY_MAX;
-		const struct vr_action_record *r = &g->history[idx];
+		const struct vr_action_record *r = history_at(g, i);
 
 		vr_json_open(&j, NULL);
 		vr_json_str(&j, "action", vr_action_name(r->kind));
@@ -618,6 +714,7 @@ void vr_guest_status(struct vr_guest *g, FILE *f, bool json)
 	char why[256];
 	uint64_t now = g->clock();
 
+	refresh_reporting(g);
 	snapshot(g, &s, &m);
 	describe_state(g, now, &state, why, sizeof(why));
 	if (json)

@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "common/config.h"
+#include "common/util.h"
 #include "guest/buddyinfo.h"
 #include "guest/cgroup.h"
 #include "guest/idle.h"
@@ -82,11 +83,22 @@ struct vr_action_totals {
 /* A "reclaim all" request. */
 #define VR_RECLAIM_ALL UINT64_MAX
 
+/* memory.reclaim is written in chunks of this size, so that a large
+ * request can stop between them when the service is asked to exit. */
+#define VR_RECLAIM_CHUNK_BYTES (256 * VR_MIB)
+
 struct vr_guest {
 	struct vr_config cfg;
 	struct vr_sys sys;
 	uint64_t page_size;
 	uint64_t (*clock)(void); /* monotonic usec; a fake one in tests */
+	/* CPU time this process has used, usec (getrusage; a fake in tests) */
+	uint64_t (*self_cpu_usec)(void);
+	/* True when a long action should stop early (SIGTERM pending); may
+	 * be NULL. */
+	bool (*interrupted)(void);
+	uint64_t self_cpu_prev_usec;
+	uint64_t clk_tck; /* USER_HZ, the unit of /proc/stat */
 
 	/* what the kernel offers, probed at start */
 	struct vr_reporting reporting;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "guest/idle.h"
+#include "common/util.h"
 
 #include <string.h>
 
@@ -31,7 +32,8 @@ enum vr_idle_event vr_idle_reset(struct vr_idle *t)
 	return was_idle ? VR_IDLE_LEAVE : VR_IDLE_NONE;
 }
 
-enum vr_idle_event vr_idle_update(struct vr_idle *t, uint64_t now_usec, const struct vr_cpustat *s)
+enum vr_idle_event vr_idle_update(struct vr_idle *t, uint64_t now_usec, const struct vr_cpustat *s,
+				  uint64_t self_ticks)
 {
 	bool was_idle = t->idle;
 	uint64_t dbusy, dtotal;
@@ -52,7 +54,7 @@ enum vr_idle_event vr_idle_update(struct vr_idle *t, uint64_t now_usec, const st
 	dtotal = s->total - t->prev.total;
 	if (dtotal == 0)
 		return VR_IDLE_NONE; /* no tick passed: nothing learned */
-	dbusy = s->busy - t->prev.busy;
+	dbusy = vr_sat_sub(s->busy - t->prev.busy, self_ticks);
 	if (dbusy > dtotal)
 		dbusy = dtotal;
 	t->prev = *s;

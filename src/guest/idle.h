@@ -36,8 +36,13 @@ void vr_idle_init(struct vr_idle *t, double threshold_pct, uint64_t window_usec)
 void vr_idle_configure(struct vr_idle *t, double threshold_pct, uint64_t window_usec,
 		       uint64_t now_usec);
 
-/* Feed one sample taken at @now_usec.  Returns what changed. */
-enum vr_idle_event vr_idle_update(struct vr_idle *t, uint64_t now_usec, const struct vr_cpustat *s);
+/* Feed one sample taken at @now_usec.  @self_ticks is the CPU time the
+ * service itself used since the last sample (compaction, drop_caches and
+ * memory.reclaim run in its context): it does not count as busy, or the
+ * service's own work would end the idle period it was started by.
+ * Returns what changed. */
+enum vr_idle_event vr_idle_update(struct vr_idle *t, uint64_t now_usec, const struct vr_cpustat *s,
+				  uint64_t self_ticks);
 
 /* Forget the history (after /proc/stat could not be read): not idle, and
  * the window starts again at the next sample. */

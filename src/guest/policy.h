@@ -21,8 +21,9 @@ const char *vr_action_name(enum vr_action_kind k);
 
 /* What has been done in the current idle period. */
 struct vr_period {
-	bool dropped;   /* dropcache ran */
-	bool exhausted; /* gradual reached the floor, or the kernel gave nothing */
+	bool dropped;        /* dropcache ran */
+	bool exhausted;      /* gradual reached the floor, or the kernel gave nothing */
+	bool reclaim_failed; /* memory.reclaim failed: dropcache for the rest of it */
 };
 
 struct vr_policy_input {

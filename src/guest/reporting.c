@@ -19,7 +19,7 @@ int vr_reporting_order_parse(const char *buf, unsigned *ret)
 
 	if (end[0] == '\n' && end[1] != '\0')
 		return -EINVAL;
-	if (vr_parse_u64(buf, end, &v) < 0 || v > 63)
+	if (vr_parse_u64(buf, end, &v) < 0 || v > UINT32_MAX)
 		return -EINVAL;
 	*ret = (unsigned)v;
 	return 0;
@@ -87,6 +87,29 @@ static enum vr_balloon_state probe_balloon(const struct vr_sys *s)
 	return best;
 }
 
+/* Orders the buddy allocator has: the columns of /proc/buddyinfo (11 on
+ * x86_64), or 11 when it cannot be read. */
+static unsigned buddy_orders(const struct vr_sys *s)
+{
+	char buf[512];
+	unsigned n = 0;
+	const char *p;
+
+	if (vr_sys_read_head(s, "/proc/buddyinfo", buf, sizeof(buf)) < 0 || !(p = strstr(buf, "zone")))
+		return 11;
+	p += 4;
+	p = vr_skip_blanks(p);
+	p += strcspn(p, " \n"); /* the zone's name */
+	for (;;) {
+		p = vr_skip_blanks(p);
+		if (*p < '0' || *p > '9')
+			break;
+		n++;
+		p += strspn(p, "0123456789");
+	}
+	return n ? n : 11;
+}
+
 void vr_reporting_probe(const struct vr_sys *s, struct vr_reporting *ret)
 {
 	char buf[32], path[PATH_MAX];
@@ -95,6 +118,7 @@ void vr_reporting_probe(const struct vr_sys *s, struct vr_reporting *ret)
 	if (vr_sys_read(s, VR_REPORTING_ORDER_PATH, buf, sizeof(buf), NULL) == 0 &&
 	    vr_reporting_order_parse(buf, &ret->order) == 0) {
 		ret->order_known = true;
+		ret->registered = ret->order < buddy_orders(s);
 		ret->order_writable = vr_sys_path(s, VR_REPORTING_ORDER_PATH, path, sizeof(path)) == 0 &&
 				      access(path, W_OK) == 0;
 	}

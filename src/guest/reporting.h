@@ -20,7 +20,11 @@ enum vr_balloon_state {
 
 struct vr_reporting {
 	bool order_known;  /* false: the kernel has no free page reporting */
-	unsigned order;
+	unsigned order;    /* as the file says */
+	/* A reporting driver has registered: the order is one the buddy
+	 * allocator has.  Until then 6.1 shows MAX_ORDER (11) and later
+	 * kernels (unsigned)-1. */
+	bool registered;
 	bool order_writable;
 	enum vr_balloon_state balloon;
 };
@@ -28,7 +32,8 @@ struct vr_reporting {
 /* Probe both.  Never fails: what is missing is said in *ret. */
 void vr_reporting_probe(const struct vr_sys *s, struct vr_reporting *ret);
 
-/* Parse the text of page_reporting_order.  Returns 0 or -EINVAL. */
+/* Parse the text of page_reporting_order (any unsigned int).  Returns 0 or
+ * -EINVAL. */
 int vr_reporting_order_parse(const char *buf, unsigned *ret);
 
 /* True when bit @bit is set in a virtio "features" string (one '0'/'1'

@@ -78,11 +78,13 @@ unsigned rec_count(const struct rec *r, const char *suffix);
 extern uint64_t fake_now_usec;
 uint64_t fake_clock(void);
 
-/* Catch log messages (keeps the last 64, counts all). */
+/* Catch log messages: keeps the first LOG_CATCH_MAX (tests that count
+ * messages fail if there were more), counts all. */
+#define LOG_CATCH_MAX 1024
 struct log_catch {
 	unsigned count;
 	unsigned by_level[8];
-	char msgs[64][256];
+	char msgs[LOG_CATCH_MAX][200];
 };
 void log_catch_start(struct log_catch *c);
 void log_catch_stop(void);

@@ -266,7 +266,7 @@ static void test_gradual_old_kernel_with_swap(void **state)
 		tick(f, 0);
 	assert_string_equal(writes(f), "drop_caches=1;compact_memory=1");
 	assert_non_null(strstr(f->g.last_plan.why, "swap on"));
-	assert_non_null(strstr(f->g.history[0].note, "") ? f->g.last_plan.why : "");
+	assert_int_equal(f->g.history[0].kind, VR_ACTION_DROPCACHE);
 }
 
 /* Linux < 6.11 without swap: plain memory.reclaim is safe. */
@@ -421,8 +421,10 @@ static void test_manual_actions_any_mode(void **state)
 	assert_int_equal(vr_guest_act(&f->g, VR_ACTION_RECLAIM, VR_RECLAIM_ALL, VR_TRIGGER_MANUAL, &a), 0);
 	/* all = Active(file) + Inactive(file) + SReclaimable */
 	assert_int_equal(a.requested_bytes, 1024 * MIB);
+	/* 1 GiB goes in 256 MiB chunks. */
 	assert_string_equal(writes(f), "compact_memory=1;drop_caches=1;memory.reclaim=67108864 swappiness=0;"
-				       "memory.reclaim=1073741824 swappiness=0");
+				       "memory.reclaim=268435456 swappiness=0;memory.reclaim=268435456 swappiness=0;"
+				       "memory.reclaim=268435456 swappiness=0;memory.reclaim=268435456 swappiness=0");
 	assert_true(a.before.valid && a.after.valid);
 	assert_int_equal(f->g.history_count, 4);
 	/* A failing manual action reports its error. */
@@ -450,6 +452,163 @@ static void test_pressure_holds_off_idle_reclaim(void **state)
 	for (i = 0; i < 3; i++)
 		tick(f, 0);
 	assert_true(f->rec.n > 0);
+}
+
+/* A request for reclaim that memory.reclaim cannot serve is refused with
+ * the reason; it never turns into a cache drop. */
+static void test_manual_reclaim_refused_not_dropped(void **state)
+{
+	struct fx *f = *state;
+	struct vr_action_record a;
+
+	put_meminfo(f, 1024, 512);
+	rec_fail_on(&f->rec, "/memory.reclaim", "0 swappiness", -EINVAL, -1);
+	start(f);
+	rec_clear(&f->rec);
+	assert_int_equal(vr_guest_act(&f->g, VR_ACTION_RECLAIM, 64 * MIB, VR_TRIGGER_MANUAL, &a), -EOPNOTSUPP);
+	assert_int_equal(f->rec.n, 0);
+	assert_int_equal(a.kind, VR_ACTION_RECLAIM);
+	assert_non_null(strstr(a.note, "swap on and the kernel has no swappiness=0"));
+}
+
+/* One memory.reclaim failure costs one idle period, not the rest of the
+ * service's life. */
+static void test_reclaim_failure_retried_next_period(void **state)
+{
+	struct fx *f = *state;
+	int i;
+
+	f->cfg.mode = VR_MODE_GRADUAL;
+	put_meminfo(f, 1024, 0);
+	rec_fail_on(&f->rec, "/memory.reclaim", "268435456", -ENOMEM, 1);
+	start(f);
+	rec_clear(&f->rec);
+	for (i = 0; i < 5; i++)
+		tick(f, 0);
+	tick(f, 0);
+	/* Failed, compacted, then dropcache for the rest of the period. */
+	assert_string_equal(writes(f), "memory.reclaim=268435456 swappiness=0;compact_memory=1;"
+				       "drop_caches=1;compact_memory=1");
+	tick(f, 0);
+	assert_int_equal(f->rec.n, 4);
+	rec_clear(&f->rec);
+	tick(f, 90);
+	for (i = 0; i < 4; i++)
+		tick(f, 0);
+	assert_string_equal(writes(f), "memory.reclaim=268435456 swappiness=0;compact_memory=1");
+	assert_int_equal(f->g.iface[VR_IF_MEMORY_RECLAIM].error, 0);
+}
+
+/* Without compact_memory (CONFIG_COMPACTION=n, or a read-only mount), a
+ * gradual period tries it once, warns once, and dmesg hears of the first
+ * try only. */
+static void test_missing_compaction_quiet(void **state)
+{
+	struct fx *f = *state;
+	char *kmsg;
+	int i;
+
+	f->cfg.mode = VR_MODE_GRADUAL;
+	put_meminfo(f, 1500, 0);
+	rec_fail_on(&f->rec, "/compact_memory", NULL, -ENOENT, -1);
+	start(f);
+	rec_clear(&f->rec);
+	for (i = 0; i < 16; i++)
+		tick(f, 0);
+	assert_int_equal(rec_count(&f->rec, "/compact_memory"), 1);
+	assert_true(rec_count(&f->rec, "/memory.reclaim") >= 10);
+	assert_int_equal(f->log.by_level[VR_LOG_WARNING], 1);
+	kmsg = fake_get(f->root, "/dev/kmsg");
+	assert_string_equal(kmsg, "<6>vmreclaimd: Performing memory compaction");
+	free(kmsg);
+	/* The next idle period tries once more. */
+	tick(f, 90);
+	for (i = 0; i < 4; i++)
+		tick(f, 0);
+	assert_int_equal(rec_count(&f->rec, "/compact_memory"), 2);
+	assert_int_equal(f->log.by_level[VR_LOG_WARNING], 1);
+}
+
+/* 6.1 shows page_reporting_order = 11 until a driver registers; the
+ * service notices when one does. */
+static void test_reporting_registers_later(void **state)
+{
+	struct fx *f = *state;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out;
+
+	fake_put(f->root, "/sys/module/page_reporting/parameters/page_reporting_order", "11\n");
+	start(f);
+	assert_true(f->g.reporting.order_known);
+	assert_false(f->g.reporting.registered);
+	assert_int_equal(log_catch_count(&f->log, "no reporting driver has registered"), 1);
+	out = open_memstream(&buf, &len);
+	vr_guest_status(&f->g, out, false);
+	fclose(out);
+	assert_non_null(strstr(buf, "reporting:   no driver registered (order reads 11)"));
+	/* The gauges use the usual order meanwhile, not 11. */
+	assert_non_null(strstr(buf, "(below order 9)"));
+	free(buf);
+	fake_put(f->root, "/sys/module/page_reporting/parameters/page_reporting_order", "9\n");
+	buf = NULL;
+	out = open_memstream(&buf, &len);
+	vr_guest_status(&f->g, out, false);
+	fclose(out);
+	assert_non_null(strstr(buf, "reporting:   order 9, balloon: free page reporting"));
+	assert_int_equal(log_catch_count(&f->log, "free page reporting: registered, order 9"), 1);
+	free(buf);
+}
+
+static bool always_interrupted(void)
+{
+	return true;
+}
+
+/* A large reclaim goes in chunks and stops between them when the service
+ * is told to exit. */
+static void test_reclaim_chunks_stop_early(void **state)
+{
+	struct fx *f = *state;
+	struct vr_action_record a;
+
+	put_meminfo(f, 1024, 0);
+	start(f);
+	rec_clear(&f->rec);
+	f->g.interrupted = always_interrupted;
+	assert_int_equal(vr_guest_act(&f->g, VR_ACTION_RECLAIM, VR_GIB, VR_TRIGGER_MANUAL, &a), 0);
+	assert_string_equal(writes(f), "memory.reclaim=268435456 swappiness=0");
+	assert_non_null(strstr(a.note, "stopped after 256 MiB"));
+}
+
+static uint64_t self_cpu_fake;
+
+static uint64_t fake_self_cpu(void)
+{
+	return self_cpu_fake;
+}
+
+/* The service's own compaction time does not end the idle period it
+ * started in. */
+static void test_own_cpu_keeps_idle(void **state)
+{
+	struct fx *f = *state;
+	int i;
+
+	f->cfg.mode = VR_MODE_DROPCACHE;
+	start(f);
+	f->g.self_cpu_usec = fake_self_cpu;
+	self_cpu_fake = 0;
+	for (i = 0; i < 5; i++)
+		tick(f, 0);
+	assert_true(f->g.idle.idle);
+	/* 20% busy, all of it ours (5 s at 100 ticks/s: 100 ticks = 1 s). */
+	self_cpu_fake += VR_USEC_PER_SEC * 100 / f->g.clk_tck;
+	tick(f, 20);
+	assert_true(f->g.idle.idle);
+	assert_int_equal(f->g.idle.periods, 1);
+	tick(f, 20);
+	assert_false(f->g.idle.idle);
 }
 
 static void test_status_outputs(void **state)
@@ -514,6 +673,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_missing_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_manual_actions_any_mode, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pressure_holds_off_idle_reclaim, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_manual_reclaim_refused_not_dropped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reclaim_failure_retried_next_period, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_missing_compaction_quiet, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reporting_registers_later, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reclaim_chunks_stop_early, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_own_cpu_keeps_idle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_status_outputs, setup, teardown),
 	};
 

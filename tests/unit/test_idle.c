@@ -21,7 +21,7 @@ static enum vr_idle_event step(struct feed *f, unsigned dt_sec, unsigned busy_pc
 	f->total += ticks;
 	s.busy = f->busy;
 	s.total = f->total;
-	return vr_idle_update(&f->t, f->now, &s);
+	return vr_idle_update(&f->t, f->now, &s, 0);
 }
 
 static void feed_init(struct feed *f, double thr, unsigned window_sec)
@@ -103,7 +103,7 @@ static void test_counters_backwards_reset(void **state)
 	s.busy = f.busy;
 	s.total = f.total - 1000;
 	f.now += 5 * SEC;
-	assert_int_equal(vr_idle_update(&f.t, f.now, &s), VR_IDLE_LEAVE);
+	assert_int_equal(vr_idle_update(&f.t, f.now, &s, 0), VR_IDLE_LEAVE);
 	assert_int_equal(f.t.resets, 1);
 	f.total = s.total;
 	/* The window starts again from there. */
@@ -113,7 +113,7 @@ static void test_counters_backwards_reset(void **state)
 	s.busy = f.busy - 1;
 	s.total = f.total + 500;
 	f.now += 5 * SEC;
-	assert_int_equal(vr_idle_update(&f.t, f.now, &s), VR_IDLE_LEAVE);
+	assert_int_equal(vr_idle_update(&f.t, f.now, &s, 0), VR_IDLE_LEAVE);
 }
 
 static void test_clock_backwards_reset(void **state)
@@ -167,6 +167,42 @@ static void test_reset_and_configure(void **state)
 	assert_int_equal(step(&f, 10, 1), VR_IDLE_ENTER);
 }
 
+static void test_own_work_is_not_busy(void **state)
+{
+	struct feed f;
+	struct vr_cpustat s;
+
+	(void)state;
+	feed_init(&f, 1.0, 10);
+	step(&f, 0, 0);
+	step(&f, 5, 0);
+	assert_int_equal(step(&f, 5, 0), VR_IDLE_ENTER);
+	/* 40 ticks of 500 busy (8%), all of them the service's own
+	 * compaction: still idle. */
+	f.now += 5 * VR_USEC_PER_SEC;
+	f.busy += 40;
+	f.total += 500;
+	s.busy = f.busy;
+	s.total = f.total;
+	assert_int_equal(vr_idle_update(&f.t, f.now, &s, 40), VR_IDLE_NONE);
+	assert_true(f.t.idle);
+	/* 40 busy of which 20 were ours: 4% is busy. */
+	f.now += 5 * VR_USEC_PER_SEC;
+	f.busy += 40;
+	f.total += 500;
+	s.busy = f.busy;
+	s.total = f.total;
+	assert_int_equal(vr_idle_update(&f.t, f.now, &s, 20), VR_IDLE_LEAVE);
+	/* More of "ours" than there was busy time (rounding): 0, not a wrap. */
+	f.now += 5 * VR_USEC_PER_SEC;
+	f.busy += 1;
+	f.total += 500;
+	s.busy = f.busy;
+	s.total = f.total;
+	vr_idle_update(&f.t, f.now, &s, 7);
+	assert_true(f.t.last_busy_pct == 0.0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -177,6 +213,7 @@ int main(void)
 		cmocka_unit_test(test_clock_backwards_reset),
 		cmocka_unit_test(test_no_ticks_is_no_information),
 		cmocka_unit_test(test_reset_and_configure),
+		cmocka_unit_test(test_own_work_is_not_busy),
 	};
 
 	return cmocka_run_group_tests_name("idle", tests, NULL, NULL);

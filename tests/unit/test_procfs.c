@@ -873,8 +873,13 @@ static void test_reporting_order_parse(void **state)
 	assert_int_equal(vr_reporting_order_parse("\n", &o), -EINVAL);
 	assert_int_equal(vr_reporting_order_parse("12abc", &o), -EINVAL);
 	assert_int_equal(vr_reporting_order_parse("12abc\n", &o), -EINVAL);
-	assert_int_equal(vr_reporting_order_parse("64", &o), -EINVAL);
-	assert_int_equal(vr_reporting_order_parse("64\n", &o), -EINVAL);
+	/* Before a driver registers, 6.1 shows MAX_ORDER (11) and later
+	 * kernels -1 as an unsigned int: both are read, and judged by the
+	 * probe, not the parser. */
+	assert_int_equal(vr_reporting_order_parse("64\n", &o), 0);
+	assert_int_equal(vr_reporting_order_parse("4294967295\n", &o), 0);
+	assert_int_equal(o, 4294967295u);
+	o = 77;
 	assert_int_equal(vr_reporting_order_parse("4294967305\n", &o), -EINVAL); /* 2^32 + 9 */
 	assert_int_equal(vr_reporting_order_parse("18446744073709551616\n", &o), -EINVAL);
 	assert_int_equal(vr_reporting_order_parse("-1\n", &o), -EINVAL);
@@ -1056,7 +1061,7 @@ static void test_probe_bad_order(void **state)
 {
 	const char *root = *state;
 	struct vr_reporting rep;
-	static const char *const bad[] = { "", "\n", "64\n", "12abc\n", "9\n10\n", "-1\n" };
+	static const char *const bad[] = { "", "\n", "12abc\n", "9\n10\n", "-1\n" };
 	size_t i;
 
 	for (i = 0; i < VR_ARRAY_SIZE(bad); i++) {
@@ -1066,9 +1071,21 @@ static void test_probe_bad_order(void **state)
 			fail_msg("order \"%s\" taken as %u", bad[i], rep.order);
 		assert_false(rep.order_writable);
 	}
+	/* No driver registered yet: 6.1 reads MAX_ORDER, later kernels
+	 * (unsigned)-1.  Known, but not an order the buddy has (11 columns
+	 * in the fixture's buddyinfo). */
+	fake_put(root, VR_REPORTING_ORDER_PATH, "11\n");
+	probe(root, &rep);
+	assert_true(rep.order_known);
+	assert_false(rep.registered);
+	fake_put(root, VR_REPORTING_ORDER_PATH, "4294967295\n");
+	probe(root, &rep);
+	assert_true(rep.order_known);
+	assert_false(rep.registered);
 	fake_put(root, VR_REPORTING_ORDER_PATH, "0\n");
 	probe(root, &rep);
 	assert_true(rep.order_known);
+	assert_true(rep.registered);
 	assert_int_equal(rep.order, 0);
 	fake_put(root, VR_REPORTING_ORDER_PATH, "10");
 	probe(root, &rep);
