@@ -1,8 +1,10 @@
 # vmreclaim: GNU Make build.
 #
-#   make            static guest binaries (musl) in build/
+#   make            everything in build/ (the host tool needs libjansson-dev)
+#   make guest      only the static guest binaries (musl)
+#   make demo       the main job: a VM that gives its memory back, plotted
 #   make check      install missing packages, build, run every test
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install-guest / install-host / install    PREFIX=/usr/local DESTDIR=
 #
 # Three builds of the one library (everything but main()):
 #   build/static/  musl, -static -Os: vmreclaimd and vmreclaimctl for guests
@@ -10,7 +12,9 @@
 #   build/asan/    the same with AddressSanitizer + UBSan: unit tests again
 
 PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
 SBINDIR    ?= $(PREFIX)/sbin
+LIBDIR     ?= $(PREFIX)/lib
 MANDIR     ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 UNITDIR    ?= $(PREFIX)/lib/systemd/system
@@ -47,7 +51,10 @@ S_CFLAGS := $(CFLAGS_ALL) -Os -ffunction-sections -fdata-sections -I$(S)/include
 S_LDFLAGS := -static -Wl,--gc-sections -s
 S_OBJS := $(patsubst src/%.c,$(S)/%.o,$(LIB_SRCS))
 
-all: $(addprefix build/,$(BIN_NAMES)) build/vrload build/vmreclaim
+all: guest build/vmreclaim
+
+# What a guest needs: static, no runtime dependencies.
+guest: $(addprefix build/,$(BIN_NAMES)) build/vrload
 
 # musl-gcc searches only musl's headers; give it inih's and nothing else
 # from /usr/include.
@@ -143,7 +150,8 @@ check:
 	@scripts/run-tests.sh
 
 # --- install ----------------------------------------------------------------
-install: all
+# Inside a VM: the static guest binaries and what runs them.
+install-guest: guest
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
 		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(SYSCONFDIR)
 	install -m 0755 build/vmreclaimd build/vmreclaimctl $(DESTDIR)$(SBINDIR)/
@@ -156,16 +164,32 @@ install: all
 		install -m 0644 packaging/vmreclaim.conf $(DESTDIR)$(SYSCONFDIR)/vmreclaim.conf; \
 	else echo "keeping $(DESTDIR)$(SYSCONFDIR)/vmreclaim.conf"; fi
 
+# On the host: the vmreclaim tool and, when built ("make image"), the guest
+# image it boots, in $(LIBDIR)/vmreclaim/image where the tool looks.
+install-host: build/vmreclaim
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 0755 build/vmreclaim $(DESTDIR)$(BINDIR)/
+	install -m 0644 docs/vmreclaim.1 $(DESTDIR)$(MANDIR)/man1/
+	@if [ -e build/image/initrd.img ]; then \
+		install -d $(DESTDIR)$(LIBDIR)/vmreclaim/image && \
+		install -m 0644 build/image/initrd.img build/image/vmlinuz build/image/kernel-version \
+			$(DESTDIR)$(LIBDIR)/vmreclaim/image/; \
+	else echo "no guest image built (make image): vmreclaim run will need --image"; fi
+
+install: install-guest install-host
+
 uninstall:
-	rm -f $(addprefix $(DESTDIR)$(SBINDIR)/,$(BIN_NAMES)) \
+	rm -f $(addprefix $(DESTDIR)$(SBINDIR)/,$(BIN_NAMES)) $(DESTDIR)$(BINDIR)/vmreclaim \
 		$(DESTDIR)$(MANDIR)/man8/vmreclaimd.8 $(DESTDIR)$(MANDIR)/man8/vmreclaimctl.8 \
 		$(DESTDIR)$(MANDIR)/man5/vmreclaim.conf.5 $(DESTDIR)$(UNITDIR)/vmreclaimd.service \
+		$(DESTDIR)$(MANDIR)/man1/vmreclaim.1 \
 		$(DESTDIR)$(DOCDIR)/vmreclaim.conf.sample
+	rm -rf $(DESTDIR)$(LIBDIR)/vmreclaim
 
 clean:
 	rm -rf build
 
-.PHONY: all check deps demo image data install uninstall clean unit-tests asan-tests
+.PHONY: all guest check deps demo image data install install-guest install-host uninstall clean unit-tests asan-tests
 .SECONDARY:
 
 -include $(shell find build -name '*.d' 2>/dev/null)

@@ -82,7 +82,8 @@ static const struct key keys[] = {
 	{ "wsl2", "pageReporting", T_BOOL, OFF(page_reporting), "true", 0, 0, H,
 	  "Free page reporting on the balloon device: the guest hands free memory back." },
 	{ "wsl2", "kernel", T_PATH, OFF(kernel), "", 0, 0, H,
-	  "Guest kernel; empty: the newest /boot/vmlinuz-* (its modules go in the image)." },
+	  "Guest kernel; empty: vmlinuz beside the image (the kernel its modules\n"
+	  "came from), else the newest /boot/vmlinuz-*." },
 	{ "wsl2", "kernelCommandLine", T_STRING, OFF(kernel_cmdline), "", 0, 0, H,
 	  "Added to the guest kernel's command line." },
 	{ "vmreclaim", "image", T_PATH, OFF(image), "", 0, 0, H,

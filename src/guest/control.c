@@ -132,11 +132,23 @@ int vr_ctl_listen(const char *path)
 	old_mask = umask(0177);
 	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
 	if (r < 0 && errno == EADDRINUSE) {
-		int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		struct stat st;
 
+		/* Only a socket is ours to replace: a path that names any
+		 * other file (a mistaken controlSocket) is left alone. */
+		if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
+			if (probe >= 0)
+				close(probe);
+			umask(old_mask);
+			close(fd);
+			return -EEXIST;
+		}
 		/* Is somebody answering there?  If not, it was left behind
-		 * by a daemon that died. */
-		if (probe >= 0 && connect(probe, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+		 * by a daemon that died.  Non-blocking: a live daemon with a
+		 * full backlog answers EAGAIN, which also means "alive". */
+		if (probe >= 0 && (connect(probe, (struct sockaddr *)&sa, sizeof(sa)) == 0 ||
+				   errno == EAGAIN || errno == EINPROGRESS)) {
 			close(probe);
 			umask(old_mask);
 			close(fd);

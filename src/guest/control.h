@@ -42,7 +42,8 @@ int vr_ctl_parse(const char *buf, size_t len, struct vr_ctl_request *ret, char *
 int vr_ctl_format(const struct vr_ctl_request *req, char *buf, size_t size);
 
 /* Listen on @path (mode 0600).  A stale socket left by a dead daemon is
- * replaced; a live one is -EADDRINUSE.  Returns the fd or -errno. */
+ * replaced; a live one is -EADDRINUSE; a file that is not a socket is
+ * -EEXIST (never removed).  Returns the fd or -errno. */
 int vr_ctl_listen(const char *path);
 
 /* True when the peer of @fd may control the daemon: root, or the user the

@@ -249,6 +249,7 @@ static void serve_client(struct daemon *d)
 	struct timeval tv = { .tv_sec = CLIENT_TIMEOUT_SEC };
 	struct vr_ctl_request req;
 	char buf[VR_CTL_REQUEST_MAX + 1], err[256];
+	uint64_t deadline;
 	size_t len = 0;
 	int fd;
 
@@ -262,14 +263,19 @@ static void serve_client(struct daemon *d)
 		reply_error(fd, "permission denied: vmreclaimd answers root only");
 		goto out;
 	}
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	/* One line, bounded; a slow or silent client costs us at most
-	 * CLIENT_TIMEOUT_SEC. */
+	/* One line, bounded, within one deadline for the whole request: a
+	 * slow or silent client costs the loop CLIENT_TIMEOUT_SEC at most. */
+	deadline = vr_now_usec() + CLIENT_TIMEOUT_SEC * VR_USEC_PER_SEC;
 	while (len < sizeof(buf) && !memchr(buf, '\n', len)) {
-		ssize_t n = recv(fd, buf + len, sizeof(buf) - len, 0);
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		uint64_t now = vr_now_usec();
+		ssize_t n;
 
-		if (n < 0 && errno == EINTR)
+		if (now >= deadline || poll(&p, 1, (int)((deadline - now) / 1000) + 1) <= 0)
+			break;
+		n = recv(fd, buf + len, sizeof(buf) - len, MSG_DONTWAIT);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (n <= 0)
 			break;
@@ -319,6 +325,16 @@ static void handle_signal(struct daemon *d)
 			d->quit = true;
 		}
 	}
+}
+
+/* A SIGTERM or SIGINT is waiting: long actions stop between steps.
+ * (The signals are blocked for the signalfd, so they stay pending.) */
+static bool stop_pending(void)
+{
+	sigset_t pending;
+
+	return sigpending(&pending) == 0 &&
+	       (sigismember(&pending, SIGTERM) == 1 || sigismember(&pending, SIGINT) == 1);
 }
 
 static void open_psi(struct daemon *d)
@@ -389,6 +405,7 @@ int vr_daemon_run(const struct vr_daemon_opts *o, const struct vr_config *cfg)
 		vr_err("--root %s: %s", o->root, strerror(-r));
 		goto out;
 	}
+	d->g.interrupted = stop_pending;
 	d->sig_fd = setup_signals();
 	if (d->sig_fd < 0) {
 		vr_err("signalfd: %s", strerror(-d->sig_fd));
@@ -402,7 +419,9 @@ int vr_daemon_run(const struct vr_daemon_opts *o, const struct vr_config *cfg)
 	d->ctl_fd = vr_ctl_listen(cfg->control_socket);
 	if (d->ctl_fd < 0) {
 		vr_err("control socket %s: %s%s", cfg->control_socket, strerror(-d->ctl_fd),
-		       d->ctl_fd == -EADDRINUSE ? " (another vmreclaimd is running)" : "");
+		       d->ctl_fd == -EADDRINUSE ? " (another vmreclaimd is running)"
+		       : d->ctl_fd == -EEXIST   ? " (and it is not a socket: not removed)"
+						: "");
 		goto out;
 	}
 	open_psi(d);

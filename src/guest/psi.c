@@ -120,8 +120,8 @@ int vr_psi_trigger_open(const struct vr_sys *s, uint64_t stall_usec, uint64_t wi
 	snprintf(spec, sizeof(spec), "some %llu %llu", (unsigned long long)stall_usec,
 		 (unsigned long long)window_usec);
 	n = write(fd, spec, strlen(spec) + 1);
-	if (n < 0) {
-		r = -errno;
+	if (n < 0 || (size_t)n != strlen(spec) + 1) {
+		r = n < 0 ? -errno : -EIO;
 		close(fd);
 		return r;
 	}

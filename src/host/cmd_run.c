@@ -55,8 +55,18 @@ static void usage(FILE *f)
 		"      --dry-run          print the QEMU command line and exit\n"
 		"  -h, --help\n"
 		"\n"
-		"Flags override the file.  In the foreground SIGINT and SIGTERM shut the VM\n"
-		"down; on the terminal console Ctrl-A X quits QEMU.\n");
+		"Flags override the file.  In the foreground SIGINT, SIGTERM and SIGHUP shut\n"
+		"the VM down; on the terminal console Ctrl-A X quits QEMU.  --accel kvm falls\n"
+		"back to TCG (with a note) where KVM cannot run a guest.\n");
+}
+
+/* "memory" for 'm': the flag's long name, for messages. */
+static const char *flag_name(const struct option *opts, int c)
+{
+	for (; opts->name; opts++)
+		if (opts->val == c)
+			return opts->name;
+	return "?";
 }
 
 static int flag_set(struct vr_config *c, const char *key, const char *value, const char *flag)
@@ -65,7 +75,7 @@ static int flag_set(struct vr_config *c, const char *key, const char *value, con
 	int r = vr_config_set(c, key, value, err, sizeof(err));
 
 	if (r < 0) {
-		fprintf(stderr, "vmreclaim run: %s: %s\n", flag, r == -ENOENT ? "unknown key" : err);
+		fprintf(stderr, "vmreclaim run: --%s: %s\n", flag, r == -ENOENT ? "unknown key" : err);
 		return -1;
 	}
 	return 0;
@@ -202,7 +212,7 @@ int vr_cmd_run(int argc, char **argv)
 			if (n_flags < VR_ARRAY_SIZE(flags)) {
 				flags[n_flags].key = optarg;
 				flags[n_flags].value = eq + 1;
-				flags[n_flags].flag = "--set";
+				flags[n_flags].flag = "set";
 				n_flags++;
 			}
 			continue;
@@ -254,7 +264,7 @@ int vr_cmd_run(int argc, char **argv)
 		if (n_flags < VR_ARRAY_SIZE(flags)) {
 			flags[n_flags].key = key;
 			flags[n_flags].value = optarg;
-			flags[n_flags].flag = argv[optind - 1];
+			flags[n_flags].flag = flag_name(longopts, c);
 			n_flags++;
 		}
 	}

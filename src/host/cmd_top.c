@@ -56,7 +56,9 @@ static void usage(FILE *f)
 		"  -q, --quiet            no table on stdout (with --record)\n"
 		"  -h, --help\n"
 		"\n"
-		"stranded = host RSS - guest used, where guest used = total - available.\n");
+		"stranded = max(0, host RSS - guest used), guest used = total - available.\n"
+		"Events are read from the VM's console.log from its start; -i also sets the\n"
+		"balloon's statistics interval (whole seconds, at least 1).\n");
 }
 
 /* Events: lines the guest prints on its console. */

@@ -210,7 +210,13 @@ int vr_vm_default_image_dir(char *buf, size_t size)
 	if (!slash)
 		return -ENOENT;
 	*slash = '\0';
-	return (size_t)snprintf(buf, size, "%s/image", exe) < size ? 0 : -ENAMETOOLONG;
+	/* image/ beside the binary (the build tree), else where "make
+	 * install-host" puts it: ../lib/vmreclaim/image. */
+	if ((size_t)snprintf(buf, size, "%s/image", exe) >= size)
+		return -ENAMETOOLONG;
+	if (access(buf, F_OK) == 0)
+		return 0;
+	return (size_t)snprintf(buf, size, "%s/../lib/vmreclaim/image", exe) < size ? 0 : -ENAMETOOLONG;
 }
 
 /* Compare kernel versions the way sort -V roughly does. */

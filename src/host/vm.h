@@ -78,7 +78,8 @@ enum vr_accel vr_vm_pick_accel(enum vr_accel want, char *why, size_t why_size);
 int vr_vm_qemu_argv(const struct vr_run_opts *o, const struct vr_vm *vm, char **argv, size_t max,
 		    char *store, size_t store_size, char *err, size_t err_size);
 
-/* The guest image directory: image/ beside the running binary. */
+/* The guest image directory: image/ beside the running binary, else
+ * ../lib/vmreclaim/image (installed). */
 int vr_vm_default_image_dir(char *buf, size_t size);
 
 /* The newest /boot/vmlinuz-* (by version), or -ENOENT. */

@@ -103,7 +103,7 @@ start
 check "the daemon starts and creates its socket" test -S $S
 check "the socket is mode 0600" test "$(stat -c %a $S)" = 600
 check "vmreclaim.idleSeconds on /proc/cmdline overrides the file" \
-	sh -c "$C -s $S status | grep -q 'of the 2 s needed\|idle'"
+	sh -c "$C -s $S status --json | jq -e '.idle_sec_needed == 2' >/dev/null"
 
 i=0
 while [ $i -lt 30 ]; do
