@@ -18,7 +18,7 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 run_cmocka() {
 	name=$1
 	shift
-	"$@" >"$log" 2>&1
+	timeout --kill-after=10 300 "$@" >"$log" 2>&1
 	rc=$?
 	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test(s)\./\1/p' "$log" | tail -n 1)
 	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test(s),.*/\1/p' "$log" | tail -n 1)
@@ -47,7 +47,8 @@ run_cmocka() {
 run_tap() {
 	name=$1
 	shift
-	"$@" >"$log" 2>&1
+	# A hang fails the test instead of the whole run.
+	timeout --kill-after=10 900 "$@" >"$log" 2>&1
 	rc=$?
 	p=$(grep -c '^ok ' "$log")
 	f=$(grep -c '^not ok ' "$log")

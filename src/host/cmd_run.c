@@ -23,13 +23,6 @@
 /* How long QEMU may take to open its QMP socket. */
 #define QMP_WAIT_MS 15000
 
-static volatile sig_atomic_t got_signal;
-
-static void on_signal(int sig)
-{
-	got_signal = sig;
-}
-
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -81,58 +74,56 @@ static int flag_set(struct vr_config *c, const char *key, const char *value, con
 	return 0;
 }
 
-/* Wait for QEMU to open its QMP socket, then turn on the balloon's
- * statistics so that "top" has guest figures from the start. */
-static int wait_qmp(const struct vr_vm *vm, pid_t child)
+/* SIGINT, SIGTERM or SIGHUP, taken if one is pending (they are blocked
+ * while QEMU runs, so none can be lost between two checks); 0 if none
+ * came within @timeout_ms. */
+static int take_signal(int timeout_ms)
 {
+	struct timespec ts = { .tv_sec = timeout_ms / 1000, .tv_nsec = (long)(timeout_ms % 1000) * 1000000 };
+	sigset_t set;
+	int sig;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	do
+		sig = sigtimedwait(&set, NULL, &ts);
+	while (sig < 0 && errno == EINTR);
+	return sig > 0 ? sig : 0;
+}
+
+/* Wait for QEMU to open its QMP socket, then turn on the balloon's
+ * statistics so that "top" has guest figures from the start.  Returns 0,
+ * -ECHILD (QEMU exited), -EINTR (a signal came: *ret_sig), or -ETIMEDOUT. */
+static int wait_qmp(const struct vr_vm *vm, pid_t child, int *ret_sig)
+{
+	uint64_t deadline = vr_now_usec() + QMP_WAIT_MS * VR_USEC_PER_MSEC;
 	char err[256];
 	struct vr_qmp *q;
-	int waited = 0, r;
+	int r;
 
 	for (;;) {
-		r = vr_qmp_connect(vm->qmp, 2000, &q, err, sizeof(err));
+		r = vr_qmp_connect(vm->qmp, 1000, &q, err, sizeof(err));
 		if (r == 0)
 			break;
 		if (child > 0 && waitpid(child, NULL, WNOHANG) == child) {
 			fprintf(stderr, "vmreclaim run: QEMU exited while starting\n");
 			return -ECHILD;
 		}
-		if (waited >= QMP_WAIT_MS || got_signal) {
+		*ret_sig = take_signal(100);
+		if (*ret_sig)
+			return -EINTR;
+		if (vr_now_usec() >= deadline) {
 			fprintf(stderr, "vmreclaim run: QMP at %s: %s\n", vm->qmp, err);
-			return r;
+			return -ETIMEDOUT;
 		}
-		usleep(100 * 1000);
-		waited += 100;
 	}
 	r = vr_qmp_set_stats_interval(q, VR_BALLOON_PATH, 1, err, sizeof(err));
 	if (r < 0)
 		fprintf(stderr, "vmreclaim run: balloon statistics: %s\n", err);
 	vr_qmp_close(q);
 	return 0;
-}
-
-/* Ask QEMU to quit through QMP; if it does not, SIGTERM, then SIGKILL. */
-static int shut_down(const struct vr_vm *vm, pid_t child)
-{
-	char err[256];
-	struct vr_qmp *q;
-	int status = 0, i;
-
-	if (vr_qmp_connect(vm->qmp, 2000, &q, err, sizeof(err)) == 0) {
-		if (vr_qmp_quit(q, err, sizeof(err)) < 0)
-			fprintf(stderr, "vmreclaim run: quit: %s\n", err);
-		vr_qmp_close(q);
-	}
-	for (i = 0; i < 100; i++) {
-		if (waitpid(child, &status, WNOHANG) == child)
-			return status;
-		if (i == 50)
-			kill(child, SIGTERM);
-		usleep(100 * 1000);
-	}
-	kill(child, SIGKILL);
-	waitpid(child, &status, 0);
-	return status;
 }
 
 int vr_cmd_run(int argc, char **argv)
@@ -169,8 +160,9 @@ int vr_cmd_run(int argc, char **argv)
 	struct vr_config cfg;
 	struct vr_vm vm;
 	bool dry = false;
+	sigset_t block, old_mask;
 	pid_t child;
-	int c, n, r, status;
+	int c, n, r, sig = 0, status = 0;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "c:n:m:p:s:w:dh", longopts, NULL)) != -1) {
@@ -347,20 +339,31 @@ int vr_cmd_run(int argc, char **argv)
 		free(store);
 		return VR_EXIT_FAILURE;
 	}
+	if (console && console[0]) {
+		/* "top" reads the console for the guest's events where it
+		 * always looks: DIR/console.log, here a link to the file. */
+		char abs[VR_PATH_MAX], link[VR_PATH_MAX + 16], cwd[VR_PATH_MAX];
+
+		if (console[0] == '/' || !getcwd(cwd, sizeof(cwd)))
+			snprintf(abs, sizeof(abs), "%s", console);
+		else if ((size_t)snprintf(abs, sizeof(abs), "%s/%s", cwd, console) >= sizeof(abs))
+			abs[0] = '\0';
+		snprintf(link, sizeof(link), "%s/console.log", vm.dir);
+		if (abs[0] && symlink(abs, link) < 0)
+			fprintf(stderr, "vmreclaim run: %s: %s\n", link, strerror(errno));
+	}
 	vr_vm_pick_accel(o.accel, why, sizeof(why));
 	fprintf(stderr, "vmreclaim run: %s: %llu MiB, %u CPUs, %s, free page reporting %s\n", vm.name,
 		(unsigned long long)(cfg.memory_bytes / VR_MIB), cfg.processors, why,
 		cfg.page_reporting ? "on" : "off");
 
-	got_signal = 0;
-	{
-		struct sigaction sa = { .sa_handler = on_signal };
-
-		sigemptyset(&sa.sa_mask);
-		sigaction(SIGINT, &sa, NULL);
-		sigaction(SIGTERM, &sa, NULL);
-		sigaction(SIGHUP, &sa, NULL);
-	}
+	/* Signals are blocked from here on and taken with sigtimedwait():
+	 * one that comes while QEMU starts is not lost. */
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	sigprocmask(SIG_BLOCK, &block, &old_mask);
 	child = fork();
 	if (child < 0) {
 		fprintf(stderr, "vmreclaim run: fork: %s\n", strerror(errno));
@@ -369,9 +372,7 @@ int vr_cmd_run(int argc, char **argv)
 		return VR_EXIT_FAILURE;
 	}
 	if (child == 0) {
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGHUP, SIG_DFL);
+		sigprocmask(SIG_SETMASK, &old_mask, NULL);
 		execvp(qargv[0], qargv);
 		fprintf(stderr, "vmreclaim run: %s: %s\n", qargv[0], strerror(errno));
 		_exit(127);
@@ -381,38 +382,46 @@ int vr_cmd_run(int argc, char **argv)
 	if (o.detach) {
 		/* -daemonize: the first QEMU process exits once the VM is
 		 * set up; the one that runs the VM is in the pid file. */
-		if (waitpid(child, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+			;
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 			fprintf(stderr, "vmreclaim run: QEMU failed to start\n");
 			vr_vm_remove_dir(&vm);
 			return VR_EXIT_FAILURE;
 		}
-		if (wait_qmp(&vm, 0) < 0 || vr_vm_alive(&vm) != 1) {
+		r = wait_qmp(&vm, 0, &sig);
+		if (r < 0 || vr_vm_alive(&vm) != 1) {
+			/* Never leave a QEMU that nobody can find. */
+			if (vr_vm_alive(&vm) == 1)
+				vr_vm_shutdown(&vm, 0, NULL);
+			if (r == -EINTR)
+				fprintf(stderr, "vmreclaim run: %s while starting: %s shut down\n", strsignal(sig),
+					vm.name);
 			vr_vm_remove_dir(&vm);
-			return VR_EXIT_FAILURE;
+			return r == -EINTR ? 0 : VR_EXIT_FAILURE;
 		}
 		printf("%s %d %s\n", vm.name, (int)vm.pid, vm.console[0] ? vm.console : "-");
 		return 0;
 	}
 
-	if (wait_qmp(&vm, child) == -ECHILD) {
+	r = wait_qmp(&vm, child, &sig);
+	if (r == -ECHILD) {
 		vr_vm_remove_dir(&vm);
 		return VR_EXIT_FAILURE;
 	}
-	for (;;) {
-		pid_t w = waitpid(child, &status, 0);
-
-		if (w == child)
-			break;
-		if (w < 0 && errno != EINTR)
-			break;
-		if (got_signal) {
-			fprintf(stderr, "vmreclaim run: %s: shutting %s down\n", strsignal(got_signal), vm.name);
-			status = shut_down(&vm, child);
+	for (sig = r == -EINTR ? sig : 0;;) {
+		if (sig) {
+			fprintf(stderr, "vmreclaim run: %s: shutting %s down\n", strsignal(sig), vm.name);
+			if (vr_vm_shutdown(&vm, child, &status) < 0)
+				fprintf(stderr, "vmreclaim run: QEMU (pid %d) would not exit\n", (int)child);
 			break;
 		}
+		if (waitpid(child, &status, WNOHANG) == child)
+			break;
+		sig = take_signal(200);
 	}
 	vr_vm_remove_dir(&vm);
-	if (got_signal)
+	if (sig)
 		return 0;
 	if (WIFEXITED(status))
 		return WEXITSTATUS(status) == 0 ? 0 : VR_EXIT_FAILURE;

@@ -15,39 +15,17 @@
 
 #define STOP_VM_MAX 64
 
-static bool gone(pid_t pid)
-{
-	return kill(pid, 0) < 0 && errno == ESRCH;
-}
-
 static int stop_one(struct vr_vm *vm)
 {
-	char err[256];
-	struct vr_qmp *q;
-	int i;
-
 	if (vr_vm_alive(vm) != 1) {
 		fprintf(stderr, "vmreclaim stop: %s is not running\n", vm->name);
 		vr_vm_remove_dir(vm);
 		return VR_EXIT_FAILURE;
 	}
-	if (vr_qmp_connect(vm->qmp, 3000, &q, err, sizeof(err)) == 0) {
-		if (vr_qmp_quit(q, err, sizeof(err)) < 0)
-			fprintf(stderr, "vmreclaim stop: %s: quit: %s\n", vm->name, err);
-		vr_qmp_close(q);
-	} else {
-		fprintf(stderr, "vmreclaim stop: %s: QMP: %s; sending SIGTERM\n", vm->name, err);
-		kill(vm->pid, SIGTERM);
-	}
-	/* QEMU is not our child: poll for it to go. */
-	for (i = 0; i < 100 && !gone(vm->pid); i++) {
-		if (i == 50)
-			kill(vm->pid, SIGTERM);
-		usleep(100 * 1000);
-	}
-	if (!gone(vm->pid)) {
-		kill(vm->pid, SIGKILL);
-		usleep(200 * 1000);
+	if (vr_vm_shutdown(vm, 0, NULL) < 0) {
+		/* Keep the directory: it is how the VM can still be found. */
+		fprintf(stderr, "vmreclaim stop: %s: QEMU (pid %d) would not exit\n", vm->name, (int)vm->pid);
+		return VR_EXIT_FAILURE;
 	}
 	vr_vm_remove_dir(vm);
 	printf("%s stopped\n", vm->name);
@@ -80,6 +58,10 @@ int vr_cmd_stop(int argc, char **argv)
 	}
 	if (all) {
 		n = vr_vm_list(vms, STOP_VM_MAX, true);
+		if (n < 0) {
+			fprintf(stderr, "vmreclaim stop: %s\n", strerror(-n));
+			return VR_EXIT_FAILURE;
+		}
 		for (i = 0; i < n; i++)
 			status |= stop_one(&vms[i]);
 		return status;

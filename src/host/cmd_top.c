@@ -71,7 +71,18 @@ static void scan_console(struct watch *w)
 			return;
 	}
 	clearerr(w->console);
-	while (fgets(line, sizeof(line), w->console)) {
+	for (;;) {
+		long at = ftell(w->console);
+
+		if (!fgets(line, sizeof(line), w->console))
+			break;
+		/* QEMU writes the console a byte at a time: a line without
+		 * its newline is not finished yet; read it again next time. */
+		if (!strchr(line, '\n') && strlen(line) < sizeof(line) - 1) {
+			if (at >= 0)
+				fseek(w->console, at, SEEK_SET);
+			break;
+		}
 		static const char *const actions[] = { "compact", "dropcache", "reclaim" };
 		const char *ev = NULL, *p;
 		char name[64];
@@ -103,9 +114,9 @@ static void connect_qmp(struct watch *w, unsigned interval_sec)
 {
 	int r;
 
-	if (w->q || !w->vm.qmp[0])
+	if (w->q || !w->vm.monitor[0])
 		return;
-	r = vr_qmp_connect(w->vm.qmp, 2000, &w->q, w->qmp_err, sizeof(w->qmp_err));
+	r = vr_qmp_connect(w->vm.monitor, 2000, &w->q, w->qmp_err, sizeof(w->qmp_err));
 	if (r < 0)
 		return;
 	if (vr_qmp_set_stats_interval(w->q, VR_BALLOON_PATH, interval_sec, w->qmp_err,
@@ -297,7 +308,7 @@ int vr_cmd_top(int argc, char **argv)
 		snprintf(w[n].vm.name, sizeof(w[n].vm.name), "pid%d", (int)pids[i]);
 		w[n].vm.pid = pids[i];
 		if (qmp && i == 0)
-			vr_strlcpy(w[n].vm.qmp, qmp, sizeof(w[n].vm.qmp));
+			vr_strlcpy(w[n].vm.monitor, qmp, sizeof(w[n].vm.monitor));
 		n++;
 	}
 	if (n == 0) {

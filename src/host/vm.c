@@ -2,6 +2,7 @@
 #include "host/vm.h"
 #include "common/size.h"
 #include "common/util.h"
+#include "host/qmp.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 int vr_vm_base(char *buf, size_t size, bool create)
@@ -33,6 +35,16 @@ int vr_vm_base(char *buf, size_t size, bool create)
 		return -ENAMETOOLONG;
 	if (create && mkdir(buf, 0700) < 0 && errno != EEXIST)
 		return -errno;
+	if (create) {
+		struct stat st;
+
+		/* Somebody else's directory (another user made it first in
+		 * /tmp) is not a place for our sockets. */
+		if (lstat(buf, &st) < 0)
+			return -errno;
+		if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 0077))
+			return -EPERM;
+	}
 	return 0;
 }
 
@@ -72,6 +84,7 @@ int vr_vm_paths(struct vr_vm *vm, const char *name, const char *console)
 		return -ENAMETOOLONG;
 	join(vm->dir, base, "/", name);
 	join(vm->qmp, vm->dir, "/", "qmp.sock");
+	join(vm->monitor, vm->dir, "/", "monitor.sock");
 	join(vm->guest, vm->dir, "/", "guest.sock");
 	join(vm->pidfile, vm->dir, "/", "qemu.pid");
 	if (!console)
@@ -83,9 +96,9 @@ int vr_vm_paths(struct vr_vm *vm, const char *name, const char *console)
 
 int vr_vm_alive(struct vr_vm *vm)
 {
-	char buf[64], path[64], cmd[256];
+	char buf[64], path[64], cmd[16384];
 	uint64_t pid;
-	size_t len;
+	size_t len, i;
 	int r;
 
 	vm->pid = 0;
@@ -97,13 +110,59 @@ int vr_vm_alive(struct vr_vm *vm)
 	buf[strcspn(buf, "\n")] = '\0';
 	if (vr_parse_u64(buf, NULL, &pid) < 0 || pid == 0 || pid > INT32_MAX)
 		return 0;
-	/* The pid must still be a QEMU: after a crash it may have been
-	 * reused by anything. */
+	/* The pid must still be this VM's QEMU: after a crash it may have
+	 * been reused by anything, another VM's QEMU included.  Ours was
+	 * started with "-pidfile <this file>". */
 	snprintf(path, sizeof(path), "/proc/%llu/cmdline", (unsigned long long)pid);
-	if (vr_read_head(path, cmd, sizeof(cmd)) < 0 || !strstr(cmd, "qemu-system"))
+	r = vr_read_file(path, cmd, sizeof(cmd), &len);
+	if (r < 0)
 		return 0;
-	vm->pid = (pid_t)pid;
-	return 1;
+	for (i = 0; i + 1 < len; i += strlen(cmd + i) + 1)
+		if (strcmp(cmd + i, "-pidfile") == 0 && i + 9 < len && strcmp(cmd + i + 9, vm->pidfile) == 0) {
+			vm->pid = (pid_t)pid;
+			return 1;
+		}
+	return 0;
+}
+
+/* Gone, or a zombie waiting for a parent that is not us. */
+static bool process_gone(pid_t pid)
+{
+	char path[64], buf[512], *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (vr_read_head(path, buf, sizeof(buf)) < 0)
+		return true;
+	p = strrchr(buf, ')');
+	return !p || p[1] != ' ' || p[2] == 'Z' || p[2] == 'X';
+}
+
+int vr_vm_shutdown(struct vr_vm *vm, pid_t child, int *ret_status)
+{
+	char err[256];
+	struct vr_qmp *q;
+	pid_t pid = child > 0 ? child : vm->pid;
+	int status = 0, i;
+
+	if (vr_qmp_connect(vm->qmp, 2000, &q, err, sizeof(err)) == 0) {
+		if (vr_qmp_quit(q, err, sizeof(err)) < 0)
+			fprintf(stderr, "vmreclaim: %s: quit: %s\n", vm->name, err);
+		vr_qmp_close(q);
+	} else {
+		fprintf(stderr, "vmreclaim: %s: QMP: %s\n", vm->name, err);
+	}
+	for (i = 0; i <= 150; i++) {
+		if (child > 0 ? waitpid(child, &status, WNOHANG) == child : process_gone(pid)) {
+			if (ret_status)
+				*ret_status = status;
+			return 0;
+		}
+		/* Signals only to a pid that is still this VM's QEMU. */
+		if ((i == 50 || i == 100) && (child > 0 || vr_vm_alive(vm) == 1))
+			kill(pid, i == 50 ? SIGTERM : SIGKILL);
+		usleep(100 * 1000);
+	}
+	return -ETIMEDOUT;
 }
 
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -117,6 +176,14 @@ static int rm_entry(const char *path, const struct stat *st, int flag, struct FT
 void vr_vm_remove_dir(const struct vr_vm *vm)
 {
 	nftw(vm->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Created in the last minute. */
+static bool recent(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && vr_wall_sec() - (int64_t)st.st_mtime < 60;
 }
 
 int vr_vm_list(struct vr_vm *vms, size_t max, bool verbose)
@@ -142,6 +209,9 @@ int vr_vm_list(struct vr_vm *vms, size_t max, bool verbose)
 			vms[n++] = vm;
 			continue;
 		}
+		/* No pid file yet: a VM that "run" is starting right now. */
+		if (access(vm.pidfile, F_OK) != 0 && recent(vm.dir))
+			continue;
 		if (verbose)
 			fprintf(stderr, "vmreclaim: %s: QEMU is gone; removing %s\n", vm.name, vm.dir);
 		vr_vm_remove_dir(&vm);
@@ -189,11 +259,8 @@ enum vr_accel vr_vm_pick_accel(enum vr_accel want, char *why, size_t why_size)
 		snprintf(why, why_size, "KVM");
 		return VR_ACCEL_KVM;
 	}
-	snprintf(why, why_size, "TCG (%s)",
+	snprintf(why, why_size, "%s%s)", want == VR_ACCEL_KVM ? "TCG (KVM asked for, but " : "TCG (",
 		 !virt ? "the CPU shows no vmx or svm" : "/dev/kvm cannot be opened");
-	if (want == VR_ACCEL_KVM)
-		snprintf(why, why_size, "KVM asked for, but %s",
-			 !virt ? "the CPU shows no vmx or svm" : "/dev/kvm cannot be opened");
 	return VR_ACCEL_TCG;
 }
 
@@ -307,7 +374,7 @@ int vr_vm_qemu_argv(const struct vr_run_opts *o, const struct vr_vm *vm, char **
 {
 	const struct vr_config *c = o->cfg;
 	struct args a = { .argv = argv, .max = max, .store = store, .size = store_size };
-	char kernel[VR_PATH_MAX], image[VR_PATH_MAX], dir[VR_PATH_MAX], cmdline[4096];
+	char kernel[VR_PATH_MAX], image[VR_PATH_MAX], dir[VR_PATH_MAX], cmdline[VR_GUEST_CMDLINE_MAX];
 	char e1[2 * VR_PATH_MAX], why[128];
 	enum vr_accel accel;
 
@@ -356,7 +423,8 @@ int vr_vm_qemu_argv(const struct vr_run_opts *o, const struct vr_vm *vm, char **
 		 c->data_disk[0] ? " vrinit.data=/dev/vda" : "", o->workload ? " vrinit.workload=" : "",
 		 o->workload ? o->workload : "");
 	if (vr_config_guest_cmdline(c, cmdline, sizeof(cmdline)) < 0 ||
-	    strlen(cmdline) + strlen(c->kernel_cmdline) + 2 > sizeof(cmdline)) {
+	    strlen(cmdline) + strlen(c->kernel_cmdline) + sizeof(" transparent_hugepage=madvise") + 2 >
+		    VR_GUEST_CMDLINE_MAX) {
 		snprintf(err, err_size, "the guest kernel command line is too long");
 		return -ENOSPC;
 	}
@@ -404,6 +472,8 @@ int vr_vm_qemu_argv(const struct vr_run_opts *o, const struct vr_vm *vm, char **
 	arg(&a, "virtio-balloon-pci,id=balloon0%s", c->page_reporting ? ",free-page-reporting=on" : "");
 	arg(&a, "-qmp");
 	arg(&a, "unix:%s,server=on,wait=off", qemu_escape(vm->qmp, e1, sizeof(e1)));
+	arg(&a, "-qmp");
+	arg(&a, "unix:%s,server=on,wait=off", qemu_escape(vm->monitor, e1, sizeof(e1)));
 	arg(&a, "-device");
 	arg(&a, "virtio-serial-pci,id=vser0");
 	arg(&a, "-chardev");

@@ -7,6 +7,8 @@
  *   guest.sock   the virtio-serial port org.vmreclaim.0
  *   console.log  the serial console, when it is not on the terminal
  *   qemu.pid     QEMU's pid
+ *   monitor.sock a second QMP socket, for "top" (QMP serves one client
+ *                at a time: "stop" must not wait for "top")
  * where BASE is $VMRECLAIM_RUNTIME_DIR, else /run/vmreclaim for root,
  * else $XDG_RUNTIME_DIR/vmreclaim, else /tmp/vmreclaim-UID. */
 #ifndef VR_VM_H
@@ -21,11 +23,14 @@
 #define VR_VM_NAME_MAX 32
 #define VR_BALLOON_PATH "/machine/peripheral/balloon0"
 #define VR_GUEST_PORT "org.vmreclaim.0"
+/* x86's COMMAND_LINE_SIZE */
+#define VR_GUEST_CMDLINE_MAX 2048
 
 struct vr_vm {
 	char name[VR_VM_NAME_MAX + 1];
 	char dir[VR_SOCKET_PATH_MAX];
 	char qmp[VR_PATH_MAX];
+	char monitor[VR_PATH_MAX];
 	char guest[VR_PATH_MAX];
 	char console[VR_PATH_MAX]; /* "" when on the terminal */
 	char pidfile[VR_PATH_MAX];
@@ -58,6 +63,12 @@ int vr_vm_paths(struct vr_vm *vm, const char *name, const char *console);
 /* Read the pid from vm->pidfile and check that it is a running QEMU.
  * Returns 1 (running, vm->pid set), 0 (not running), or -errno. */
 int vr_vm_alive(struct vr_vm *vm);
+
+/* Shut @vm down: QMP quit; SIGTERM after 5 s and SIGKILL after 10 s, sent
+ * only while the pid is still this VM's QEMU.  @child > 0: QEMU is our
+ * child and is reaped (its status in *ret_status, may be NULL).  Returns
+ * 0 once QEMU is gone, -ETIMEDOUT if it outlived SIGKILL. */
+int vr_vm_shutdown(struct vr_vm *vm, pid_t child, int *ret_status);
 
 /* Remove a VM's runtime directory and what is in it. */
 void vr_vm_remove_dir(const struct vr_vm *vm);

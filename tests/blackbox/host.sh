@@ -8,6 +8,7 @@ cd "$(dirname "$0")/../.."
 V=build/vmreclaim
 T=$(mktemp -d /tmp/vmreclaim-hostbb-XXXXXX)
 export VMRECLAIM_RUNTIME_DIR=$T/run
+mkdir -m 700 $T/run
 trap 'rm -rf "$T"' EXIT
 
 ok() { echo "ok - $*"; }
@@ -86,18 +87,34 @@ check "and writes no file" test ! -e $T/bad.svg
 
 # A VM in the foreground: SIGTERM shuts it down through QMP and cleans up.
 if [ -r build/image/initrd.img ] && command -v qemu-system-x86_64 >/dev/null; then
+	# wait_for PID: up to 30 s, then kill it (a hang must fail the test,
+	# not the CI run); the exit status in $rc.
+	wait_for() {
+		i=0
+		while kill -0 $1 2>/dev/null && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+		kill -0 $1 2>/dev/null && kill -9 $1
+		wait $1
+		rc=$?
+	}
+	# A signal while QEMU is still starting is not lost.
+	$V run --name early --console $T/early.console -m 256MB -p 1 >$T/early.out 2>&1 &
+	RUN=$!
+	sleep 0.05
+	kill -TERM $RUN
+	wait_for $RUN
+	check "SIGTERM while QEMU starts still stops it (exit $rc)" test "$rc" -eq 0
+	check "and leaves no QEMU behind" sh -c "! pgrep -f 'vmreclaim-[e]arly' >/dev/null"
+	check "nor its runtime directory" test ! -e $T/run/early
 	$V run --name fg --console $T/fg.console -m 256MB -p 1 >$T/fg.out 2>&1 &
 	RUN=$!
 	i=0
 	while [ ! -S $T/run/fg/qmp.sock ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 	QPID=$(cat $T/run/fg/qemu.pid 2>/dev/null)
+	check "the console file is linked where top looks for it" test -L $T/run/fg/console.log
 	sleep 1
 	kill -TERM $RUN
-	i=0
-	while kill -0 $RUN 2>/dev/null && [ $i -lt 150 ]; do sleep 0.1; i=$((i + 1)); done
-	wait $RUN
-	rc=$?
-	check "SIGTERM stops a foreground VM, exit 0 (got $rc)" test $rc -eq 0
+	wait_for $RUN
+	check "SIGTERM stops a foreground VM, exit 0 (got $rc)" test "$rc" -eq 0
 	check "through QMP quit" grep -q 'shutting fg down' $T/fg.out
 	check "QEMU is gone" sh -c "[ -n '$QPID' ] && ! kill -0 '$QPID' 2>/dev/null"
 	check "and the runtime directory with it" test ! -e $T/run/fg

@@ -57,6 +57,12 @@ for vm in full no-report no-daemon; do
 	cp $T/run/$vm/console.log $T/$vm.console 2>/dev/null
 done
 $V stop --all >/dev/null 2>&1
+left=""
+for vm in full no-report no-daemon; do
+	pid=$(awk '{print $2}' $T/$vm.run 2>/dev/null)
+	[ -n "$pid" ] && [ -d /proc/$pid ] && ! grep -q '^State:.*Z' /proc/$pid/status && left="$left $pid"
+done
+if [ -z "$left" ]; then ok "stop leaves no QEMU running"; else nok "stop leaves no QEMU running:$left"; fi
 
 # From a recording: the post-boot RSS (lowest between boot-done and
 # anon-start), the peak, the lowest between anon-freed and read-start (how
