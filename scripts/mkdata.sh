@@ -7,7 +7,7 @@ mib=$1
 out=$2
 [ -s "$out" ] && [ "$(cat "$out.mib" 2>/dev/null)" = "$mib" ] && exit 0
 dir=$(mktemp -d /tmp/vmreclaim-data-XXXXXX)
-trap 'rm -rf "$dir"' EXIT
+trap 'rm -rf "$dir" "$out.tmp"' EXIT
 i=0
 left=$mib
 while [ "$left" -gt 0 ]; do

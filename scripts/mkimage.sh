@@ -50,6 +50,7 @@ add_module() {
 	for d in $(echo "$deps" | tr ',' ' '); do add_module "$d"; done
 	f=$(modinfo -k "$KVER" -F filename "$1")
 	case "$f" in
+	"(builtin)") return ;;
 	*.ko) cp "$f" "$STAGE/lib/modules/$1.ko" ;;
 	*.ko.xz) xz -dc "$f" >"$STAGE/lib/modules/$1.ko" ;;
 	*.ko.zst) zstd -qdc "$f" >"$STAGE/lib/modules/$1.ko" ;;
@@ -75,6 +76,9 @@ echo "$KVER" >"$STAGE/etc/kernel-version"
 
 mkdir -p "$OUT"
 EPOCH=${SOURCE_DATE_EPOCH:-0}
+# The same bytes whatever the umask and the clock.
+chmod -R u=rwX,go=rX "$STAGE"
+chmod 0755 "$STAGE/init" "$STAGE"/etc/workloads/*.sh "$STAGE"/sbin/* "$STAGE/bin/busybox"
 find "$STAGE" -exec touch -h -d "@$EPOCH" {} +
 (cd "$STAGE" && find . -mindepth 1 | LC_ALL=C sort |
 	cpio --quiet -o -H newc --reproducible -R 0:0) | gzip -9 -n >"$OUT/initrd.img.tmp"

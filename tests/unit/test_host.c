@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: MIT */
+/* The host tool's pieces that need no VM: host RSS parsing, VM names and
+ * paths, the QEMU command line, and which pid counts as a VM's QEMU. */
+#include "helpers.h"
+#include "common/config.h"
+#include "common/util.h"
+#include "host/proc.h"
+#include "host/vm.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void test_rss_parse(void **state)
+{
+	uint64_t b = 7;
+
+	(void)state;
+	assert_int_equal(vr_proc_rss_parse("55d0-66 ---p 0 00:00 0 [rollup]\nRss:              123456 kB\nPss: 1 kB\n", &b), 0);
+	assert_int_equal(b, 123456ull * 1024);
+	assert_int_equal(vr_proc_rss_parse("Name:\tqemu\nVmRSS:\t  2048 kB\n", &b), 0);
+	assert_int_equal(b, 2048ull * 1024);
+	b = 7;
+	assert_int_equal(vr_proc_rss_parse("Pss: 1 kB\n", &b), -EINVAL);
+	assert_int_equal(vr_proc_rss_parse("Rss: 12\n", &b), -EINVAL);
+	assert_int_equal(vr_proc_rss_parse("Rss: x kB\n", &b), -EINVAL);
+	assert_int_equal(vr_proc_rss_parse("Rss: 99999999999999999999 kB\n", &b), -EINVAL);
+	assert_int_equal(vr_proc_rss_parse("Rss: 18014398509481984 kB\n", &b), -EINVAL);
+	assert_int_equal(b, 7);
+	/* This very process. */
+	assert_int_equal(vr_proc_rss(getpid(), &b), 0);
+	assert_true(b > 0);
+	assert_int_equal(vr_proc_rss(0x7ffffff0, &b), -ESRCH);
+}
+
+static void test_names(void **state)
+{
+	(void)state;
+	assert_true(vr_vm_name_ok("default"));
+	assert_true(vr_vm_name_ok("a.b-c_9"));
+	assert_false(vr_vm_name_ok(""));
+	assert_false(vr_vm_name_ok(".hidden"));
+	assert_false(vr_vm_name_ok("a/b"));
+	assert_false(vr_vm_name_ok("../x"));
+	assert_false(vr_vm_name_ok("a b"));
+	assert_false(vr_vm_name_ok("123456789012345678901234567890123"));
+}
+
+struct tmp {
+	char dir[64];
+	char image[128], kernel[128], data[128];
+};
+
+static int setup(void **state)
+{
+	struct tmp *t = calloc(1, sizeof(*t));
+
+	strcpy(t->dir, "/tmp/vmreclaim-test-XXXXXX");
+	assert_non_null(mkdtemp(t->dir));
+	snprintf(t->image, sizeof(t->image), "%s/initrd,1.img", t->dir);
+	snprintf(t->kernel, sizeof(t->kernel), "%s/vmlinuz", t->dir);
+	snprintf(t->data, sizeof(t->data), "%s/data.img", t->dir);
+	fake_put(t->dir, "/initrd,1.img", "x");
+	fake_put(t->dir, "/vmlinuz", "x");
+	fake_put(t->dir, "/data.img", "x");
+	setenv("VMRECLAIM_RUNTIME_DIR", t->dir, 1);
+	*state = t;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct tmp *t = *state;
+	char *d = strdup(t->dir);
+
+	fake_tree_free(d);
+	free(t);
+	return 0;
+}
+
+static char *joined(char **argv, int n)
+{
+	static char buf[8192];
+	size_t len = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s", i ? "|" : "", argv[i]);
+	return buf;
+}
+
+static void test_qemu_argv(void **state)
+{
+	struct tmp *t = *state;
+	struct vr_run_opts o = { .name = "t", .accel = VR_ACCEL_TCG, .workload = "demo" };
+	struct vr_config c;
+	struct vr_vm vm;
+	char *argv[96], store[16384], err[256], e[256], *s;
+	int n;
+
+	vr_config_defaults(&c);
+	assert_int_equal(vr_config_set(&c, "image", t->image, e, sizeof(e)), 0);
+	assert_int_equal(vr_config_set(&c, "kernel", t->kernel, e, sizeof(e)), 0);
+	assert_int_equal(vr_config_set(&c, "dataDisk", t->data, e, sizeof(e)), 0);
+	assert_int_equal(vr_config_set(&c, "autoMemoryReclaim", "dropcache", e, sizeof(e)), 0);
+	assert_int_equal(vr_config_set(&c, "kernelCommandLine", "quiet2", e, sizeof(e)), 0);
+	o.cfg = &c;
+	assert_int_equal(vr_vm_paths(&vm, "t", NULL), 0);
+	n = vr_vm_qemu_argv(&o, &vm, argv, 96, store, sizeof(store), err, sizeof(err));
+	assert_true(n > 10);
+	assert_null(argv[n]);
+	s = joined(argv, n);
+	assert_non_null(strstr(s, "-accel|tcg,tb-size=64|-cpu|max|-m|1024M|-smp|2|"));
+	assert_non_null(strstr(s, "virtio-balloon-pci,id=balloon0,free-page-reporting=on"));
+	/* Guest settings that were set, and only those, travel on the
+	 * kernel command line; THP madvise unless the user says otherwise. */
+	assert_non_null(strstr(s, "vrinit.data=/dev/vda vrinit.workload=demo vmreclaim.autoMemoryReclaim=dropcache "
+				  "transparent_hugepage=madvise quiet2"));
+	assert_null(strstr(s, "vmreclaim.idleSeconds"));
+	/* A ',' in a path is doubled for QEMU's option parser. */
+	assert_non_null(strstr(s, "initrd,1.img"));
+	assert_non_null(strstr(s, "-qmp|unix:"));
+	assert_non_null(strstr(s, "/monitor.sock,server=on,wait=off"));
+	assert_non_null(strstr(s, "virtserialport,bus=vser0.0,chardev=vrguest,name=org.vmreclaim.0"));
+	assert_non_null(strstr(s, "format=raw,readonly=on"));
+
+	/* pageReporting off, THP chosen by the user. */
+	assert_int_equal(vr_config_set(&c, "pageReporting", "false", e, sizeof(e)), 0);
+	assert_int_equal(vr_config_set(&c, "kernelCommandLine", "transparent_hugepage=always", e, sizeof(e)), 0);
+	n = vr_vm_qemu_argv(&o, &vm, argv, 96, store, sizeof(store), err, sizeof(err));
+	s = joined(argv, n);
+	assert_null(strstr(s, "free-page-reporting"));
+	assert_null(strstr(s, "madvise"));
+
+	/* Too small a store or vector: an error, not an overflow. */
+	assert_int_equal(vr_vm_qemu_argv(&o, &vm, argv, 10, store, sizeof(store), err, sizeof(err)), -ENOSPC);
+	assert_int_equal(vr_vm_qemu_argv(&o, &vm, argv, 96, store, 100, err, sizeof(err)), -ENOSPC);
+
+	/* A missing image says what to do. */
+	assert_int_equal(vr_config_set(&c, "image", "/nonexistent/initrd.img", e, sizeof(e)), 0);
+	assert_int_equal(vr_vm_qemu_argv(&o, &vm, argv, 96, store, sizeof(store), err, sizeof(err)), -ENOENT);
+	assert_non_null(strstr(err, "make image"));
+}
+
+/* Only a process started with "-pidfile <this VM's pid file>" is the VM:
+ * a reused pid, even another VM's QEMU, is not. */
+static void test_alive(void **state)
+{
+	struct tmp *t = *state;
+	struct vr_vm vm;
+	char pid[32];
+
+	(void)t;
+	assert_int_equal(vr_vm_paths(&vm, "t", NULL), 0);
+	assert_int_equal(vr_vm_alive(&vm), 0); /* no pid file */
+	fake_put(t->dir, "/t/qemu.pid", "");
+	assert_int_equal(vr_vm_alive(&vm), 0);
+	snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+	fake_put(t->dir, "/t/qemu.pid", pid);
+	assert_int_equal(vr_vm_alive(&vm), 0); /* alive, but not this VM's QEMU */
+	fake_put(t->dir, "/t/qemu.pid", "garbage\n");
+	assert_int_equal(vr_vm_alive(&vm), 0);
+	fake_put(t->dir, "/t/qemu.pid", "999999999999\n");
+	assert_int_equal(vr_vm_alive(&vm), 0);
+}
+
+static void test_base_must_be_ours(void **state)
+{
+	struct tmp *t = *state;
+	char buf[256], dir[200];
+
+	snprintf(dir, sizeof(dir), "%s/base", t->dir);
+	setenv("VMRECLAIM_RUNTIME_DIR", dir, 1);
+	assert_int_equal(vr_vm_base(buf, sizeof(buf), true), 0);
+	assert_int_equal(chmod(dir, 0777), 0);
+	assert_int_equal(vr_vm_base(buf, sizeof(buf), true), -EPERM);
+	setenv("VMRECLAIM_RUNTIME_DIR", t->dir, 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rss_parse),
+		cmocka_unit_test(test_names),
+		cmocka_unit_test_setup_teardown(test_qemu_argv, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_alive, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_base_must_be_ours, setup, teardown),
+	};
+
+	return cmocka_run_group_tests_name("host", tests, NULL, NULL);
+}
