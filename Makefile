@@ -11,6 +11,8 @@
 #   build/host/    the system compiler (glibc): unit tests, host tools
 #   build/asan/    the same with AddressSanitizer + UBSan: unit tests again
 
+.SECONDEXPANSION:
+
 PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
 SBINDIR    ?= $(PREFIX)/sbin
@@ -54,7 +56,7 @@ S_OBJS := $(patsubst src/%.c,$(S)/%.o,$(LIB_SRCS))
 all: guest build/vmreclaim
 
 # What a guest needs: static, no runtime dependencies.
-guest: $(addprefix build/,$(BIN_NAMES)) build/vrload
+guest: $(addprefix build/,$(BIN_NAMES)) build/vrload build/wslpeer
 
 # musl-gcc searches only musl's headers; give it inih's and nothing else
 # from /usr/include.
@@ -74,6 +76,13 @@ build/vmreclaimd build/vmreclaimctl: build/%: $(S)/guest/%.o $(S)/libvmreclaim.a
 
 # The guest workload tool (for the image, the demo and the benchmark).
 build/vrload: $(S)/workload/vrload.o $(S)/libvmreclaim.a
+	$(STATIC_CC) $(S_LDFLAGS) $^ -o $@
+
+# The benchmark's peers (bench/peers/): fixtures run in the guest.
+$(S)/bench/%.o: bench/%.c $(S)/include/ini.h
+	@mkdir -p $(dir $@)
+	$(STATIC_CC) $(CPPFLAGS_ALL) $(S_CFLAGS) -c $< -o $@
+build/wslpeer: $(S)/bench/peers/wslpeer.o $(S)/bench/peers/wsl_policy.o $(S)/libvmreclaim.a
 	$(STATIC_CC) $(S_LDFLAGS) $^ -o $@
 
 # --- host and sanitizer builds (unit tests) ------------------------------
@@ -99,10 +108,13 @@ $(A)/libvmreclaim.a: $(patsubst %.c,$(A)/%.o,$(HOST_LIB_SRCS))
 
 HOST_LIBS := -ljansson -linih -lm
 
-$(H)/tests/%: $(H)/tests/unit/%.o $(H)/tests/unit/helpers.o $(H)/libvmreclaim.a
+# The peers' decisions are tested like the product's.
+PEER_OBJS = $(if $(filter test_peers,$*),$(1)/bench/peers/wsl_policy.o)
+
+$(H)/tests/%: $(H)/tests/unit/%.o $(H)/tests/unit/helpers.o $(H)/libvmreclaim.a $$(call PEER_OBJS,$(H))
 	@mkdir -p $(dir $@)
 	$(CC) $^ -lcmocka $(HOST_LIBS) -o $@
-$(A)/tests/%: $(A)/tests/unit/%.o $(A)/tests/unit/helpers.o $(A)/libvmreclaim.a
+$(A)/tests/%: $(A)/tests/unit/%.o $(A)/tests/unit/helpers.o $(A)/libvmreclaim.a $$(call PEER_OBJS,$(A))
 	@mkdir -p $(dir $@)
 	$(CC) -fsanitize=address,undefined $^ -lcmocka $(HOST_LIBS) -o $@
 
@@ -121,7 +133,7 @@ asan-tests: $(addprefix $(A)/tests/,$(TEST_NAMES))
 # --- the guest image ---------------------------------------------------------
 # Rebuilt when our binaries, the init or the workloads change; the kernel
 # is whatever linux-image is installed (scripts/mkimage.sh).
-IMAGE_INPUTS := build/vmreclaimd build/vmreclaimctl build/vrload image/init \
+IMAGE_INPUTS := build/vmreclaimd build/vmreclaimctl build/vrload build/wslpeer image/init \
 	$(wildcard image/workloads/*.sh) scripts/mkimage.sh
 build/image/initrd.img: $(IMAGE_INPUTS)
 	scripts/mkimage.sh

@@ -27,7 +27,7 @@ if [ ! -x "$BUSYBOX" ] || [ "${file_is_static:-1}" != 0 ]; then
 	echo "mkimage: a static /bin/busybox is needed (apt-get install busybox-static)" >&2
 	exit 1
 fi
-for b in vmreclaimd vmreclaimctl vrload; do
+for b in vmreclaimd vmreclaimctl vrload wslpeer; do
 	[ -x "build/$b" ] || { echo "mkimage: build/$b missing (run make)" >&2; exit 1; }
 done
 
@@ -66,7 +66,7 @@ cp "$BUSYBOX" "$STAGE/bin/busybox"
 for a in $("$BUSYBOX" --list); do
 	[ "$a" = busybox ] || ln -s busybox "$STAGE/bin/$a"
 done
-cp build/vmreclaimd build/vmreclaimctl build/vrload "$STAGE/sbin/"
+cp build/vmreclaimd build/vmreclaimctl build/vrload build/wslpeer "$STAGE/sbin/"
 cp image/init "$STAGE/init"
 cp image/workloads/*.sh "$STAGE/etc/workloads/"
 chmod 0755 "$STAGE/init" "$STAGE"/etc/workloads/*.sh
