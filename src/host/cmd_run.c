@@ -318,6 +318,15 @@ int vr_cmd_run(int argc, char **argv)
 		return 0;
 	}
 
+	/* Signals are blocked from here on, before anything is made, and
+	 * taken with sigtimedwait(): one that comes while QEMU starts is
+	 * not lost, and none leaves a directory or a QEMU behind. */
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	sigprocmask(SIG_BLOCK, &block, &old_mask);
+
 	/* A directory left by a VM that crashed is removed; a live one wins. */
 	r = vr_vm_base(err, sizeof(err), true);
 	if (r < 0) {
@@ -357,13 +366,6 @@ int vr_cmd_run(int argc, char **argv)
 		(unsigned long long)(cfg.memory_bytes / VR_MIB), cfg.processors, why,
 		cfg.page_reporting ? "on" : "off");
 
-	/* Signals are blocked from here on and taken with sigtimedwait():
-	 * one that comes while QEMU starts is not lost. */
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGHUP);
-	sigprocmask(SIG_BLOCK, &block, &old_mask);
 	child = fork();
 	if (child < 0) {
 		fprintf(stderr, "vmreclaim run: fork: %s\n", strerror(errno));

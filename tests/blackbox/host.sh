@@ -99,7 +99,10 @@ if [ -r build/image/initrd.img ] && command -v qemu-system-x86_64 >/dev/null; th
 	# A signal while QEMU is still starting is not lost.
 	$V run --name early --console $T/early.console -m 256MB -p 1 >$T/early.out 2>&1 &
 	RUN=$!
-	sleep 0.05
+	# As soon as it has made its runtime directory (signals are blocked
+	# from just before), while QEMU is still starting.
+	i=0
+	while [ ! -d $T/run/early ] && [ $i -lt 200 ]; do sleep 0.01; i=$((i + 1)); done
 	kill -TERM $RUN
 	wait_for $RUN
 	check "SIGTERM while QEMU starts still stops it (exit $rc)" test "$rc" -eq 0
