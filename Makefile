@@ -154,6 +154,13 @@ demo:
 	@$(MAKE) --no-print-directory all image data
 	@scripts/demo.sh
 
+# Every scenario under every configuration (scripts/bench.sh; about 45
+# minutes on 2 cores under TCG); BENCH_ARGS for its options.
+bench:
+	@scripts/deps.sh
+	@$(MAKE) --no-print-directory all image
+	@scripts/bench.sh $(BENCH_ARGS)
+
 # The README's test command.  deps first, on its own: the build needs what
 # it installs.
 check:
@@ -201,7 +208,7 @@ uninstall:
 clean:
 	rm -rf build
 
-.PHONY: all guest check deps demo image data install install-guest install-host uninstall clean unit-tests asan-tests
+.PHONY: all guest check bench deps demo image data install install-guest install-host uninstall clean unit-tests asan-tests
 .SECONDARY:
 
 -include $(shell find build -name '*.d' 2>/dev/null)

@@ -7,6 +7,8 @@
  *   vrload fragment SIZE [HOLD_SEC]   touch SIZE, free all but one page in 64,
  *                                     hold (default: until killed)
  *   vrload burn SEC                   keep one CPU busy
+ *   vrload metrics SEC                every SEC seconds, print the guest's
+ *                                     refaults and disk reads (no forks)
  */
 #include "common/size.h"
 #include "common/util.h"
@@ -201,6 +203,54 @@ static int cmd_burn(int argc, char **argv)
 	return 0;
 }
 
+/* The value of @key in /proc/vmstat, or 0. */
+static uint64_t vmstat_value(const char *key)
+{
+	char buf[16384], *line;
+	uint64_t v = 0;
+	size_t n = strlen(key);
+
+	if (vr_read_file("/proc/vmstat", buf, sizeof(buf), NULL) < 0)
+		return 0;
+	for (line = buf; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		if (strncmp(line, key, n) == 0 && line[n] == ' ') {
+			char *end = line + n + 1 + strspn(line + n + 1, "0123456789");
+
+			vr_parse_u64(line + n + 1, end, &v);
+			break;
+		}
+	}
+	return v;
+}
+
+/* KiB read from the data disk (field 3 of /sys/block/vda/stat: sectors). */
+static uint64_t disk_read_kib(void)
+{
+	char buf[512];
+	unsigned long long f[3];
+
+	if (vr_read_head("/sys/block/vda/stat", buf, sizeof(buf)) < 0 ||
+	    sscanf(buf, "%llu %llu %llu", &f[0], &f[1], &f[2]) != 3)
+		return 0;
+	return f[2] / 2;
+}
+
+static int cmd_metrics(int argc, char **argv)
+{
+	unsigned sec;
+
+	if (argc < 2)
+		return 2;
+	sec = parse_sec(argv[1]);
+	for (;;) {
+		printf("vmreclaim-metric: refault_file=%llu disk_read_kib=%llu\n",
+		       (unsigned long long)vmstat_value("workingset_refault_file"),
+		       (unsigned long long)disk_read_kib());
+		fflush(stdout);
+		sleep(sec);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -211,6 +261,7 @@ int main(int argc, char **argv)
 		{ "read", cmd_read },
 		{ "fragment", cmd_fragment },
 		{ "burn", cmd_burn },
+		{ "metrics", cmd_metrics },
 	};
 	size_t i;
 
@@ -218,6 +269,7 @@ int main(int argc, char **argv)
 		for (i = 0; i < VR_ARRAY_SIZE(cmds); i++)
 			if (strcmp(argv[1], cmds[i].name) == 0)
 				return cmds[i].fn(argc - 1, argv + 1);
-	fprintf(stderr, "usage: vrload anon SIZE [HOLD_SEC] | read PATH... | fragment SIZE [HOLD_SEC] | burn SEC\n");
+	fprintf(stderr, "usage: vrload anon SIZE [HOLD_SEC] | read PATH... | fragment SIZE [HOLD_SEC] | burn SEC"
+			" | metrics SEC\n");
 	return 2;
 }

@@ -1,0 +1,12 @@
+#!/bin/sh
+# Benchmark scenario "build": a stand-in for a compile (the image has no
+# compiler): three rounds of allocating, reading sources, and CPU work.
+. /etc/workloads/bench-lib.sh
+start
+for i in 1 2 3; do
+	vrload anon "$(mib 256)M" 1 >/dev/null &
+	vrload read /data/hot >/dev/null
+	vrload burn 5 >/dev/null
+	wait
+done
+finish
