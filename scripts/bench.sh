@@ -40,6 +40,13 @@ mkdir -p "$OUT/raw"
 DATA=build/image/bench-$SIZE.img
 scripts/mkbenchdata.sh "$SIZE" "$DATA" >/dev/null
 export VMRECLAIM_RUNTIME_DIR=${VMRECLAIM_RUNTIME_DIR:-/tmp/vmreclaim-bench-$$}
+# However the run ends, no VM is left behind.
+cleanup() {
+	$V stop --all >/dev/null 2>&1 || true
+	rmdir "$VMRECLAIM_RUNTIME_DIR" 2>/dev/null || true
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 # The guest's kernel command line words and vmreclaim run flags of a
 # configuration.
