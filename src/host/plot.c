@@ -572,10 +572,6 @@ out:
 /* sample.c rejects lines longer than this (its writer stays near 350
  * bytes); reading stops at the first, so a file without newlines cannot
  * make us read it whole. */
-#define RECORDING_LINE_MAX 512
-#define RECORDING_FIELDS 11
-#define RECORDING_GUEST_FIRST 4
-#define RECORDING_GUEST_LAST 9
 
 /* Read one line into @buf without its newline (nor a CR before it).
  * Returns 1 and sets *ret_nl (whether a newline ended it), 0 at the end
@@ -621,12 +617,12 @@ static void field_name(size_t i, char *buf, size_t size)
  * good: the one it refuses there is the culprit. */
 static void explain(const char *line, char *err, size_t size)
 {
-	static const char *const good[RECORDING_FIELDS] = {
+	static const char *const good[VR_CSV_FIELDS] = {
 		"0.0", "vm", "1", "0", "0", "0", "0", "0", "0", "0", "",
 	};
-	const char *start[RECORDING_FIELDS];
-	size_t len[RECORDING_FIELDS];
-	char test[RECORDING_LINE_MAX * 2], name[64], shown[41];
+	const char *start[VR_CSV_FIELDS];
+	size_t len[VR_CSV_FIELDS];
+	char test[VR_CSV_LINE_MAX * 2], name[64], shown[41];
 	struct vr_sample s;
 	size_t n = 1, i, j, k;
 	const char *p;
@@ -634,12 +630,12 @@ static void explain(const char *line, char *err, size_t size)
 	for (p = line; *p; p++)
 		if (*p == ',')
 			n++;
-	if (n != RECORDING_FIELDS) {
+	if (n != VR_CSV_FIELDS) {
 		snprintf(err, size, "%zu field%s, expected %d", n, n == 1 ? "" : "s",
-			 RECORDING_FIELDS);
+			 VR_CSV_FIELDS);
 		return;
 	}
-	for (i = 0, p = line; i < RECORDING_FIELDS; i++) {
+	for (i = 0, p = line; i < VR_CSV_FIELDS; i++) {
 		start[i] = p;
 		while (*p && *p != ',')
 			p++;
@@ -647,15 +643,15 @@ static void explain(const char *line, char *err, size_t size)
 		if (*p)
 			p++;
 	}
-	for (i = 0; i < RECORDING_FIELDS; i++) {
+	for (i = 0; i < VR_CSV_FIELDS; i++) {
 		size_t used = 0;
 
 		/* An empty guest field is fine on its own; whether the group
 		 * agrees is checked below. */
-		if (i >= RECORDING_GUEST_FIRST && i <= RECORDING_GUEST_LAST && len[i] == 0)
+		if (i >= VR_CSV_GUEST_FIRST && i <= VR_CSV_GUEST_LAST && len[i] == 0)
 			continue;
 		/* At most 512 bytes of the line plus the good fields: fits. */
-		for (j = 0; j < RECORDING_FIELDS; j++) {
+		for (j = 0; j < VR_CSV_FIELDS; j++) {
 			int w;
 
 			if (j == i)
@@ -692,7 +688,7 @@ int vr_recording_read(FILE *in, struct vr_recording *ret, unsigned long *ret_lin
 	struct vr_recording rec = { 0 };
 	char names[VR_PLOT_MAX_VMS][sizeof(((struct vr_sample *)NULL)->vm)];
 	double last_t[VR_PLOT_MAX_VMS];
-	char line[RECORDING_LINE_MAX + 2];
+	char line[VR_CSV_LINE_MAX + 2];
 	unsigned long lineno = 0;
 	size_t n_vms = 0, cap = 0, v;
 	bool header = false, nl = false;
@@ -716,7 +712,7 @@ int vr_recording_read(FILE *in, struct vr_recording *ret, unsigned long *ret_lin
 			continue;
 		}
 		if (r == -E2BIG) {
-			snprintf(err, err_size, "line longer than %d bytes", RECORDING_LINE_MAX);
+			snprintf(err, err_size, "line longer than %d bytes", VR_CSV_LINE_MAX);
 			r = -EINVAL;
 			goto fail;
 		}

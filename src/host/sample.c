@@ -7,15 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CSV_FIELDS 11
-#define CSV_GUEST_FIRST 4 /* guest_total_bytes ... stranded_bytes */
-#define CSV_GUEST_LAST 9
-
-/* The longest line the writer can produce is about 350 bytes (10-digit
- * time, 63-byte name, 10-digit pid, seven 20-digit numbers, 95-byte
- * event); anything much longer is not ours, and the bound keeps the
- * parser from walking an unterminated or hostile buffer. */
-#define CSV_LINE_MAX 512
+/* VR_CSV_LINE_MAX: the longest line the writer can produce is about 350
+ * bytes (10-digit time, 63-byte name, 10-digit pid, seven 20-digit
+ * numbers, 95-byte event); anything much longer is not ours, and the
+ * bound keeps the parser from walking an unterminated or hostile buffer. */
 
 /* Time is written with "%.1f"; the writer keeps it below 10^9 s (31
  * years) so it always has at most 10 integer digits.  The parser takes up
@@ -151,15 +146,15 @@ static int parse_number(const char *s, const char *end, uint64_t *ret)
 int vr_sample_parse_csv(const char *line, struct vr_sample *ret)
 {
 	struct vr_sample s = { 0 };
-	const char *start[CSV_FIELDS], *end[CSV_FIELDS];
-	uint64_t *guest[CSV_GUEST_LAST - CSV_GUEST_FIRST + 1] = {
+	const char *start[VR_CSV_FIELDS], *end[VR_CSV_FIELDS];
+	uint64_t *guest[VR_CSV_GUEST_LAST - VR_CSV_GUEST_FIRST + 1] = {
 		&s.guest_total_bytes,	  &s.guest_free_bytes, &s.guest_available_bytes,
 		&s.guest_cache_bytes,	  &s.guest_used_bytes, &s.stranded_bytes,
 	};
-	size_t len = strnlen(line, CSV_LINE_MAX + 1), i, n = 0, empty = 0;
+	size_t len = strnlen(line, VR_CSV_LINE_MAX + 1), i, n = 0, empty = 0;
 	uint64_t pid;
 
-	if (len > CSV_LINE_MAX)
+	if (len > VR_CSV_LINE_MAX)
 		return -EINVAL;
 	if (len > 0 && line[len - 1] == '\n')
 		len--;
@@ -167,13 +162,13 @@ int vr_sample_parse_csv(const char *line, struct vr_sample *ret)
 	for (i = 0; i < len; i++) {
 		if (line[i] != ',')
 			continue;
-		if (n + 1 == CSV_FIELDS)
+		if (n + 1 == VR_CSV_FIELDS)
 			return -EINVAL; /* too many fields */
 		end[n] = line + i;
 		start[++n] = line + i + 1;
 	}
 	end[n++] = line + len;
-	if (n != CSV_FIELDS)
+	if (n != VR_CSV_FIELDS)
 		return -EINVAL;
 
 	if (parse_time(start[0], end[0], &s.t_sec) < 0 ||
@@ -186,15 +181,15 @@ int vr_sample_parse_csv(const char *line, struct vr_sample *ret)
 
 	/* The guest figures come as a group: all there, or all empty when
 	 * the balloon had not reported. */
-	for (i = CSV_GUEST_FIRST; i <= CSV_GUEST_LAST; i++)
+	for (i = VR_CSV_GUEST_FIRST; i <= VR_CSV_GUEST_LAST; i++)
 		if (start[i] == end[i])
 			empty++;
 	if (empty != 0 && empty != VR_ARRAY_SIZE(guest))
 		return -EINVAL;
 	s.have_guest = empty == 0;
 	if (s.have_guest)
-		for (i = CSV_GUEST_FIRST; i <= CSV_GUEST_LAST; i++)
-			if (parse_number(start[i], end[i], guest[i - CSV_GUEST_FIRST]) < 0)
+		for (i = VR_CSV_GUEST_FIRST; i <= VR_CSV_GUEST_LAST; i++)
+			if (parse_number(start[i], end[i], guest[i - VR_CSV_GUEST_FIRST]) < 0)
 				return -EINVAL;
 	*ret = s;
 	return 0;

@@ -21,6 +21,12 @@
 	"time_s,vm,pid,rss_bytes,guest_total_bytes,guest_free_bytes,guest_available_bytes," \
 	"guest_cache_bytes,guest_used_bytes,stranded_bytes,event"
 
+/* The layout both the writer and the readers rely on. */
+#define VR_CSV_FIELDS 11
+#define VR_CSV_GUEST_FIRST 4 /* guest_total_bytes ... stranded_bytes (0-based) */
+#define VR_CSV_GUEST_LAST 9
+#define VR_CSV_LINE_MAX 512
+
 struct vr_sample {
 	double t_sec; /* since the recording started */
 	char vm[64];
