@@ -24,26 +24,14 @@ $V stop $NAME >/dev/null
 trap - EXIT INT TERM
 $V plot $OUT/demo.csv -o $OUT/demo.svg --title "vmreclaim demo: host RSS of a 1 GiB VM"
 
-awk -F, 'NR > 1 {
-	rss = $4 / 1048576
-	if ($11 ~ /boot-done/) phase = 1
-	if ($11 ~ /anon-start/) phase = 2
-	if ($11 ~ /anon-freed/) phase = 3
-	if ($11 ~ /read-start/) phase = 4
-	if ($11 ~ /read-end/) phase = 5
-	if (phase == 1 && (boot == 0 || rss < boot)) boot = rss
-	if (phase == 2 && rss > anon_peak) anon_peak = rss
-	if (phase == 3 && (anon_low == 0 || rss < anon_low)) anon_low = rss
-	if (phase >= 4 && rss > read_peak) read_peak = rss
-	last = rss
-} END {
-	printf "\n%-44s %8s\n", "host RSS of the QEMU process", "MiB"
-	printf "%-44s %8d\n", "after boot", boot
-	printf "%-44s %8d\n", "512 MiB allocated in the guest", anon_peak
-	printf "%-44s %8d\n", "  ... and freed (free page reporting)", anon_low
-	printf "%-44s %8d\n", "400 MiB of files read into page cache", read_peak
-	printf "%-44s %8d\n", "  ... guest idle (vmreclaimd reclaims cache)", last
-}' $OUT/demo.csv
+set -- $(awk -f scripts/phases.awk $OUT/demo.csv)
+mib() { echo $(($1 / 1048576)); }
+printf '\n%-44s %8s\n' "host RSS of the QEMU process" MiB
+printf '%-44s %8d\n' "after boot" "$(mib $1)"
+printf '%-44s %8d\n' "512 MiB allocated in the guest" "$(mib $2)"
+printf '%-44s %8d\n' "  ... and freed (free page reporting)" "$(mib $3)"
+printf '%-44s %8d\n' "400 MiB of files read into page cache" "$(mib $4)"
+printf '%-44s %8d\n' "  ... guest idle (vmreclaimd reclaims cache)" "$(mib $5)"
 echo
 echo "Recording: $OUT/demo.csv"
 echo "Plot:      $OUT/demo.svg"

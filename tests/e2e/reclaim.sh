@@ -64,22 +64,11 @@ for vm in full no-report no-daemon; do
 done
 if [ -z "$left" ]; then ok "stop leaves no QEMU running"; else nok "stop leaves no QEMU running:$left"; fi
 
-# From a recording: the post-boot RSS (lowest between boot-done and
-# anon-start), the peak, the lowest between anon-freed and read-start (how
-# far the freed memory came back before the next phase), and the last.
-mib() { awk -v b="$1" 'BEGIN { printf "%d", b / 1048576 }'; }
+# From a recording (scripts/phases.awk): the post-boot RSS, the peak, the
+# lowest between anon-freed and read-start (how far the freed memory came
+# back before the next phase), and the last.
 figures() { # figures CSV -> "boot peak after_anon final"
-	awk -F, 'NR > 1 {
-		rss = $4
-		if ($11 ~ /boot-done/) phase = 1
-		if ($11 ~ /anon-start/) phase = 2
-		if ($11 ~ /anon-freed/) phase = 3
-		if ($11 ~ /read-start/) phase = 4
-		if (phase == 1 && (boot == 0 || rss < boot)) boot = rss
-		if (phase == 3 && (after_anon == 0 || rss < after_anon)) after_anon = rss
-		if (rss > peak) peak = rss
-		last = rss
-	} END { printf "%d %d %d %d\n", boot, peak, after_anon, last }' "$1"
+	awk -f scripts/phases.awk "$1" | awk '{ print $1, ($2 > $4 ? $2 : $4), $3, $5 }'
 }
 
 check_vm() { # check_vm NAME EXPECT(fall|stay-anon|stay-cache)
