@@ -67,6 +67,7 @@ if [ -z "$left" ]; then ok "stop leaves no QEMU running"; else nok "stop leaves 
 # From a recording (scripts/phases.awk): the post-boot RSS, the peak, the
 # lowest between anon-freed and read-start (how far the freed memory came
 # back before the next phase), and the last.
+mib() { awk -v b="$1" 'BEGIN { printf "%d", b / 1048576 }'; }
 figures() { # figures CSV -> "boot peak after_anon final"
 	awk -f scripts/phases.awk "$1" | awk '{ print $1, ($2 > $4 ? $2 : $4), $3, $5 }'
 }
