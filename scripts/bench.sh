@@ -15,7 +15,10 @@ cd "$(dirname "$0")/.."
 V=build/vmreclaim
 SCENARIOS="anon cold-cache fragmented hot-set busy build"
 CONFIGS="none reporting wsl-19013 wsl-dropcache-o9 wsl-dropcache-o5 wsl-gradual cron vmreclaim"
-PARALLEL=3
+# All configurations of a scenario run at the same time, so that each
+# meets the same host load (the busy scenario's speed is only comparable
+# that way); --parallel caps how many VMs run at once.
+PARALLEL=8
 SIZE=1
 SCALE=5
 WATCH=90   # seconds recorded after the workload ends
@@ -84,8 +87,8 @@ run_one() { # run_one SCENARIO CONFIG
 }
 
 t0=$(date +%s)
-jobs=0
 for s in $SCENARIOS; do
+	jobs=0
 	for c in $CONFIGS; do
 		run_one "$s" "$c" &
 		jobs=$((jobs + 1))
@@ -94,8 +97,8 @@ for s in $SCENARIOS; do
 			jobs=0
 		fi
 	done
+	wait
 done
-wait
 t1=$(date +%s)
 
 # Metrics of one run, from its recording and its console.
@@ -164,7 +167,7 @@ done
 	echo "# vmreclaim benchmark, $(date -u +%Y-%m-%d)"
 	echo
 	echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), $(grep -qE 'vmx|svm' /proc/cpuinfo && echo KVM || echo TCG); guest: 2 GiB, 2 CPUs, kernel $(cat build/image/kernel-version)."
-	echo "Time windows of every configuration divided by $SCALE; sizes x$SIZE; each run recorded for $WATCH s after its workload ended; $PARALLEL VMs at a time; $((t1 - t0)) s in all."
+	echo "Time windows of every configuration divided by $SCALE; sizes x$SIZE; each run recorded for $WATCH s after its workload ended; the configurations of a scenario side by side, at most $PARALLEL VMs at a time; $((t1 - t0)) s in all."
 	echo
 	echo "Host RSS of the QEMU process (MiB): after boot, peak, at the end; returned = (peak - end) / (peak - boot);"
 	echo "t50/t90 = seconds from the workload's end until half / 90% of that was back; stranded = integral of"
