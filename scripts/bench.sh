@@ -115,6 +115,8 @@ metrics() { # metrics SCENARIO CONFIG
 				if (w[i] == "hot_reread_ms") { hot_n++; hot_ms += w[i+1] }
 				if (w[i] == "hot_reread_disk_kib") hot_kib += w[i+1]
 				if (w[i] == "burn_rounds") burn = w[i+1]
+				if (w[i] == "service_cpu_ms") svc_ms = w[i+1]
+				if (w[i] == "service_hwm_kib" && w[i+1] + 0 > svc_kib + 0) svc_kib = w[i+1]
 			}
 		}
 	}
@@ -138,15 +140,16 @@ metrics() { # metrics SCENARIO CONFIG
 			if (t50 == "-" && peak > base && rs[i] <= peak - 0.5 * (peak - base)) t50 = sprintf("%.0f", ts[i] - t_idle)
 			if (t90 == "-" && peak > base && rs[i] <= peak - 0.9 * (peak - base)) t90 = sprintf("%.0f", ts[i] - t_idle)
 		}
-		printf "%s,%s,%s,%s,%s,%.0f,%s,%s,%.2f,%s,%s,%s,%s,%s\n", scen, cfg, mib(base), mib(peak), mib(last),
+		printf "%s,%s,%s,%s,%s,%.0f,%s,%s,%.2f,%s,%s,%s,%s,%s,%s,%s\n", scen, cfg, mib(base), mib(peak), mib(last),
 			100 * ret, t50, t90, strand / 1073741824,
 			(rf0 == "" ? "-" : rf1 - rf0), (dr0 == "" ? "-" : sprintf("%d", (dr1 - dr0) / 1024)),
 			(hot_n ? sprintf("%.0f", hot_ms / hot_n) : "-"), (hot_n ? sprintf("%d", hot_kib / 1024) : "-"),
-			(burn == "" ? "-" : burn)
+			(burn == "" ? "-" : burn), (svc_ms == "" ? "-" : sprintf("%.2f", svc_ms / 1000)),
+			(svc_kib == "" ? "-" : svc_kib)
 	}' "$OUT/raw/$1.$2.csv"
 }
 
-echo "scenario,config,baseline_mib,peak_mib,final_mib,returned_pct,t50_s,t90_s,stranded_gib_s,refaults,disk_read_mib,hot_reread_ms,hot_reread_disk_mib,burn_rounds" >"$OUT/summary.csv"
+echo "scenario,config,baseline_mib,peak_mib,final_mib,returned_pct,t50_s,t90_s,stranded_gib_s,refaults,disk_read_mib,hot_reread_ms,hot_reread_disk_mib,burn_rounds,service_cpu_s,service_hwm_kib" >"$OUT/summary.csv"
 for s in $SCENARIOS; do
 	for c in $CONFIGS; do
 		[ -s "$OUT/raw/$s.$c.csv" ] && metrics "$s" "$c" >>"$OUT/summary.csv"
@@ -172,16 +175,19 @@ done
 	echo "Host RSS of the QEMU process (MiB): after boot, peak, at the end; returned = (peak - end) / (peak - boot);"
 	echo "t50/t90 = seconds from the workload's end until half / 90% of that was back; stranded = integral of"
 	echo "max(0, RSS - guest used) after the workload (GiB*s, includes QEMU's own ~100 MiB under TCG);"
-	echo "refaults = workingset_refault_file during the run; disk = MiB read from the data disk."
+	echo "refaults = workingset_refault_file during the run; disk = MiB read from the data disk;"
+	echo "service = CPU seconds and peak RSS (KiB) of the guest's reclaim service (vmreclaimd or the peer)."
 	for s in $SCENARIOS; do
 		echo
 		echo "## $s"
 		echo
 		echo "![$s]($s.svg)"
 		echo
-		echo "| configuration | boot | peak | end | returned | t50 | t90 | stranded GiB*s | refaults | disk MiB | hot re-read ms | hot re-read disk MiB | burn rounds |"
-		echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
-		awk -F, -v s="$s" '$1 == s { printf "| %s | %s | %s | %s | %s%% | %s | %s | %s | %s | %s | %s | %s | %s |\n", $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14 }' "$OUT/summary.csv"
+		echo "| configuration | boot | peak | end | returned | t50 | t90 | stranded GiB*s | refaults | disk MiB | hot re-read ms | hot re-read disk MiB | burn rounds | service CPU s | service KiB |"
+		echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+		awk -F, -v s="$s" '$1 == s { printf "| %s | %s | %s | %s | %s%% | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16 }' "$OUT/summary.csv"
 	done
+	echo
+	scripts/bench-verdict.sh "$OUT"
 } >"$OUT/report.md"
 echo "bench: $OUT/report.md ($((t1 - t0)) s)"

@@ -11,7 +11,7 @@ done
 mib() { echo $(($1 * size)); }
 ev() { echo "vmreclaim-event: $1"; }
 # KiB read from the data disk (sectors are 512 bytes).
-disk_read_kib() { read -r _ _ _ _ _ sectors _ </sys/block/vda/stat; echo $((sectors / 2)); }
+disk_read_kib() { read -r _ _ sectors _ </sys/block/vda/stat; echo $((sectors / 2)); }
 start() {
 	sleep 3
 	# Refaults and disk reads every 10 s, from a program that does not

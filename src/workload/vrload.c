@@ -235,6 +235,46 @@ static uint64_t disk_read_kib(void)
 	return f[2] / 2;
 }
 
+/* CPU time (ms) and peak RSS (KiB) of the reclaim service running in the
+ * guest (vmreclaimd, or the benchmark's peer); false when none runs. */
+static bool service_usage(uint64_t *ret_cpu_ms, uint64_t *ret_hwm_kib)
+{
+	static const char *const names[] = { "vmreclaimd", "wslpeer" };
+	struct dirent *de;
+	DIR *d = opendir("/proc");
+	bool found = false;
+
+	if (!d)
+		return false;
+	while (!found && (de = readdir(d))) {
+		char path[64], buf[1024], *p;
+		unsigned long long ut, st;
+		size_t i;
+
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%.20s/stat", de->d_name);
+		if (vr_read_head(path, buf, sizeof(buf)) < 0 || !(p = strrchr(buf, ')')))
+			continue;
+		for (i = 0; i < VR_ARRAY_SIZE(names); i++)
+			if (strstr(buf, names[i]) && strchr(buf, '(') < strstr(buf, names[i]))
+				break;
+		if (i == VR_ARRAY_SIZE(names))
+			continue;
+		/* Fields 14 and 15 (utime, stime), counted after the ")". */
+		if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+			continue;
+		*ret_cpu_ms = (ut + st) * 1000 / (unsigned long long)sysconf(_SC_CLK_TCK);
+		*ret_hwm_kib = 0;
+		snprintf(path, sizeof(path), "/proc/%.20s/status", de->d_name);
+		if (vr_read_head(path, buf, sizeof(buf)) == 0 && (p = strstr(buf, "VmHWM:")))
+			*ret_hwm_kib = strtoull(p + 6, NULL, 10);
+		found = true;
+	}
+	closedir(d);
+	return found;
+}
+
 static int cmd_metrics(int argc, char **argv)
 {
 	unsigned sec;
@@ -243,9 +283,15 @@ static int cmd_metrics(int argc, char **argv)
 		return 2;
 	sec = parse_sec(argv[1]);
 	for (;;) {
-		printf("vmreclaim-metric: refault_file=%llu disk_read_kib=%llu\n",
+		uint64_t cpu_ms, hwm_kib;
+
+		printf("vmreclaim-metric: refault_file=%llu disk_read_kib=%llu",
 		       (unsigned long long)vmstat_value("workingset_refault_file"),
 		       (unsigned long long)disk_read_kib());
+		if (service_usage(&cpu_ms, &hwm_kib))
+			printf(" service_cpu_ms=%llu service_hwm_kib=%llu", (unsigned long long)cpu_ms,
+			       (unsigned long long)hwm_kib);
+		printf("\n");
 		fflush(stdout);
 		sleep(sec);
 	}
