@@ -51,7 +51,9 @@ static const struct key keys[] = {
 	{ "experimental", "autoMemoryReclaim", T_MODE, OFF(mode), "auto", 0, 0, G,
 	  "disabled: compaction only; dropcache: drop the page cache once per idle period;\n"
 	  "gradual: reclaim a step of cache per idle tick down to reclaimFloor;\n"
-	  "auto: currently the same as gradual." },
+	  "auto: reclaim cold cache once it has stopped growing for idleSeconds, idle\n"
+	  "or not, backing off when reclaimed pages are read back (refaults); when idle,\n"
+	  "compact and, if that is not enough, lower page_reporting_order for a while." },
 	{ "vmreclaim", "idleSeconds", T_SECONDS, OFF(idle_usec), "120", 1, 86400, G,
 	  "How long the CPU must stay below idleThreshold before the VM is idle." },
 	{ "vmreclaim", "sampleInterval", T_SECONDS, OFF(sample_usec), "5", 1, 3600, G,
@@ -68,6 +70,11 @@ static const struct key keys[] = {
 	  "clamped to 256MB..1GB, as WSL does." },
 	{ "vmreclaim", "reclaimFloor", T_SIZE, OFF(reclaim_floor_bytes), "128MB", 0, 1024 * VR_GIB, G,
 	  "Gradual reclaim stops when file cache + reclaimable slab is at or below this." },
+	{ "vmreclaim", "reportingOrderMin", T_COUNT, OFF(reporting_order_min), "2", 0, 10, G,
+	  "auto: the lowest page_reporting_order used to hand back free memory that\n"
+	  "compaction cannot merge into blocks of the kernel's order (2 = 16 KiB blocks\n"
+	  "on x86_64); the order goes back up once it is reported. A value at or above\n"
+	  "the kernel's order turns this off." },
 	{ "vmreclaim", "logLevel", T_LOG_LEVEL, OFF(log_level), "info", 0, 0, G | H,
 	  "err, warning, notice, info or debug." },
 	{ "vmreclaim", "logTarget", T_LOG_TARGET, OFF(log_target), "stderr", 0, 0, G,

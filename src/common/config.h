@@ -37,6 +37,7 @@ struct vr_config {
 	unsigned drop_cache_value;     /* dropCacheValue: 1, 2 or 3 */
 	uint64_t reclaim_step_bytes;   /* reclaimStep: 0 = RAM/32 in [256 MiB, 1 GiB] */
 	uint64_t reclaim_floor_bytes;  /* reclaimFloor */
+	unsigned reporting_order_min;  /* reportingOrderMin */
 	enum vr_log_level log_level;   /* logLevel */
 	enum vr_log_target log_target; /* logTarget */
 	char control_socket[VR_SOCKET_PATH_MAX]; /* controlSocket */

@@ -433,6 +433,7 @@ int vr_daemon_run(const struct vr_daemon_opts *o, const struct vr_config *cfg)
 	vr_guest_tick(&d->g);
 	notify_ready();
 	status = loop(d);
+	vr_guest_shutdown(&d->g);
 out:
 	if (d->ctl_fd >= 0) {
 		close(d->ctl_fd);

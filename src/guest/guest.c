@@ -37,6 +37,10 @@ static const struct {
 				   "gradual reclaim falls back to dropcache" },
 	[VR_IF_PSI] = { "psi", "/proc/pressure/memory", "no reaction to the guest's memory pressure" },
 	[VR_IF_KMSG] = { "kmsg", "/dev/kmsg", "compaction is not noted in the kernel log" },
+	[VR_IF_VMSTAT] = { "vmstat", "/proc/vmstat",
+			   "refaults unknown: auto reclaim cannot see the working set, and holds off" },
+	[VR_IF_REPORTING_ORDER] = { "page_reporting_order", VR_REPORTING_ORDER_PATH,
+				    "stranded free memory is not handed back at a lower order" },
 };
 
 const char *vr_iface_name(enum vr_iface iface)
@@ -88,6 +92,12 @@ static void refresh_reporting(struct vr_guest *g)
 			  now.registered ? "registered" : "no driver registered", now.order,
 			  vr_balloon_state_name(now.balloon));
 	g->reporting = now;
+	/* Someone else set the order (or a driver registered): that is the
+	 * order to go back to. */
+	if (now.registered && !g->order_lowered) {
+		g->base_order = now.order;
+		g->base_order_known = true;
+	}
 }
 
 static void log_probe(const struct vr_guest *g)
@@ -144,6 +154,11 @@ int vr_guest_init(struct vr_guest *g, const struct vr_config *cfg, const char *r
 	g->started_usec = g->clock();
 	vr_idle_init(&g->idle, idle_threshold(cfg), cfg->idle_usec);
 	vr_reporting_probe(&g->sys, &g->reporting);
+	if (g->reporting.registered) {
+		g->base_order = g->reporting.order;
+		g->base_order_known = true;
+	}
+	vr_auto_init(&g->autost);
 	vr_cgroup_probe(&g->sys, &g->cgroup);
 	log_probe(g);
 	return 0;
@@ -237,7 +252,7 @@ static void record(struct vr_guest *g, const struct vr_action_record *a)
 
 static const char *trigger_name(enum vr_trigger t)
 {
-	return t == VR_TRIGGER_IDLE ? "idle" : "manual";
+	return t == VR_TRIGGER_IDLE ? "idle" : t == VR_TRIGGER_AUTO ? "auto" : "manual";
 }
 
 void vr_action_record_format(const struct vr_action_record *a, char *buf, size_t size)
@@ -414,6 +429,154 @@ void vr_guest_pressure(struct vr_guest *g)
 	g->pressure_until_usec = now + VR_PRESSURE_HOLDOFF_USEC;
 }
 
+/* Memory touched and freed to wake the reporting worker: 16 huge pages,
+ * more than the per-CPU free lists keep (so the frees reach the buddy
+ * allocator), and little against the free memory that makes lowering the
+ * order worth while (vr_auto_stranded_min()). */
+#define WAKE_BYTES (32 * VR_MIB)
+
+/* Write page_reporting_order; after lowering it, wake the worker. */
+static void set_order(struct vr_guest *g, unsigned order)
+{
+	unsigned from = g->reporting.order;
+	char v[16];
+	int r;
+
+	snprintf(v, sizeof(v), "%u", order);
+	r = vr_sys_write(&g->sys, VR_REPORTING_ORDER_PATH, v);
+	vr_guest_iface(g, VR_IF_REPORTING_ORDER, r);
+	if (r < 0) {
+		/* Nothing changed: the order is what it was. */
+		g->order_lowered = false;
+		return;
+	}
+	g->reporting.order = order;
+	g->order_lowered = g->base_order_known && order < g->base_order;
+	vr_info("page_reporting_order %u -> %u: %s", from, order, g->autost.frag_why);
+	if (order < from && g->sys.ops->wake_reporting) {
+		r = g->sys.ops->wake_reporting(g->sys.ops_user, WAKE_BYTES);
+		if (r < 0)
+			vr_notice("could not wake free page reporting (%s): it runs at the next large free",
+				  strerror(-r));
+	}
+}
+
+/* autoMemoryReclaim = auto (see auto.h). */
+static void auto_tick(struct vr_guest *g, enum vr_idle_event ev, uint64_t now)
+{
+	struct vr_auto_settings st = {
+		.settle_usec = g->cfg.idle_usec,
+		.order_min = g->cfg.reporting_order_min,
+		.compaction = vr_guest_compaction_enabled(&g->cfg) && g->iface[VR_IF_COMPACT].error == 0,
+	};
+	struct vr_auto_input in = { .now_usec = now, .idle = g->idle.idle, .page_size = g->page_size };
+	struct vr_buddyinfo b;
+	struct vr_meminfo m;
+	struct vr_vmstat vs;
+	struct vr_auto_plan plan;
+	unsigned i;
+	int r;
+
+	in.pressure = now < g->pressure_until_usec;
+	r = vr_meminfo_read(&g->sys, &m);
+	vr_guest_iface(g, VR_IF_MEMINFO, r);
+	if (r == 0) {
+		in.have_meminfo = true;
+		in.total_bytes = m.total_bytes;
+		in.active_file_bytes = m.active_file_bytes;
+		in.inactive_file_bytes = m.inactive_file_bytes;
+		st.step_bytes = vr_policy_step_bytes(g->cfg.reclaim_step_bytes, m.total_bytes);
+	}
+	r = vr_vmstat_read(&g->sys, &vs);
+	vr_guest_iface(g, VR_IF_VMSTAT, r);
+	if (r == 0 && vs.have_refault) {
+		in.have_refault = true;
+		in.refault_bytes = vs.refault_file_pages * g->page_size;
+	}
+	in.reclaim_unusable_why = g->period.reclaim_failed
+					  ? "memory.reclaim failed in this idle period"
+				  : !in.have_refault ? "no refault counter in /proc/vmstat"
+						     : reclaim_unusable(g, in.have_meminfo ? &m : NULL);
+	in.reclaim_usable = in.reclaim_unusable_why == NULL;
+	/* The buddy lists only matter to an idle VM, or to put the order
+	 * back. */
+	if (g->idle.idle || g->order_lowered) {
+		r = vr_buddyinfo_read(&g->sys, &b);
+		vr_guest_iface(g, VR_IF_BUDDYINFO, r);
+		if (r == 0)
+			in.buddy = &b;
+	}
+	in.reporting = g->reporting.registered && g->base_order_known;
+	in.order_writable = g->reporting.order_writable;
+	in.base_order = g->base_order;
+	in.order = g->reporting.order;
+
+	vr_auto_decide(&g->autost, &st, &in, &plan);
+	if (!in.reclaim_usable && g->cfg.mode == VR_MODE_AUTO) {
+		/* Without a usable memory.reclaim the cache is handled as
+		 * gradual handles it: dropcache once per idle period. */
+		struct vr_policy_input pin = { 0 };
+
+		pin.mode = VR_MODE_GRADUAL;
+		pin.compaction = st.compaction || (vr_guest_compaction_enabled(&g->cfg) &&
+						   ev == VR_IDLE_ENTER);
+		pin.idle = g->idle.idle;
+		pin.idle_entered = ev == VR_IDLE_ENTER;
+		pin.pressure = in.pressure;
+		pin.have_meminfo = in.have_meminfo;
+		pin.file_cache_bytes = in.have_meminfo ? vr_meminfo_file_cache(&m) : 0;
+		pin.floor_bytes = g->cfg.reclaim_floor_bytes;
+		pin.step_bytes = st.step_bytes;
+		pin.period = g->period;
+		pin.reclaim_usable = false;
+		pin.reclaim_unusable_why = in.reclaim_unusable_why;
+		vr_policy_decide(&pin, &g->last_plan);
+		for (i = 0; i < g->last_plan.n; i++) {
+			struct vr_action_record a;
+
+			vr_guest_act(g, g->last_plan.step[i].kind, g->last_plan.step[i].bytes,
+				     VR_TRIGGER_IDLE, &a);
+			if (a.kind == VR_ACTION_DROPCACHE)
+				g->period.dropped = true;
+		}
+	} else {
+		memset(&g->last_plan, 0, sizeof(g->last_plan));
+		snprintf(g->last_plan.why, sizeof(g->last_plan.why), "%s", g->autost.cache_why);
+	}
+	for (i = 0; i < plan.n; i++) {
+		struct vr_action_record a;
+
+		switch (plan.step[i].kind) {
+		case VR_AUTO_RECLAIM:
+			r = vr_guest_act(g, VR_ACTION_RECLAIM, plan.step[i].bytes, VR_TRIGGER_AUTO, &a);
+			if (r < 0)
+				g->period.reclaim_failed = true;
+			break;
+		case VR_AUTO_COMPACT:
+			r = vr_guest_act(g, VR_ACTION_COMPACT, 0, VR_TRIGGER_AUTO, &a);
+			if (r == 0 && a.before.buddy_valid && a.after.buddy_valid)
+				vr_auto_compacted(&g->autost,
+						  vr_sat_sub(a.after.reportable_bytes,
+							     a.before.reportable_bytes),
+						  a.before.stranded_bytes);
+			else
+				vr_auto_compacted(&g->autost, 0, a.before.stranded_bytes);
+			break;
+		case VR_AUTO_SET_ORDER:
+			set_order(g, plan.step[i].order);
+			break;
+		}
+	}
+}
+
+void vr_guest_shutdown(struct vr_guest *g)
+{
+	if (g->order_lowered) {
+		snprintf(g->autost.frag_why, sizeof(g->autost.frag_why), "the service is stopping");
+		set_order(g, g->base_order);
+	}
+}
+
 void vr_guest_tick(struct vr_guest *g)
 {
 	struct vr_policy_input in = { 0 };
@@ -441,6 +604,15 @@ void vr_guest_tick(struct vr_guest *g)
 		vr_info("busy again: CPU %.1f%%", g->idle.last_busy_pct);
 	}
 
+	if (g->cfg.mode == VR_MODE_AUTO) {
+		auto_tick(g, ev, now);
+		return;
+	}
+	if (g->order_lowered) {
+		/* The mode changed (a reload) while auto had the order down. */
+		snprintf(g->autost.frag_why, sizeof(g->autost.frag_why), "mode is no longer auto");
+		set_order(g, g->base_order);
+	}
 	in.mode = g->cfg.mode;
 	/* A failing compact_memory is tried again once per idle period, not
 	 * after every step. */
@@ -524,6 +696,18 @@ static void status_text(struct vr_guest *g, FILE *f, const struct vr_memsnap *s,
 	fprintf(f, "mode:        %s (compaction %s)\n", vr_mode_name(g->cfg.mode),
 		vr_guest_compaction_enabled(&g->cfg) ? "on" : "off");
 	fprintf(f, "state:       %s: %s\n", state, why);
+	if (g->cfg.mode == VR_MODE_AUTO && g->ticks) {
+		const struct vr_auto *au = &g->autost;
+
+		fprintf(f, "cache:       %s\n", au->cache_why);
+		fprintf(f, "fragments:   %s\n", au->frag_why);
+		fprintf(f, "working set: reserve %s; %llu refault episodes after reclaim (%s read back)\n",
+			vr_format_size(au->reserve_bytes, a, sizeof(a)),
+			(unsigned long long)au->refault_events,
+			vr_format_size(au->refaulted_bytes, b, sizeof(b)));
+		fprintf(f, "order:       %u now, %u to go back to; lowered %llu times\n",
+			g->reporting.order, g->base_order, (unsigned long long)au->order_lowerings);
+	}
 	if (now < g->pressure_until_usec)
 		fprintf(f, "pressure:    guest memory pressure, idle reclaim holds off %llu s more\n",
 			(unsigned long long)((g->pressure_until_usec - now) / VR_USEC_PER_SEC));
@@ -647,6 +831,20 @@ static void status_json(struct vr_guest *g, FILE *f, const struct vr_memsnap *s,
 		vr_json_close(&j);
 	} else {
 		vr_json_null(&j, "memory");
+	}
+	if (g->cfg.mode == VR_MODE_AUTO) {
+		vr_json_open(&j, "auto");
+		vr_json_str(&j, "cache", g->autost.cache_why);
+		vr_json_str(&j, "fragments", g->autost.frag_why);
+		vr_json_u64(&j, "reserve_bytes", g->autost.reserve_bytes);
+		vr_json_u64(&j, "refault_events", g->autost.refault_events);
+		vr_json_u64(&j, "refaulted_bytes", g->autost.refaulted_bytes);
+		vr_json_u64(&j, "order_lowerings", g->autost.order_lowerings);
+		vr_json_bool(&j, "order_lowered", g->order_lowered);
+		vr_json_u64(&j, "base_order", g->base_order);
+		vr_json_close(&j);
+	} else {
+		vr_json_null(&j, "auto");
 	}
 	vr_json_open(&j, "reporting");
 	vr_json_bool(&j, "available", g->reporting.order_known);

@@ -12,6 +12,7 @@
 
 #include "common/config.h"
 #include "common/util.h"
+#include "guest/auto.h"
 #include "guest/buddyinfo.h"
 #include "guest/cgroup.h"
 #include "guest/idle.h"
@@ -19,6 +20,7 @@
 #include "guest/policy.h"
 #include "guest/reporting.h"
 #include "guest/sys.h"
+#include "guest/vmstat.h"
 
 /* Kernel interfaces the service uses; each failure is logged once, and
  * status says what degraded. */
@@ -31,6 +33,8 @@ enum vr_iface {
 	VR_IF_MEMORY_RECLAIM,
 	VR_IF_PSI,
 	VR_IF_KMSG,
+	VR_IF_VMSTAT,
+	VR_IF_REPORTING_ORDER,
 	VR_IF_COUNT
 };
 
@@ -52,6 +56,7 @@ struct vr_memsnap {
 enum vr_trigger {
 	VR_TRIGGER_IDLE,
 	VR_TRIGGER_MANUAL,
+	VR_TRIGGER_AUTO, /* the auto policy, idle or not */
 };
 
 struct vr_action_record {
@@ -106,8 +111,15 @@ struct vr_guest {
 	bool psi_available; /* a trigger could be opened (set by the loop) */
 	struct vr_iface_state iface[VR_IF_COUNT];
 
+	/* The reporting order to go back to after auto lowered it: the
+	 * kernel's own, read when a driver registered. */
+	bool base_order_known;
+	unsigned base_order;
+	bool order_lowered; /* auto has lowered page_reporting_order */
+
 	/* state */
 	uint64_t started_usec;
+	struct vr_auto autost;
 	uint64_t ticks;
 	struct vr_idle idle;
 	struct vr_period period;
@@ -138,6 +150,10 @@ void vr_guest_pressure(struct vr_guest *g);
  * returns its error. */
 int vr_guest_act(struct vr_guest *g, enum vr_action_kind kind, uint64_t bytes,
 		 enum vr_trigger trigger, struct vr_action_record *ret);
+
+/* The service is stopping: put back what it changed (the reporting
+ * order). */
+void vr_guest_shutdown(struct vr_guest *g);
 
 /* Describe the service to people (@json false) or machines. */
 void vr_guest_status(struct vr_guest *g, FILE *f, bool json);

@@ -2,6 +2,7 @@
 #include "guest/sys.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "guest/reporting.h"
 
 #include <errno.h>
 #include <string.h>
@@ -20,8 +21,24 @@ static int dry_run_write(void *user, const char *path, const char *data, size_t 
 	return 0;
 }
 
-const struct vr_sys_ops vr_sys_ops_real = { .write = real_write };
-const struct vr_sys_ops vr_sys_ops_dry_run = { .write = dry_run_write, .dry_run = true };
+static int real_wake(void *user, uint64_t bytes)
+{
+	(void)user;
+	return vr_reporting_wake(bytes);
+}
+
+static int dry_run_wake(void *user, uint64_t bytes)
+{
+	(void)user;
+	vr_info("dry run: would touch and free %llu MiB to wake free page reporting",
+		(unsigned long long)(bytes / VR_MIB));
+	return 0;
+}
+
+const struct vr_sys_ops vr_sys_ops_real = { .write = real_write, .wake_reporting = real_wake };
+const struct vr_sys_ops vr_sys_ops_dry_run = { .write = dry_run_write,
+					       .wake_reporting = dry_run_wake,
+					       .dry_run = true };
 
 int vr_sys_init(struct vr_sys *s, const char *root, const struct vr_sys_ops *ops, void *user)
 {

@@ -9,11 +9,16 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct vr_sys_ops {
 	/* Write @len bytes of @data to the file @path (already under the
 	 * root).  Returns 0 or -errno. */
 	int (*write)(void *user, const char *path, const char *data, size_t len);
+	/* Touch and free @bytes of memory so that the kernel's free page
+	 * reporting worker runs (vr_reporting_wake()).  May be NULL: nothing
+	 * is done.  Returns 0 or -errno. */
+	int (*wake_reporting)(void *user, uint64_t bytes);
 	/* Writes are not really done: probes that need a real answer from
 	 * the kernel must assume the worst, and nothing goes to the kernel
 	 * log. */

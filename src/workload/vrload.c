@@ -7,11 +7,14 @@
  *   vrload fragment SIZE [HOLD_SEC]   touch SIZE, free all but one page in 64,
  *                                     hold (default: until killed)
  *   vrload burn SEC                   keep one CPU busy
+ *   vrload wake SIZE                  touch and free SIZE (huge pages where
+ *                                     allowed): wakes free page reporting
  *   vrload metrics SEC                every SEC seconds, print the guest's
  *                                     refaults and disk reads (no forks)
  */
 #include "common/size.h"
 #include "common/util.h"
+#include "guest/reporting.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -297,6 +300,21 @@ static int cmd_metrics(int argc, char **argv)
 	}
 }
 
+static int cmd_wake(int argc, char **argv)
+{
+	uint64_t bytes;
+	int r;
+
+	if (argc < 2 || parse_size_arg(argv[1], &bytes) < 0)
+		return 2;
+	r = vr_reporting_wake(bytes);
+	if (r < 0) {
+		fprintf(stderr, "vrload: wake: %s\n", strerror(-r));
+		return 1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -308,6 +326,7 @@ int main(int argc, char **argv)
 		{ "fragment", cmd_fragment },
 		{ "burn", cmd_burn },
 		{ "metrics", cmd_metrics },
+		{ "wake", cmd_wake },
 	};
 	size_t i;
 
@@ -316,6 +335,6 @@ int main(int argc, char **argv)
 			if (strcmp(argv[1], cmds[i].name) == 0)
 				return cmds[i].fn(argc - 1, argv + 1);
 	fprintf(stderr, "usage: vrload anon SIZE [HOLD_SEC] | read PATH... | fragment SIZE [HOLD_SEC] | burn SEC"
-			" | metrics SEC\n");
+			" | metrics SEC | wake SIZE\n");
 	return 2;
 }

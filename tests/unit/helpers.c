@@ -104,6 +104,7 @@ char *fake_tree_new(void)
 		{ "/proc/meminfo", "meminfo.guest" },
 		{ "/proc/buddyinfo", "buddyinfo.guest" },
 		{ "/proc/pressure/memory", "pressure-memory.guest" },
+		{ "/proc/vmstat", "vmstat.guest" },
 	};
 	size_t i;
 
@@ -181,7 +182,22 @@ static int rec_write_op(void *user, const char *path, const char *data, size_t l
 	return result;
 }
 
-const struct vr_sys_ops rec_ops = { .write = rec_write_op };
+/* The reporting worker's wake-up, recorded as a write to "wake". */
+static int rec_wake_op(void *user, uint64_t bytes)
+{
+	struct rec *r = user;
+	struct rec_write *w;
+
+	if (r->n < REC_MAX) {
+		w = &r->w[r->n++];
+		snprintf(w->path, sizeof(w->path), "/wake");
+		snprintf(w->data, sizeof(w->data), "%llu", (unsigned long long)bytes);
+		w->result = 0;
+	}
+	return 0;
+}
+
+const struct vr_sys_ops rec_ops = { .write = rec_write_op, .wake_reporting = rec_wake_op };
 
 void rec_init(struct rec *r, const char *root)
 {

@@ -113,17 +113,17 @@ static void test_probe_old_kernel(void **state)
 	assert_false(f->g.cgroup.swappiness);
 }
 
-/* Nothing is written while the CPU is busy, in any mode. */
+/* Nothing is written while the CPU is busy, in the WSL modes (auto
+ * reclaims cold cache while busy: see test_auto_busy). */
 static void test_busy_writes_nothing(void **state)
 {
 	struct fx *f = *state;
-	static const enum vr_mode modes[] = { VR_MODE_DISABLED, VR_MODE_DROPCACHE, VR_MODE_GRADUAL,
-					       VR_MODE_AUTO };
+	static const enum vr_mode modes[] = { VR_MODE_DISABLED, VR_MODE_DROPCACHE, VR_MODE_GRADUAL };
 	size_t m;
 	int i;
 
 	put_meminfo(f, 1024, 0);
-	for (m = 0; m < 4; m++) {
+	for (m = 0; m < VR_ARRAY_SIZE(modes); m++) {
 		f->cfg.mode = modes[m];
 		start(f);
 		rec_clear(&f->rec);
@@ -227,7 +227,7 @@ static void test_gradual_eagain_stops_period(void **state)
 	struct fx *f = *state;
 	int i;
 
-	f->cfg.mode = VR_MODE_AUTO;
+	f->cfg.mode = VR_MODE_GRADUAL;
 	put_meminfo(f, 1024, 0);
 	rec_fail_on(&f->rec, "/memory.reclaim", "268435456", -EAGAIN, 1);
 	start(f);
@@ -403,6 +403,135 @@ static void test_missing_files(void **state)
 	assert_non_null(strstr(buf, "\"interface\":\"/proc/stat\""));
 	assert_non_null(strstr(buf, "\"order\":null"));
 	free(buf);
+}
+
+/* Page cache with the given LRU lists, and little else. */
+static void put_lru(struct fx *f, uint64_t active_mib, uint64_t inactive_mib)
+{
+	char buf[1024];
+
+	snprintf(buf, sizeof(buf),
+		 "MemTotal:        2030000 kB\nMemFree:         %llu kB\nMemAvailable:    1800000 kB\n"
+		 "Active(file):    %llu kB\nInactive(file):  %llu kB\nSwapTotal:             0 kB\n"
+		 "SwapFree:              0 kB\nDirty:                 0 kB\nSReclaimable:      8192 kB\n",
+		 (unsigned long long)(2030000 - (active_mib + inactive_mib) * 1024 - 50000),
+		 (unsigned long long)(active_mib * 1024), (unsigned long long)(inactive_mib * 1024));
+	fake_put(f->root, "/proc/meminfo", buf);
+}
+
+static void put_refaults(struct fx *f, uint64_t pages)
+{
+	char buf[128];
+
+	snprintf(buf, sizeof(buf), "nr_free_pages 1000\nworkingset_refault_anon 0\n"
+		 "workingset_refault_file %llu\nworkingset_activate_file 0\n",
+		 (unsigned long long)pages);
+	fake_put(f->root, "/proc/vmstat", buf);
+}
+
+/* auto reclaims cold cache while the CPU is busy, once the cache has
+ * stopped growing, and never compacts or touches the order then. */
+static void test_auto_busy(void **state)
+{
+	struct fx *f = *state;
+	int i;
+
+	f->cfg.mode = VR_MODE_AUTO;
+	put_lru(f, 64, 600);
+	start(f);
+	rec_clear(&f->rec);
+	for (i = 0; i < 4; i++)
+		tick(f, 80);
+	assert_int_equal(f->rec.n, 0); /* 20 s steady is needed */
+	tick(f, 80);
+	assert_string_equal(writes(f), "memory.reclaim=268435456 swappiness=0");
+	assert_int_equal(f->g.history[0].trigger, VR_TRIGGER_AUTO);
+	assert_false(f->g.idle.idle);
+	/* reclaimed pages read back: a back-off, said in status */
+	tick(f, 80);
+	put_refaults(f, 5120); /* 20 MiB */
+	tick(f, 80);
+	assert_int_equal(f->g.autost.refault_events, 1);
+	rec_clear(&f->rec);
+	for (i = 0; i < 10; i++)
+		tick(f, 80);
+	assert_int_equal(f->rec.n, 0);
+	{
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *mf = open_memstream(&buf, &len);
+
+		vr_guest_status(&f->g, mf, false);
+		fclose(mf);
+		assert_non_null(strstr(buf, "cache:       backing off"));
+		assert_non_null(strstr(buf, "1 refault episodes after reclaim (20 MiB read back)"));
+		free(buf);
+	}
+}
+
+/* Free memory in blocks too small to report: compact, then lower the
+ * order and wake the worker, raise it again after the hold; and on the
+ * way out the kernel's order is put back. */
+static void test_auto_fragmented(void **state)
+{
+	struct fx *f = *state;
+	int i;
+
+	f->cfg.mode = VR_MODE_AUTO;
+	f->rec.passthrough = true;
+	put_lru(f, 32, 24);
+	fake_put(f->root, "/proc/buddyinfo",
+		 "Node 0, zone    DMA32   3000   3000   3000   3000   3000   3000      0      0      0      0    283 \n");
+	start(f);
+	rec_clear(&f->rec);
+	for (i = 0; i < 4; i++)
+		tick(f, 0);
+	assert_string_equal(writes(f), "");
+	tick(f, 0); /* idle */
+	assert_string_equal(writes(f), "compact_memory=1");
+	tick(f, 0); /* compaction gained nothing */
+	assert_string_equal(writes(f), "compact_memory=1;page_reporting_order=2;wake=33554432");
+	assert_true(f->g.order_lowered);
+	for (i = 0; i < 11; i++)
+		tick(f, 0);
+	assert_int_equal(f->rec.n, 3);
+	tick(f, 0); /* 60 s */
+	assert_string_equal(writes(f),
+			    "compact_memory=1;page_reporting_order=2;wake=33554432;page_reporting_order=9");
+	assert_false(f->g.order_lowered);
+	for (i = 0; i < 20; i++)
+		tick(f, 0);
+	assert_int_equal(f->rec.n, 4);
+	/* more fragments later: lowered again, and put back on the way out */
+	fake_put(f->root, "/proc/buddyinfo",
+		 "Node 0, zone    DMA32   6000   6000   6000   6000   6000   6000      0      0      0      0    100 \n");
+	tick(f, 0);
+	tick(f, 0);
+	assert_true(f->g.order_lowered);
+	vr_guest_shutdown(&f->g);
+	assert_false(f->g.order_lowered);
+	assert_string_equal(f->rec.w[f->rec.n - 1].data, "9");
+	assert_int_equal(log_catch_count(&f->log, "page_reporting_order 2 -> 9"), 2);
+}
+
+/* A read-only page_reporting_order: logged once, nothing else breaks. */
+static void test_auto_order_readonly(void **state)
+{
+	struct fx *f = *state;
+	int i;
+
+	f->cfg.mode = VR_MODE_AUTO;
+	f->cfg.compaction = false;
+	put_lru(f, 32, 24);
+	fake_put(f->root, "/proc/buddyinfo",
+		 "Node 0, zone    DMA32   3000   3000   3000   3000   3000   3000      0      0      0      0    283 \n");
+	rec_fail_on(&f->rec, "/page_reporting_order", NULL, -EACCES, -1);
+	start(f);
+	for (i = 0; i < 40; i++)
+		tick(f, 0);
+	assert_false(f->g.order_lowered);
+	assert_int_equal(log_catch_count(&f->log, "page_reporting_order: Permission denied"), 1);
+	assert_int_equal(f->g.reporting.order, 9);
 }
 
 static void test_manual_actions_any_mode(void **state)
@@ -660,6 +789,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_probe, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_probe_old_kernel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_busy_writes_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_auto_busy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_auto_fragmented, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_auto_order_readonly, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_disabled_mode, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dropcache_mode, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gradual_mode, setup, teardown),

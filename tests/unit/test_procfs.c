@@ -11,6 +11,7 @@
 #include "guest/psi.h"
 #include "guest/reporting.h"
 #include "guest/sys.h"
+#include "guest/vmstat.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -1162,9 +1163,48 @@ static void test_probe_best_of_several(void **state)
 	assert_int_equal(rep.balloon, VR_BALLOON_NO_REPORTING);
 }
 
+/* /proc/vmstat: the refault counter, whole names only, old kernels'
+ * combined counter, hostile lines. */
+static void test_vmstat(void **state)
+{
+	struct vr_vmstat v = { .refault_file_pages = 77 };
+	char *s = fixture_read("vmstat.guest");
+
+	(void)state;
+	assert_int_equal(vr_vmstat_parse(s, &v), 0);
+	assert_true(v.have_refault);
+	assert_int_equal(v.refault_file_pages, 0);
+	free(s);
+	assert_int_equal(vr_vmstat_parse("workingset_refault_anon 5\nworkingset_refault_file 42\n", &v), 0);
+	assert_int_equal(v.refault_file_pages, 42);
+	/* Linux < 5.9 */
+	assert_int_equal(vr_vmstat_parse("workingset_refault 9\nworkingset_activate 1\n", &v), 0);
+	assert_int_equal(v.refault_file_pages, 9);
+	/* the split counter wins whatever the order */
+	assert_int_equal(vr_vmstat_parse("workingset_refault_file 3\nworkingset_refault 9\n", &v), 0);
+	assert_int_equal(v.refault_file_pages, 3);
+	assert_int_equal(vr_vmstat_parse("nr_free_pages 1\n", &v), 0);
+	assert_false(v.have_refault);
+	assert_int_equal(vr_vmstat_parse("", &v), 0);
+	assert_false(v.have_refault);
+	/* prefixes are not the counter */
+	assert_int_equal(vr_vmstat_parse("workingset_refault_filex 3\n", &v), 0);
+	assert_false(v.have_refault);
+	/* malformed or overflowing values of the counter we use */
+	v.refault_file_pages = 77;
+	assert_int_equal(vr_vmstat_parse("workingset_refault_file x\n", &v), -EINVAL);
+	assert_int_equal(vr_vmstat_parse("workingset_refault_file 12 kB\n", &v), -EINVAL);
+	assert_int_equal(vr_vmstat_parse("workingset_refault_file 99999999999999999999999\n", &v), -ERANGE);
+	assert_int_equal(v.refault_file_pages, 77);
+	/* other lines may be anything */
+	assert_int_equal(vr_vmstat_parse("garbage\n\n   \nnr_x y z\nworkingset_refault_file 8", &v), 0);
+	assert_int_equal(v.refault_file_pages, 8);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_vmstat),
 		cmocka_unit_test(test_meminfo_host_fixture),
 		cmocka_unit_test(test_meminfo_guest_fixture),
 		cmocka_unit_test(test_meminfo_minimal),

@@ -1,0 +1,302 @@
+/* SPDX-License-Identifier: MIT */
+#include "guest/auto.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* The inactive file list is never asked below this. */
+#define AUTO_KEEP_MIN_BYTES (16 * VR_MIB)
+/* Steps smaller than this are not worth a reclaim pass. */
+#define AUTO_RECLAIM_MIN_BYTES VR_MIB
+/* Refaults below this per tick are noise (metadata, the odd re-read). */
+#define AUTO_REFAULT_MIN_BYTES VR_MIB
+/* Blocks freed to wake the reporting worker are of this size or more. */
+
+void vr_auto_init(struct vr_auto *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->backoff_usec = VR_AUTO_BACKOFF_MIN_USEC;
+}
+
+uint64_t vr_auto_stranded_min(uint64_t total_bytes)
+{
+	uint64_t m = total_bytes / 64;
+
+	return m < 32 * VR_MIB ? 32 * VR_MIB : m;
+}
+
+static uint64_t isqrt(uint64_t n)
+{
+	uint64_t r = 0, bit = (uint64_t)1 << 62;
+
+	while (bit > n)
+		bit >>= 2;
+	while (bit) {
+		if (n >= r + bit) {
+			n -= r + bit;
+			r = (r >> 1) + bit;
+		} else {
+			r >>= 1;
+		}
+		bit >>= 2;
+	}
+	return r;
+}
+
+uint64_t vr_auto_inactive_keep(uint64_t active_bytes, uint64_t inactive_bytes)
+{
+	uint64_t gib = vr_sat_add(active_bytes, inactive_bytes) / VR_GIB;
+	uint64_t ratio = gib ? isqrt(10 * gib) : 1;
+
+	return active_bytes / (ratio ? ratio : 1);
+}
+
+static uint64_t max3(uint64_t a, uint64_t b, uint64_t c)
+{
+	uint64_t m = a > b ? a : b;
+
+	return m > c ? m : c;
+}
+
+static void add(struct vr_auto_plan *p, enum vr_auto_step_kind kind, uint64_t bytes, unsigned order)
+{
+	if (p->n < VR_AUTO_PLAN_MAX) {
+		p->step[p->n].kind = kind;
+		p->step[p->n].bytes = bytes;
+		p->step[p->n].order = order;
+		p->n++;
+	}
+}
+
+/* Follow the cache's growth and the refaults that came after our reclaims. */
+static void cache_observe(struct vr_auto *a, const struct vr_auto_input *in)
+{
+	uint64_t now = in->now_usec;
+
+	if (in->have_meminfo) {
+		uint64_t cache = vr_sat_add(in->active_file_bytes, in->inactive_file_bytes);
+		uint64_t tol = in->total_bytes / 128 < 8 * VR_MIB ? 8 * VR_MIB : in->total_bytes / 128;
+
+		if (!a->started) {
+			a->started = true;
+			a->cache_ref_bytes = cache;
+			a->cache_grew_usec = now;
+		} else if (cache > vr_sat_add(a->cache_ref_bytes, tol)) {
+			a->cache_ref_bytes = cache;
+			a->cache_grew_usec = now;
+		} else if (cache < a->cache_ref_bytes) {
+			a->cache_ref_bytes = cache;
+		}
+	}
+	if (in->have_refault) {
+		if (a->have_refault_prev && in->refault_bytes >= a->refault_prev_bytes) {
+			uint64_t delta = in->refault_bytes - a->refault_prev_bytes;
+
+			if (delta >= AUTO_REFAULT_MIN_BYTES && a->last_reclaim_usec &&
+			    now - a->last_reclaim_usec <= VR_AUTO_REFAULT_WINDOW_USEC) {
+				uint64_t cap = in->total_bytes / 2;
+
+				a->refault_events++;
+				a->refaulted_bytes = vr_sat_add(a->refaulted_bytes, delta);
+				a->reserve_bytes = vr_sat_add(a->reserve_bytes, 2 * delta);
+				if (cap && a->reserve_bytes > cap)
+					a->reserve_bytes = cap;
+				a->backoff_until_usec = now + a->backoff_usec;
+				a->backoff_usec = a->backoff_usec * 2 > VR_AUTO_BACKOFF_MAX_USEC
+							  ? VR_AUTO_BACKOFF_MAX_USEC
+							  : a->backoff_usec * 2;
+				a->last_refault_usec = now;
+			}
+		}
+		a->have_refault_prev = true;
+		a->refault_prev_bytes = in->refault_bytes;
+	}
+	/* Calm: the reserve decays and the back-off starts small again. */
+	if (a->last_refault_usec && now - a->last_refault_usec >= VR_AUTO_CALM_USEC) {
+		a->reserve_bytes /= 2;
+		a->backoff_usec = VR_AUTO_BACKOFF_MIN_USEC;
+		a->last_refault_usec = a->reserve_bytes ? now : 0;
+	}
+}
+
+static void cache_decide(struct vr_auto *a, const struct vr_auto_settings *s,
+			 const struct vr_auto_input *in, struct vr_auto_plan *p)
+{
+	char x[VR_SIZE_STR_MAX], y[VR_SIZE_STR_MAX], z[VR_SIZE_STR_MAX];
+	uint64_t now = in->now_usec, keep, excess, bytes;
+
+	if (in->pressure) {
+		snprintf(a->cache_why, sizeof(a->cache_why),
+			 "the guest is under memory pressure: holding off");
+		return;
+	}
+	if (!in->have_meminfo) {
+		snprintf(a->cache_why, sizeof(a->cache_why), "/proc/meminfo unreadable");
+		return;
+	}
+	if (!in->reclaim_usable) {
+		snprintf(a->cache_why, sizeof(a->cache_why), "memory.reclaim unusable: %s",
+			 in->reclaim_unusable_why ? in->reclaim_unusable_why : "?");
+		return;
+	}
+	if (now < a->backoff_until_usec) {
+		snprintf(a->cache_why, sizeof(a->cache_why),
+			 "backing off %llu s more: %s came back after reclaim",
+			 (unsigned long long)((a->backoff_until_usec - now) / VR_USEC_PER_SEC),
+			 vr_format_size(a->refaulted_bytes, x, sizeof(x)));
+		return;
+	}
+	if (now - a->cache_grew_usec < s->settle_usec) {
+		snprintf(a->cache_why, sizeof(a->cache_why),
+			 "file cache grew %llu s ago; waiting until it has been steady for %llu s",
+			 (unsigned long long)((now - a->cache_grew_usec) / VR_USEC_PER_SEC),
+			 (unsigned long long)(s->settle_usec / VR_USEC_PER_SEC));
+		return;
+	}
+	keep = max3(AUTO_KEEP_MIN_BYTES, a->reserve_bytes,
+		    vr_auto_inactive_keep(in->active_file_bytes, in->inactive_file_bytes));
+	excess = vr_sat_sub(in->inactive_file_bytes, keep);
+	vr_format_size(in->inactive_file_bytes, x, sizeof(x));
+	vr_format_size(keep, y, sizeof(y));
+	if (excess < AUTO_RECLAIM_MIN_BYTES) {
+		snprintf(a->cache_why, sizeof(a->cache_why),
+			 "cold cache at its reserve: inactive file %s, keeping %s", x, y);
+		return;
+	}
+	bytes = excess < s->step_bytes ? excess : s->step_bytes;
+	add(p, VR_AUTO_RECLAIM, bytes, 0);
+	a->last_reclaim_usec = now ? now : 1;
+	snprintf(a->cache_why, sizeof(a->cache_why),
+		 "reclaiming %s of cold cache: inactive file %s, keeping %s",
+		 vr_format_size(bytes, z, sizeof(z)), x, y);
+}
+
+/* The highest order in [order_min, base) that leaves less than @min
+ * stranded, or order_min. */
+static unsigned order_for(const struct vr_auto_input *in, unsigned order_min, uint64_t min,
+			  uint64_t *ret_stranded)
+{
+	struct vr_free_split sp = { 0 };
+	unsigned o;
+
+	for (o = in->base_order; o-- > order_min;) {
+		vr_buddyinfo_split(in->buddy, o, in->page_size, &sp);
+		if (sp.stranded_bytes < min)
+			break;
+		if (o == order_min)
+			break;
+	}
+	if (o < order_min || o >= in->base_order)
+		o = order_min;
+	vr_buddyinfo_split(in->buddy, o, in->page_size, &sp);
+	*ret_stranded = sp.stranded_bytes;
+	return o;
+}
+
+static void frag_decide(struct vr_auto *a, const struct vr_auto_settings *s,
+			const struct vr_auto_input *in, struct vr_auto_plan *p)
+{
+	char x[VR_SIZE_STR_MAX], y[VR_SIZE_STR_MAX];
+	struct vr_free_split sp;
+	uint64_t now = in->now_usec, min = vr_auto_stranded_min(in->total_bytes), stranded;
+
+	if (a->lowered) {
+		uint64_t held = now - a->lowered_usec;
+
+		if (!in->idle || held >= VR_AUTO_ORDER_HOLD_USEC || in->pressure) {
+			add(p, VR_AUTO_SET_ORDER, 0, in->base_order);
+			a->lowered = false;
+			if (held >= VR_AUTO_ORDER_HOLD_USEC && in->buddy) {
+				vr_buddyinfo_split(in->buddy, in->base_order, in->page_size, &sp);
+				a->stranded_done_bytes = sp.stranded_bytes;
+				a->have_stranded_done = true;
+			}
+			snprintf(a->frag_why, sizeof(a->frag_why),
+				 "raising page_reporting_order back to %u after %llu s (%s)",
+				 in->base_order, (unsigned long long)(held / VR_USEC_PER_SEC),
+				 held >= VR_AUTO_ORDER_HOLD_USEC ? "reported" : "no longer idle");
+		} else {
+			snprintf(a->frag_why, sizeof(a->frag_why),
+				 "page_reporting_order lowered to %u: the kernel reports small blocks for %llu s more",
+				 in->order,
+				 (unsigned long long)((VR_AUTO_ORDER_HOLD_USEC - held) / VR_USEC_PER_SEC));
+		}
+		return;
+	}
+	if (!in->buddy) {
+		snprintf(a->frag_why, sizeof(a->frag_why), "free blocks unknown (/proc/buddyinfo)");
+		return;
+	}
+	if (!in->reporting) {
+		snprintf(a->frag_why, sizeof(a->frag_why),
+			 "no free page reporting: nothing reaches the host");
+		return;
+	}
+	vr_buddyinfo_split(in->buddy, in->base_order, in->page_size, &sp);
+	stranded = sp.stranded_bytes;
+	if (a->have_stranded_done && stranded < a->stranded_done_bytes)
+		a->stranded_done_bytes = stranded;
+	vr_format_size(stranded, x, sizeof(x));
+	vr_format_size(min, y, sizeof(y));
+	if (stranded < min) {
+		/* Little is stranded: a later build-up may compact again. */
+		a->compact_unpaid = false;
+		snprintf(a->frag_why, sizeof(a->frag_why),
+			 "stranded %s below order %u, less than the %s worth acting on", x,
+			 in->base_order, y);
+		return;
+	}
+	if (a->have_stranded_done && stranded < vr_sat_add(a->stranded_done_bytes, min)) {
+		snprintf(a->frag_why, sizeof(a->frag_why),
+			 "stranded %s below order %u, already reported in smaller blocks", x,
+			 in->base_order);
+		return;
+	}
+	if (!in->idle || in->pressure) {
+		snprintf(a->frag_why, sizeof(a->frag_why),
+			 "stranded %s below order %u: waiting for an idle VM", x, in->base_order);
+		return;
+	}
+	if (s->compaction &&
+	    !(a->compact_unpaid && stranded < vr_sat_add(a->compact_base_stranded, min))) {
+		add(p, VR_AUTO_COMPACT, 0, 0);
+		snprintf(a->frag_why, sizeof(a->frag_why), "compacting: %s stranded below order %u", x,
+			 in->base_order);
+		return;
+	}
+	if (in->order_writable && s->order_min < in->base_order) {
+		uint64_t left;
+		unsigned o = order_for(in, s->order_min, min, &left);
+
+		add(p, VR_AUTO_SET_ORDER, 0, o);
+		a->lowered = true;
+		a->lowered_usec = now;
+		a->order_lowerings++;
+		snprintf(a->frag_why, sizeof(a->frag_why),
+			 "%s stranded below order %u%s: lowering page_reporting_order to %u (%s left below it)",
+			 x, in->base_order, s->compaction ? " that compaction cannot merge" : "", o,
+			 vr_format_size(left, y, sizeof(y)));
+		return;
+	}
+	snprintf(a->frag_why, sizeof(a->frag_why), "stranded %s below order %u stays: %s", x,
+		 in->base_order,
+		 !in->order_writable ? "page_reporting_order is read-only"
+				     : "reportingOrderMin is not below the reporting order");
+}
+
+void vr_auto_decide(struct vr_auto *a, const struct vr_auto_settings *s,
+		    const struct vr_auto_input *in, struct vr_auto_plan *out)
+{
+	memset(out, 0, sizeof(*out));
+	cache_observe(a, in);
+	cache_decide(a, s, in, out);
+	frag_decide(a, s, in, out);
+}
+
+void vr_auto_compacted(struct vr_auto *a, uint64_t gained_bytes, uint64_t stranded_before_bytes)
+{
+	/* Compaction paid when it turned a good part of the stranded memory
+	 * into reportable blocks; otherwise it waits for more to build up. */
+	a->compact_unpaid = gained_bytes < stranded_before_bytes / 4;
+	a->compact_base_stranded = stranded_before_bytes;
+}

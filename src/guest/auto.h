@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: MIT */
+/* autoMemoryReclaim = auto: the policy that goes beyond WSL's.
+ *
+ * Two loops, each a pure function of its state and one sample:
+ *
+ * - Cache: cold page cache is reclaimed with memory.reclaim whether or not
+ *   the CPU is idle, once the cache has stopped growing for a settle time
+ *   (a file read once and a file about to be read again look alike until
+ *   the second read; the settle time gives the second read its chance).
+ *   Only the inactive file list is asked for, and never below what the
+ *   kernel itself keeps inactive against the active list (mm/vmscan.c
+ *   inactive_is_low()), so the active working set is not pushed out by our
+ *   own reclaim.  Refaults (workingset_refault_file) after a reclaim mean
+ *   it took memory that was still needed: reclaim backs off, doubling each
+ *   time, and the working-set reserve grows by twice what came back; both
+ *   decay when refaults stay away.  The guest's own memory pressure holds
+ *   everything off (the caller says so).
+ *
+ * - Fragmentation: free memory in blocks below page_reporting_order is
+ *   never reported to the host.  When an idle VM has enough of it,
+ *   compaction is tried first (once per build-up of stranded memory, and
+ *   not again while it gains nothing); what compaction cannot merge is
+ *   reported by lowering page_reporting_order to the highest order that
+ *   leaves little stranded (not below reportingOrderMin), waking the
+ *   reporting worker, and raising the order back once the kernel has had
+ *   time to report (or the VM is busy again), so that later frees are
+ *   reported in large blocks that keep the host's huge pages whole. */
+#ifndef VR_AUTO_H
+#define VR_AUTO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/size.h"
+#include "common/util.h"
+#include "guest/buddyinfo.h"
+
+/* The kernel's reporting worker handles about 1/16 of a free list per
+ * pass and runs again 2 s later (mm/page_reporting.c: budget,
+ * PAGE_REPORTING_DELAY), so a whole list takes some 32 s; the order stays
+ * lowered this long before it is raised again. */
+#define VR_AUTO_ORDER_HOLD_USEC (60 * VR_USEC_PER_SEC)
+
+/* A refault back-off starts at this and doubles up to the maximum. */
+#define VR_AUTO_BACKOFF_MIN_USEC (60 * VR_USEC_PER_SEC)
+#define VR_AUTO_BACKOFF_MAX_USEC (15 * 60 * VR_USEC_PER_SEC)
+/* After this long without refaults the reserve halves and the back-off
+ * resets. */
+#define VR_AUTO_CALM_USEC (10 * 60 * VR_USEC_PER_SEC)
+/* Refaults count against a reclaim for this long after it. */
+#define VR_AUTO_REFAULT_WINDOW_USEC (10 * 60 * VR_USEC_PER_SEC)
+
+struct vr_auto_settings {
+	uint64_t settle_usec; /* idleSeconds: the cache must not have grown for this long */
+	uint64_t step_bytes;  /* most asked of memory.reclaim per tick */
+	unsigned order_min;   /* reportingOrderMin */
+	bool compaction;      /* compaction may be used */
+};
+
+/* One sample, as the service read it. */
+struct vr_auto_input {
+	uint64_t now_usec;
+	bool idle;
+	bool pressure; /* the guest's own memory pressure */
+
+	bool have_meminfo;
+	uint64_t total_bytes;
+	uint64_t active_file_bytes;
+	uint64_t inactive_file_bytes;
+
+	bool have_refault;
+	uint64_t refault_bytes; /* cumulative */
+
+	bool reclaim_usable;
+	const char *reclaim_unusable_why;
+
+	/* free memory by block size, and the reporting order */
+	const struct vr_buddyinfo *buddy; /* NULL: unreadable */
+	uint64_t page_size;
+	bool reporting;        /* a reporting driver is registered */
+	bool order_writable;   /* page_reporting_order can be changed */
+	unsigned base_order;   /* the order the kernel had: the one to go back to */
+	unsigned order;        /* the order now */
+};
+
+struct vr_auto {
+	bool started;
+	/* cache loop */
+	uint64_t cache_ref_bytes;  /* file cache when it last grew */
+	uint64_t cache_grew_usec;  /* when */
+	bool have_refault_prev;
+	uint64_t refault_prev_bytes;
+	uint64_t last_reclaim_usec; /* 0: never */
+	uint64_t reserve_bytes;     /* working-set reserve raised by refaults */
+	uint64_t last_refault_usec;
+	uint64_t backoff_usec;      /* the next back-off's length */
+	uint64_t backoff_until_usec;
+	uint64_t refault_events;
+	uint64_t refaulted_bytes;   /* refaults seen after our reclaims */
+	/* fragmentation loop */
+	bool compact_unpaid;          /* the last compaction gained too little */
+	uint64_t compact_base_stranded; /* stranded when it was tried */
+	bool lowered;
+	uint64_t lowered_usec;
+	uint64_t stranded_done_bytes; /* stranded at the base order when last handed back */
+	bool have_stranded_done;
+	uint64_t order_lowerings;
+	/* for status */
+	char cache_why[160];
+	char frag_why[160];
+};
+
+enum vr_auto_step_kind {
+	VR_AUTO_RECLAIM,   /* memory.reclaim of bytes */
+	VR_AUTO_COMPACT,
+	VR_AUTO_SET_ORDER, /* write order to page_reporting_order (and wake the worker when lower) */
+};
+
+#define VR_AUTO_PLAN_MAX 3
+
+struct vr_auto_plan {
+	unsigned n;
+	struct {
+		enum vr_auto_step_kind kind;
+		uint64_t bytes;
+		unsigned order;
+	} step[VR_AUTO_PLAN_MAX];
+};
+
+void vr_auto_init(struct vr_auto *a);
+
+/* Decide this tick's steps from @in, updating @a. */
+void vr_auto_decide(struct vr_auto *a, const struct vr_auto_settings *s,
+		    const struct vr_auto_input *in, struct vr_auto_plan *out);
+
+/* What compaction did: reportable memory gained at the base order. */
+void vr_auto_compacted(struct vr_auto *a, uint64_t gained_bytes, uint64_t stranded_before_bytes);
+
+/* The smallest amount of stranded memory worth acting on, for a guest of
+ * @total_bytes. */
+uint64_t vr_auto_stranded_min(uint64_t total_bytes);
+
+/* The inactive file the kernel keeps against @active (mm/vmscan.c
+ * inactive_is_low(): inactive * ratio >= active, ratio = sqrt(10 * GiB)
+ * of the file LRU, or 1 below 1 GiB). */
+uint64_t vr_auto_inactive_keep(uint64_t active_bytes, uint64_t inactive_bytes);
+
+#endif

@@ -1,0 +1,354 @@
+/* SPDX-License-Identifier: MIT */
+/* The auto policy's decisions on scripted samples: when cold cache is
+ * reclaimed and how much, how refaults make it back off, and when the
+ * reporting order goes down and back up. */
+#include "helpers.h"
+#include "common/util.h"
+#include "guest/auto.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define SEC VR_USEC_PER_SEC
+#define MIB VR_MIB
+
+struct fx {
+	struct vr_auto a;
+	struct vr_auto_settings s;
+	struct vr_auto_input in;
+	struct vr_auto_plan p;
+	struct vr_buddyinfo b;
+};
+
+/* Free memory left by touching 768 MiB and freeing all but one page in
+ * 64: 3000 blocks of each order 0..5 (63 pages in every 256 KiB), and
+ * 283 blocks of order 10 elsewhere, as a 2 GiB 6.1 guest showed it. */
+static void fragmented(struct vr_buddyinfo *b)
+{
+	unsigned o = 99;
+
+	memset(b, 0, sizeof(*b));
+	b->zones = 1;
+	b->zone[0].orders = 11;
+	snprintf(b->zone[0].name, sizeof(b->zone[0].name), "DMA32");
+	for (o = 0; o <= 5; o++)
+		b->zone[0].blocks[o] = 3000;
+	b->zone[0].blocks[10] = 283;
+}
+
+static void tidy(struct vr_buddyinfo *b)
+{
+	memset(b, 0, sizeof(*b));
+	b->zones = 1;
+	b->zone[0].orders = 11;
+	b->zone[0].blocks[0] = 100;
+	b->zone[0].blocks[10] = 800;
+}
+
+static void init(struct fx *f)
+{
+	memset(f, 0, sizeof(*f));
+	vr_auto_init(&f->a);
+	f->s.settle_usec = 24 * SEC;
+	f->s.step_bytes = 256 * MIB;
+	f->s.order_min = 2;
+	f->s.compaction = true;
+	f->in.now_usec = 1000 * SEC;
+	f->in.have_meminfo = true;
+	f->in.total_bytes = 2048 * MIB;
+	f->in.have_refault = true;
+	f->in.reclaim_usable = true;
+	f->in.page_size = 4096;
+	f->in.reporting = true;
+	f->in.order_writable = true;
+	f->in.base_order = 9;
+	f->in.order = 9;
+	tidy(&f->b);
+	f->in.buddy = &f->b;
+}
+
+static void step(struct fx *f, uint64_t sec)
+{
+	f->in.now_usec += sec * SEC;
+	vr_auto_decide(&f->a, &f->s, &f->in, &f->p);
+}
+
+/* The bytes of a reclaim step in the plan, or 0. */
+static uint64_t reclaim_in(const struct fx *f)
+{
+	unsigned i;
+
+	for (i = 0; i < f->p.n; i++)
+		if (f->p.step[i].kind == VR_AUTO_RECLAIM)
+			return f->p.step[i].bytes;
+	return 0;
+}
+
+static bool has(const struct fx *f, enum vr_auto_step_kind k, unsigned *ret_order)
+{
+	unsigned i;
+
+	for (i = 0; i < f->p.n; i++)
+		if (f->p.step[i].kind == k) {
+			if (ret_order)
+				*ret_order = f->p.step[i].order;
+			return true;
+		}
+	return false;
+}
+
+/* The kernel's own balance (mm/vmscan.c inactive_is_low()). */
+static void test_inactive_keep(void **state)
+{
+	(void)state;
+	/* below 1 GiB of file LRU the ratio is 1 */
+	assert_int_equal(vr_auto_inactive_keep(128 * MIB, 640 * MIB), 128 * MIB);
+	/* 4 GiB: sqrt(40) = 6 */
+	assert_int_equal(vr_auto_inactive_keep(3072 * MIB, 1024 * MIB), 512 * MIB);
+	assert_int_equal(vr_auto_inactive_keep(0, 0), 0);
+	assert_int_equal(vr_auto_stranded_min(2048 * MIB), 32 * MIB);
+	assert_int_equal(vr_auto_stranded_min(16384 * MIB), 256 * MIB);
+}
+
+/* Cold cache goes once it has stopped growing for the settle time, busy
+ * or not, a step at a time, down to what the kernel keeps inactive. */
+static void test_cache_waits_then_reclaims(void **state)
+{
+	struct fx f;
+	int i;
+
+	(void)state;
+	init(&f);
+	f.in.inactive_file_bytes = 10 * MIB;
+	step(&f, 0);
+	assert_int_equal(reclaim_in(&f), 0);
+	/* a file read grows the cache */
+	for (i = 1; i <= 4; i++) {
+		f.in.inactive_file_bytes = (uint64_t)i * 160 * MIB;
+		f.in.active_file_bytes = i == 4 ? 128 * MIB : 0; /* the hot set, read twice */
+		step(&f, 5);
+		assert_int_equal(reclaim_in(&f), 0);
+	}
+	for (i = 0; i < 4; i++) {
+		step(&f, 5);
+		assert_int_equal(reclaim_in(&f), 0);
+		assert_non_null(strstr(f.a.cache_why, "waiting until it has been steady"));
+	}
+	step(&f, 5); /* 25 s steady */
+	assert_int_equal(reclaim_in(&f), 256 * MIB);
+	assert_non_null(strstr(f.a.cache_why, "reclaiming 256 MiB of cold cache"));
+	f.in.inactive_file_bytes -= 256 * MIB;
+	step(&f, 5);
+	assert_int_equal(reclaim_in(&f), 256 * MIB);
+	f.in.inactive_file_bytes -= 256 * MIB; /* 128 MiB left */
+	step(&f, 5);
+	/* inactive 128 MiB against active 128 MiB: the kernel's balance */
+	assert_int_equal(reclaim_in(&f), 0);
+	assert_non_null(strstr(f.a.cache_why, "cold cache at its reserve"));
+	/* with no active set, down to 16 MiB */
+	f.in.active_file_bytes = 0;
+	step(&f, 5);
+	assert_int_equal(reclaim_in(&f), 112 * MIB);
+}
+
+/* The CPU does not matter to cache reclaim; the guest's pressure does. */
+static void test_cache_busy_and_pressure(void **state)
+{
+	struct fx f;
+
+	(void)state;
+	init(&f);
+	f.in.inactive_file_bytes = 600 * MIB;
+	step(&f, 0);
+	f.in.idle = false;
+	step(&f, 30);
+	assert_int_equal(reclaim_in(&f), 256 * MIB);
+	f.in.pressure = true;
+	step(&f, 5);
+	assert_int_equal(f.p.n, 0);
+	assert_non_null(strstr(f.a.cache_why, "pressure"));
+	f.in.pressure = false;
+	f.in.reclaim_usable = false;
+	f.in.reclaim_unusable_why = "no memory.reclaim";
+	step(&f, 5);
+	assert_int_equal(reclaim_in(&f), 0);
+	assert_non_null(strstr(f.a.cache_why, "no memory.reclaim"));
+}
+
+/* Pages read back after a reclaim: back off (60 s, then 120 s), keep twice
+ * what came back; refaults with no reclaim of ours behind them do not
+ * count; ten calm minutes halve the reserve. */
+static void test_refault_backoff(void **state)
+{
+	struct fx f;
+
+	(void)state;
+	init(&f);
+	f.in.inactive_file_bytes = 600 * MIB;
+	f.in.refault_bytes = 4 * MIB;
+	step(&f, 0);
+	step(&f, 30);
+	assert_int_equal(reclaim_in(&f), 256 * MIB);
+	f.in.inactive_file_bytes = 344 * MIB;
+	f.in.refault_bytes += 20 * MIB;
+	step(&f, 5);
+	assert_int_equal(reclaim_in(&f), 0);
+	assert_int_equal(f.a.refault_events, 1);
+	assert_int_equal(f.a.reserve_bytes, 40 * MIB);
+	assert_non_null(strstr(f.a.cache_why, "backing off 60 s more: 20 MiB came back"));
+	step(&f, 55);
+	assert_int_equal(reclaim_in(&f), 0);
+	step(&f, 5);
+	/* 344 MiB inactive, 40 MiB reserve */
+	assert_int_equal(reclaim_in(&f), 256 * MIB);
+	f.in.inactive_file_bytes = 88 * MIB;
+	f.in.refault_bytes += 2 * MIB;
+	step(&f, 5);
+	assert_int_equal(f.a.refault_events, 2);
+	assert_int_equal(f.a.reserve_bytes, 44 * MIB);
+	assert_non_null(strstr(f.a.cache_why, "backing off 120 s more"));
+	/* a refault under 1 MiB is noise */
+	f.in.refault_bytes += 512 * 1024;
+	step(&f, 125);
+	assert_int_equal(f.a.refault_events, 2);
+	assert_int_equal(reclaim_in(&f), 44 * MIB);
+	/* calm */
+	f.in.inactive_file_bytes = 44 * MIB;
+	step(&f, 600);
+	assert_int_equal(f.a.reserve_bytes, 22 * MIB);
+	step(&f, 5);
+	assert_int_equal(reclaim_in(&f), 22 * MIB);
+
+	/* the guest's own refaults, long after any reclaim of ours */
+	init(&f);
+	f.in.inactive_file_bytes = 10 * MIB;
+	step(&f, 0);
+	f.in.refault_bytes += 100 * MIB;
+	step(&f, 5);
+	assert_int_equal(f.a.refault_events, 0);
+	assert_int_equal(f.a.reserve_bytes, 0);
+}
+
+/* Little stranded: nothing.  Much stranded on an idle VM: compaction
+ * first; when it pays, again; when it does not, the order goes down to
+ * the highest that leaves less than the minimum stranded (not below
+ * reportingOrderMin), and back up after the hold. */
+static void test_fragmentation(void **state)
+{
+	struct fx f;
+	unsigned o = 99;
+
+	(void)state;
+	init(&f);
+	f.in.idle = true;
+	step(&f, 5);
+	assert_int_equal(f.p.n, 0);
+	assert_non_null(strstr(f.a.frag_why, "less than the 32 MiB worth acting on"));
+	fragmented(&f.b);
+	f.in.idle = false;
+	step(&f, 5);
+	assert_int_equal(f.p.n, 0);
+	assert_non_null(strstr(f.a.frag_why, "waiting for an idle VM"));
+	f.in.idle = true;
+	step(&f, 5);
+	assert_true(has(&f, VR_AUTO_COMPACT, NULL));
+	/* compaction gained nothing */
+	vr_auto_compacted(&f.a, 0, 738 * MIB);
+	step(&f, 5);
+	assert_false(has(&f, VR_AUTO_COMPACT, NULL));
+	assert_true(has(&f, VR_AUTO_SET_ORDER, &o));
+	/* order 2 leaves 35 MiB, order 1 12 MiB; 2 is the floor */
+	assert_int_equal(o, 2);
+	assert_int_equal(f.a.order_lowerings, 1);
+	f.in.order = 2;
+	step(&f, 30);
+	assert_int_equal(f.p.n, 0);
+	assert_non_null(strstr(f.a.frag_why, "lowered to 2"));
+	step(&f, 30);
+	assert_true(has(&f, VR_AUTO_SET_ORDER, &o));
+	assert_int_equal(o, 9);
+	f.in.order = 9;
+	/* handed back: not again for the same fragments */
+	step(&f, 5);
+	assert_int_equal(f.p.n, 0);
+	assert_non_null(strstr(f.a.frag_why, "already reported"));
+	/* with reportingOrderMin 0 the first order that is enough wins */
+	init(&f);
+	f.s.order_min = 0;
+	f.in.idle = true;
+	fragmented(&f.b);
+	step(&f, 5);
+	vr_auto_compacted(&f.a, 0, 738 * MIB);
+	step(&f, 5);
+	assert_true(has(&f, VR_AUTO_SET_ORDER, &o));
+	assert_int_equal(o, 1);
+}
+
+/* Compaction that pays is used again; the order goes back up as soon as
+ * the VM is busy; a read-only order or a floor at the kernel's order
+ * leaves the fragments where they are, and says why. */
+static void test_fragmentation_limits(void **state)
+{
+	struct fx f;
+	unsigned o = 99;
+
+	(void)state;
+	init(&f);
+	f.in.idle = true;
+	fragmented(&f.b);
+	step(&f, 5);
+	assert_true(has(&f, VR_AUTO_COMPACT, NULL));
+	vr_auto_compacted(&f.a, 400 * MIB, 738 * MIB);
+	step(&f, 5);
+	assert_true(has(&f, VR_AUTO_COMPACT, NULL));
+	vr_auto_compacted(&f.a, 0, 738 * MIB);
+	step(&f, 5);
+	assert_true(has(&f, VR_AUTO_SET_ORDER, &o));
+	f.in.order = o;
+	f.in.idle = false;
+	step(&f, 5);
+	assert_true(has(&f, VR_AUTO_SET_ORDER, &o));
+	assert_int_equal(o, 9);
+	assert_non_null(strstr(f.a.frag_why, "no longer idle"));
+	/* not reported in full: tried again when idle */
+	f.in.order = 9;
+	f.in.idle = true;
+	step(&f, 5);
+	assert_true(has(&f, VR_AUTO_SET_ORDER, &o));
+	assert_int_equal(o, 2);
+
+	init(&f);
+	f.in.idle = true;
+	f.s.compaction = false;
+	f.in.order_writable = false;
+	fragmented(&f.b);
+	step(&f, 5);
+	assert_int_equal(f.p.n, 0);
+	assert_non_null(strstr(f.a.frag_why, "read-only"));
+	f.in.order_writable = true;
+	f.s.order_min = 9;
+	step(&f, 5);
+	assert_int_equal(f.p.n, 0);
+	assert_non_null(strstr(f.a.frag_why, "reportingOrderMin"));
+	f.in.reporting = false;
+	step(&f, 5);
+	assert_non_null(strstr(f.a.frag_why, "no free page reporting"));
+	f.in.buddy = NULL;
+	f.in.reporting = true;
+	step(&f, 5);
+	assert_non_null(strstr(f.a.frag_why, "unknown"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_inactive_keep),
+		cmocka_unit_test(test_cache_waits_then_reclaims),
+		cmocka_unit_test(test_cache_busy_and_pressure),
+		cmocka_unit_test(test_refault_backoff),
+		cmocka_unit_test(test_fragmentation),
+		cmocka_unit_test(test_fragmentation_limits),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
