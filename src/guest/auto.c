@@ -106,6 +106,7 @@ static void cache_observe(struct vr_auto *a, const struct vr_auto_input *in)
 							  ? VR_AUTO_BACKOFF_MAX_USEC
 							  : a->backoff_usec * 2;
 				a->last_refault_usec = now;
+				a->keep_shift = 0;
 			}
 		}
 		a->have_refault_prev = true;
@@ -154,8 +155,23 @@ static void cache_decide(struct vr_auto *a, const struct vr_auto_settings *s,
 		return;
 	}
 	keep = max3(AUTO_KEEP_MIN_BYTES, a->reserve_bytes,
-		    vr_auto_inactive_keep(in->active_file_bytes, in->inactive_file_bytes));
+		    vr_auto_inactive_keep(in->active_file_bytes, in->inactive_file_bytes) >>
+			    a->keep_shift);
 	excess = vr_sat_sub(in->inactive_file_bytes, keep);
+	if (excess < AUTO_RECLAIM_MIN_BYTES && a->keep_shift < VR_AUTO_KEEP_SHIFT_MAX &&
+	    a->last_reclaim_usec && now - a->last_reclaim_usec >= s->settle_usec &&
+	    (!a->last_refault_usec || now - a->last_refault_usec >= s->settle_usec)) {
+		/* A settle time at the kernel's balance and nothing came
+		 * back: probe a smaller reserve.  Pages the kernel moves
+		 * from the active list meanwhile go to the head of the
+		 * inactive one, behind the older cold pages that a step
+		 * takes first, and a read moves them back. */
+		a->keep_shift++;
+		keep = max3(AUTO_KEEP_MIN_BYTES, a->reserve_bytes,
+			    vr_auto_inactive_keep(in->active_file_bytes, in->inactive_file_bytes) >>
+				    a->keep_shift);
+		excess = vr_sat_sub(in->inactive_file_bytes, keep);
+	}
 	vr_format_size(in->inactive_file_bytes, x, sizeof(x));
 	vr_format_size(keep, y, sizeof(y));
 	if (excess < AUTO_RECLAIM_MIN_BYTES) {
@@ -203,7 +219,9 @@ static void frag_decide(struct vr_auto *a, const struct vr_auto_settings *s,
 	if (a->lowered) {
 		uint64_t held = now - a->lowered_usec;
 
-		if (!in->idle || held >= VR_AUTO_ORDER_HOLD_USEC || in->pressure) {
+		/* Not on the first busy sample: the reporting worker itself
+		 * and the wake-up make an idle VM look busy for a while. */
+		if (held >= VR_AUTO_ORDER_HOLD_USEC || in->pressure) {
 			add(p, VR_AUTO_SET_ORDER, 0, in->base_order);
 			a->lowered = false;
 			if (held >= VR_AUTO_ORDER_HOLD_USEC && in->buddy) {
@@ -214,7 +232,7 @@ static void frag_decide(struct vr_auto *a, const struct vr_auto_settings *s,
 			snprintf(a->frag_why, sizeof(a->frag_why),
 				 "raising page_reporting_order back to %u after %llu s (%s)",
 				 in->base_order, (unsigned long long)(held / VR_USEC_PER_SEC),
-				 held >= VR_AUTO_ORDER_HOLD_USEC ? "reported" : "no longer idle");
+				 held >= VR_AUTO_ORDER_HOLD_USEC ? "reported" : "memory pressure");
 		} else {
 			snprintf(a->frag_why, sizeof(a->frag_why),
 				 "page_reporting_order lowered to %u: the kernel reports small blocks for %llu s more",
