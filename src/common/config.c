@@ -75,6 +75,9 @@ static const struct key keys[] = {
 	  "compaction cannot merge into blocks of the kernel's order (2 = 16 KiB blocks\n"
 	  "on x86_64); the order goes back up once it is reported. A value at or above\n"
 	  "the kernel's order turns this off." },
+	{ "vmreclaim", "metricsFile", T_PATH, OFF(metrics_file), "", 0, 0, G,
+	  "Write the service's gauges here in Prometheus text format after every\n"
+	  "sample (for node_exporter's textfile collector); empty: none." },
 	{ "vmreclaim", "logLevel", T_LOG_LEVEL, OFF(log_level), "info", 0, 0, G | H,
 	  "err, warning, notice, info or debug." },
 	{ "vmreclaim", "logTarget", T_LOG_TARGET, OFF(log_target), "stderr", 0, 0, G,

@@ -41,6 +41,7 @@ struct vr_config {
 	enum vr_log_level log_level;   /* logLevel */
 	enum vr_log_target log_target; /* logTarget */
 	char control_socket[VR_SOCKET_PATH_MAX]; /* controlSocket */
+	char metrics_file[VR_PATH_MAX];          /* metricsFile */
 
 	/* The VM, for the host tool: [wsl2] */
 	uint64_t memory_bytes;              /* memory */

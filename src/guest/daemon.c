@@ -51,6 +51,14 @@ int vr_daemon_load_config(const struct vr_daemon_opts *o, struct vr_config *ret,
 		    vr_config_parse_cmdline(&c, buf, "/proc/cmdline", d) < 0)
 			r = -EINVAL;
 	}
+	if (o->metrics_file) {
+		char err[256];
+
+		if (vr_config_set(&c, "metricsFile", o->metrics_file, err, sizeof(err)) < 0) {
+			vr_diags_add(d, "--metrics-file", 0, true, "%s", err);
+			r = -EINVAL;
+		}
+	}
 	if (o->socket) {
 		char err[256];
 
@@ -372,8 +380,11 @@ static int loop(struct daemon *d)
 		d->wakeups++;
 		if (p[0].revents)
 			handle_signal(d);
-		if (p[1].revents && read(d->timer_fd, &expirations, sizeof(expirations)) > 0)
+		if (p[1].revents && read(d->timer_fd, &expirations, sizeof(expirations)) > 0) {
 			vr_guest_tick(&d->g);
+			if (d->g.cfg.metrics_file[0])
+				vr_guest_metrics_file(&d->g, d->g.cfg.metrics_file);
+		}
 		if (p[2].revents)
 			serve_client(d);
 		if (d->psi_fd >= 0 && (p[3].revents & (POLLERR | POLLNVAL))) {

@@ -17,6 +17,7 @@ struct vr_daemon_opts {
 	bool use_cmdline;      /* apply vmreclaim.KEY=VALUE from /proc/cmdline */
 	bool dry_run;          /* log kernel writes instead of doing them */
 	const char *socket;    /* overrides controlSocket */
+	const char *metrics_file; /* overrides metricsFile */
 	bool verbose;          /* debug logging, whatever logLevel says */
 };
 

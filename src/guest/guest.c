@@ -6,6 +6,8 @@
 #include "common/util.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -41,6 +43,7 @@ static const struct {
 			   "refaults unknown: auto reclaim cannot see the working set, and holds off" },
 	[VR_IF_REPORTING_ORDER] = { "page_reporting_order", VR_REPORTING_ORDER_PATH,
 				    "stranded free memory is not handed back at a lower order" },
+	[VR_IF_METRICS] = { "metrics", "metricsFile", "the metrics file is not updated" },
 };
 
 const char *vr_iface_name(enum vr_iface iface)
@@ -919,4 +922,130 @@ void vr_guest_status(struct vr_guest *g, FILE *f, bool json)
 		status_json(g, f, &s, &m, now, state, why);
 	else
 		status_text(g, f, &s, &m, now, state, why);
+}
+
+static void metric(FILE *f, const char *name, const char *type, const char *help, const char *labels,
+		   double value)
+{
+	if (help)
+		fprintf(f, "# HELP vmreclaim_%s %s\n# TYPE vmreclaim_%s %s\n", name, help, name, type);
+	fprintf(f, "vmreclaim_%s%s %.17g\n", name, labels ? labels : "", value);
+}
+
+void vr_guest_metrics(struct vr_guest *g, FILE *f)
+{
+	struct vr_meminfo m = { 0 };
+	struct vr_memsnap s;
+	uint64_t now = g->clock();
+	char labels[96];
+	unsigned i;
+
+	snapshot(g, &s, &m);
+	metric(f, "up_seconds", "gauge", "Seconds since vmreclaimd started.", NULL,
+	       (double)((now - g->started_usec) / VR_USEC_PER_SEC));
+	metric(f, "idle", "gauge", "1 while the VM counts as idle.", NULL, g->idle.idle ? 1 : 0);
+	metric(f, "busy_percent", "gauge", "Busy CPU in the last sample, percent of all CPUs.", NULL,
+	       g->idle.have_busy ? g->idle.last_busy_pct : 0);
+	metric(f, "pressure", "gauge", "1 while the guest's own memory pressure holds reclaim off.",
+	       NULL, now < g->pressure_until_usec ? 1 : 0);
+	if (s.valid) {
+		metric(f, "memory_total_bytes", "gauge", "MemTotal.", NULL, (double)m.total_bytes);
+		metric(f, "memory_free_bytes", "gauge", "MemFree.", NULL, (double)m.free_bytes);
+		metric(f, "memory_available_bytes", "gauge", "MemAvailable.", NULL,
+		       (double)m.available_bytes);
+		metric(f, "file_cache_bytes", "gauge",
+		       "Active(file) + Inactive(file) + SReclaimable.", NULL,
+		       (double)s.file_cache_bytes);
+	}
+	if (s.buddy_valid) {
+		metric(f, "reportable_bytes", "gauge",
+		       "Free memory in blocks of the reporting order or larger.", NULL,
+		       (double)s.reportable_bytes);
+		metric(f, "stranded_bytes", "gauge",
+		       "Free memory in blocks below the reporting order: never reported.", NULL,
+		       (double)s.stranded_bytes);
+	}
+	if (g->reporting.registered) {
+		metric(f, "reporting_order", "gauge", "page_reporting_order now.", NULL,
+		       g->reporting.order);
+		metric(f, "reporting_order_base", "gauge", "The kernel's own page_reporting_order.",
+		       NULL, g->base_order);
+	}
+	metric(f, "idle_periods_total", "counter", "Idle periods entered.", NULL,
+	       (double)g->idle.periods);
+	metric(f, "pressure_events_total", "counter", "Guest memory pressure triggers.", NULL,
+	       (double)g->pressure_events);
+	for (i = 0; i < VR_ACTION_KINDS; i++) {
+		snprintf(labels, sizeof(labels), "{action=\"%s\"}", vr_action_name((enum vr_action_kind)i));
+		metric(f, "actions_total", "counter", i ? NULL : "Actions run.", labels,
+		       (double)g->totals[i].runs);
+	}
+	for (i = 0; i < VR_ACTION_KINDS; i++) {
+		snprintf(labels, sizeof(labels), "{action=\"%s\"}", vr_action_name((enum vr_action_kind)i));
+		metric(f, "action_failures_total", "counter", i ? NULL : "Actions that failed.", labels,
+		       (double)g->totals[i].failures);
+	}
+	for (i = 0; i < VR_ACTION_KINDS; i++) {
+		snprintf(labels, sizeof(labels), "{action=\"%s\"}", vr_action_name((enum vr_action_kind)i));
+		metric(f, "action_bytes_total", "counter",
+		       i ? NULL
+			 : "Compaction: reportable memory gained; dropcache and reclaim: cache released.",
+		       labels, (double)g->totals[i].bytes);
+	}
+	if (g->cfg.mode == VR_MODE_AUTO) {
+		metric(f, "auto_reserve_bytes", "gauge",
+		       "Inactive file cache auto keeps because reclaimed pages were read back.", NULL,
+		       (double)g->autost.reserve_bytes);
+		metric(f, "auto_refault_events_total", "counter",
+		       "Times pages were read back after an auto reclaim.", NULL,
+		       (double)g->autost.refault_events);
+		metric(f, "auto_refaulted_bytes_total", "counter",
+		       "Bytes read back after auto reclaims.", NULL,
+		       (double)g->autost.refaulted_bytes);
+		metric(f, "auto_order_lowerings_total", "counter",
+		       "Times auto lowered page_reporting_order.", NULL,
+		       (double)g->autost.order_lowerings);
+	}
+	for (i = 0; i < VR_IF_COUNT; i++) {
+		snprintf(labels, sizeof(labels), "{interface=\"%s\"}", ifaces[i].name);
+		metric(f, "interface_degraded", "gauge",
+		       i ? NULL : "1 while a kernel interface fails.", labels,
+		       g->iface[i].error < 0 ? 1 : 0);
+	}
+}
+
+int vr_guest_metrics_file(struct vr_guest *g, const char *path)
+{
+	char tmp[PATH_MAX];
+	FILE *f;
+	int fd, r = 0;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
+		r = -ENAMETOOLONG;
+		goto out;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0) {
+		r = -errno;
+		goto out;
+	}
+	f = fdopen(fd, "w");
+	if (!f) {
+		r = -errno;
+		close(fd);
+		goto out_unlink;
+	}
+	vr_guest_metrics(g, f);
+	if (fflush(f) != 0 || ferror(f))
+		r = -(errno ? errno : EIO);
+	if (fclose(f) != 0 && r == 0)
+		r = -errno;
+	if (r == 0 && rename(tmp, path) < 0)
+		r = -errno;
+out_unlink:
+	if (r < 0)
+		unlink(tmp);
+out:
+	vr_guest_iface(g, VR_IF_METRICS, r);
+	return r;
 }

@@ -35,6 +35,7 @@ enum vr_iface {
 	VR_IF_KMSG,
 	VR_IF_VMSTAT,
 	VR_IF_REPORTING_ORDER,
+	VR_IF_METRICS,
 	VR_IF_COUNT
 };
 
@@ -154,6 +155,14 @@ int vr_guest_act(struct vr_guest *g, enum vr_action_kind kind, uint64_t bytes,
 /* The service is stopping: put back what it changed (the reporting
  * order). */
 void vr_guest_shutdown(struct vr_guest *g);
+
+/* The service's gauges and counters in Prometheus text format (for
+ * node_exporter's textfile collector). */
+void vr_guest_metrics(struct vr_guest *g, FILE *f);
+
+/* Write them to @path atomically (a temporary file renamed over it).
+ * Returns 0 or -errno; the failure is also recorded and logged once. */
+int vr_guest_metrics_file(struct vr_guest *g, const char *path);
 
 /* Describe the service to people (@json false) or machines. */
 void vr_guest_status(struct vr_guest *g, FILE *f, bool json);

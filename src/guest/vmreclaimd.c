@@ -22,6 +22,7 @@ static void usage(FILE *f)
 		"  -c, --config FILE     settings (default " VR_CONFIG_PATH ")\n"
 		"      --no-cmdline      ignore vmreclaim.KEY=VALUE on /proc/cmdline\n"
 		"      --socket PATH     control socket (overrides controlSocket)\n"
+		"      --metrics-file PATH  gauges in Prometheus text format (metricsFile)\n"
 		"      --root DIR        read and write kernel files under DIR (for tests)\n"
 		"  -n, --dry-run         log the writes to kernel files instead of doing them\n"
 		"      --check-config    check the settings, print problems, exit\n"
@@ -36,12 +37,13 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_NO_CMDLINE = 256, OPT_SOCKET, OPT_ROOT, OPT_CHECK, OPT_PRINT, OPT_SAMPLE,
+	enum { OPT_NO_CMDLINE = 256, OPT_SOCKET, OPT_METRICS, OPT_ROOT, OPT_CHECK, OPT_PRINT, OPT_SAMPLE,
 	       OPT_VERSION };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "no-cmdline", no_argument, NULL, OPT_NO_CMDLINE },
 		{ "socket", required_argument, NULL, OPT_SOCKET },
+		{ "metrics-file", required_argument, NULL, OPT_METRICS },
 		{ "root", required_argument, NULL, OPT_ROOT },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "check-config", no_argument, NULL, OPT_CHECK },
@@ -74,6 +76,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_SOCKET:
 			o.socket = optarg;
+			break;
+		case OPT_METRICS:
+			o.metrics_file = optarg;
 			break;
 		case OPT_ROOT:
 			o.root = optarg;

@@ -342,7 +342,7 @@ static void test_sample_round_trip(void **state)
 			keys++;
 		}
 	}
-	assert_int_equal(keys, 12);
+	assert_int_equal(keys, 13);
 	vr_config_defaults(&def);
 	memset(&c, 0x5a, sizeof(c));
 	vr_config_defaults(&c);

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include <unistd.h>
 
 #define SEC VR_USEC_PER_SEC
 #define MIB VR_MIB
@@ -534,6 +536,57 @@ static void test_auto_order_readonly(void **state)
 	assert_int_equal(f->g.reporting.order, 9);
 }
 
+/* The Prometheus text: every sample line is NAME[{labels}] VALUE, each
+ * family has HELP and TYPE once; the file is replaced whole; a file that
+ * cannot be written is said once and the service goes on. */
+static void test_metrics(void **state)
+{
+	struct fx *f = *state;
+	char *buf = NULL, *line, *save = NULL, path[PATH_MAX], *got;
+	size_t len = 0;
+	FILE *mf;
+	int i, samples = 0;
+
+	f->cfg.mode = VR_MODE_AUTO;
+	start(f);
+	for (i = 0; i < 6; i++)
+		tick(f, 0);
+	mf = open_memstream(&buf, &len);
+	vr_guest_metrics(&f->g, mf);
+	fclose(mf);
+	assert_non_null(strstr(buf, "# TYPE vmreclaim_stranded_bytes gauge\n"));
+	assert_non_null(strstr(buf, "vmreclaim_idle 1\n"));
+	assert_non_null(strstr(buf, "vmreclaim_reporting_order 9\n"));
+	assert_non_null(strstr(buf, "vmreclaim_actions_total{action=\"compact\"} "));
+	assert_non_null(strstr(buf, "vmreclaim_interface_degraded{interface=\"metrics\"} 0\n"));
+	assert_null(strstr(buf, "nan"));
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		const char *sp = strrchr(line, ' ');
+
+		if (line[0] == '#')
+			continue;
+		assert_non_null(sp);
+		assert_true(strncmp(line, "vmreclaim_", 10) == 0);
+		assert_true(sp[1] == '-' || (sp[1] >= '0' && sp[1] <= '9'));
+		samples++;
+	}
+	assert_true(samples > 20);
+	free(buf);
+
+	snprintf(path, sizeof(path), "%s/vmreclaim.prom", f->root);
+	assert_int_equal(vr_guest_metrics_file(&f->g, path), 0);
+	got = fake_get(f->root, "/vmreclaim.prom");
+	assert_non_null(strstr(got, "vmreclaim_memory_total_bytes "));
+	free(got);
+	snprintf(path, sizeof(path), "%s/vmreclaim.prom.tmp", f->root);
+	assert_int_not_equal(access(path, F_OK), 0);
+	snprintf(path, sizeof(path), "%s/no/such/dir/x.prom", f->root);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(vr_guest_metrics_file(&f->g, path), -ENOENT);
+	assert_int_equal(log_catch_count(&f->log, "metricsFile: No such file"), 1);
+	assert_int_equal(f->g.iface[VR_IF_METRICS].failures, 3);
+}
+
 static void test_manual_actions_any_mode(void **state)
 {
 	struct fx *f = *state;
@@ -790,6 +843,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_probe_old_kernel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_busy_writes_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_auto_busy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_metrics, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_auto_fragmented, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_auto_order_readonly, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_disabled_mode, setup, teardown),
