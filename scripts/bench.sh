@@ -21,7 +21,7 @@ CONFIGS="none reporting wsl-19013 wsl-dropcache-o9 wsl-dropcache-o5 wsl-gradual 
 PARALLEL=8
 SIZE=1
 SCALE=5
-WATCH=90   # seconds recorded after the workload ends
+WATCH=150  # seconds recorded after the workload ends
 BURN=60    # the busy scenario's CPU job, seconds
 OUT=
 while [ $# -gt 0 ]; do

@@ -10,8 +10,8 @@
  *   Only the inactive file list is asked for, and never below what the
  *   kernel itself keeps inactive against the active list (mm/vmscan.c
  *   inactive_is_low()), so the active working set is not pushed out by our
- *   own reclaim; each settle time without refaults then probes half that
- *   reserve, down to an eighth.  Refaults (workingset_refault_file) after a reclaim mean
+ *   own reclaim (against the active list's recent peak, plus an eighth).
+ *   Refaults (workingset_refault_file) after a reclaim mean
  *   it took memory that was still needed: reclaim backs off, doubling each
  *   time, and the working-set reserve grows by twice what came back; both
  *   decay when refaults stay away.  The guest's own memory pressure holds
@@ -50,9 +50,6 @@
 #define VR_AUTO_CALM_USEC (10 * 60 * VR_USEC_PER_SEC)
 /* Refaults count against a reclaim for this long after it. */
 #define VR_AUTO_REFAULT_WINDOW_USEC (10 * 60 * VR_USEC_PER_SEC)
-
-/* The reserve probed down to 1/8 of the kernel's inactive share. */
-#define VR_AUTO_KEEP_SHIFT_MAX 3
 
 struct vr_auto_settings {
 	uint64_t settle_usec; /* idleSeconds: the cache must not have grown for this long */
@@ -96,10 +93,8 @@ struct vr_auto {
 	uint64_t refault_prev_bytes;
 	uint64_t last_reclaim_usec; /* 0: never */
 	uint64_t reserve_bytes;     /* working-set reserve raised by refaults */
-	/* The kernel's inactive share is divided by 2^keep_shift: each
-	 * settle time without refaults probes a smaller one; a refault
-	 * goes back to the kernel's own. */
-	unsigned keep_shift;
+	uint64_t active_peak_bytes; /* Active(file) at its recent peak */
+	uint64_t active_peak_usec;  /* when it was last set or halved */
 	uint64_t last_refault_usec;
 	uint64_t backoff_usec;      /* the next back-off's length */
 	uint64_t backoff_until_usec;
