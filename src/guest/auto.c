@@ -170,8 +170,7 @@ static void cache_decide(struct vr_auto *a, const struct vr_auto_settings *s,
 	 * active pages during our reclaim, the active list shrinks, the
 	 * next step takes more, and the working set drains away (seen in a
 	 * 2 GiB guest: 92 MiB of a 128 MiB hot set read back). */
-	keep = vr_auto_inactive_keep(a->active_peak_bytes, in->inactive_file_bytes);
-	keep = max3(AUTO_KEEP_MIN_BYTES, a->reserve_bytes, vr_sat_add(keep, keep / 8));
+	keep = vr_auto_cache_keep(a, in);
 	excess = vr_sat_sub(in->inactive_file_bytes, keep);
 	vr_format_size(in->inactive_file_bytes, x, sizeof(x));
 	vr_format_size(keep, y, sizeof(y));
@@ -310,6 +309,30 @@ void vr_auto_decide(struct vr_auto *a, const struct vr_auto_settings *s,
 	cache_observe(a, in);
 	cache_decide(a, s, in, out);
 	frag_decide(a, s, in, out);
+}
+
+unsigned vr_auto_order_for(const struct vr_auto_input *in, unsigned order_min, uint64_t min,
+			   uint64_t *ret_left)
+{
+	return order_for(in, order_min, min, ret_left);
+}
+
+void vr_auto_lowered(struct vr_auto *a, uint64_t now_usec, const char *why)
+{
+	a->lowered = true;
+	a->lowered_usec = now_usec;
+	a->order_lowerings++;
+	snprintf(a->frag_why, sizeof(a->frag_why), "%s", why);
+}
+
+uint64_t vr_auto_cache_keep(const struct vr_auto *a, const struct vr_auto_input *in)
+{
+	uint64_t keep = vr_auto_inactive_keep(a->active_peak_bytes > in->active_file_bytes
+						      ? a->active_peak_bytes
+						      : in->active_file_bytes,
+					      in->inactive_file_bytes);
+
+	return max3(AUTO_KEEP_MIN_BYTES, a->reserve_bytes, vr_sat_add(keep, keep / 8));
 }
 
 void vr_auto_compacted(struct vr_auto *a, uint64_t gained_bytes, uint64_t stranded_before_bytes)

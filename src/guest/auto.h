@@ -139,6 +139,19 @@ void vr_auto_decide(struct vr_auto *a, const struct vr_auto_settings *s,
 /* What compaction did: reportable memory gained at the base order. */
 void vr_auto_compacted(struct vr_auto *a, uint64_t gained_bytes, uint64_t stranded_before_bytes);
 
+/* The highest order in [@order_min, in->base_order) that leaves less than
+ * @min stranded in in->buddy, or @order_min; what it leaves in
+ * *ret_left. */
+unsigned vr_auto_order_for(const struct vr_auto_input *in, unsigned order_min, uint64_t min,
+			   uint64_t *ret_left);
+
+/* The order was lowered outside the loop (a host request): hold and raise
+ * it as the loop would. */
+void vr_auto_lowered(struct vr_auto *a, uint64_t now_usec, const char *why);
+
+/* The inactive file cache the cache loop keeps for @in. */
+uint64_t vr_auto_cache_keep(const struct vr_auto *a, const struct vr_auto_input *in);
+
 /* The smallest amount of stranded memory worth acting on, for a guest of
  * @total_bytes. */
 uint64_t vr_auto_stranded_min(uint64_t total_bytes);

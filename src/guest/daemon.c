@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "guest/daemon.h"
+#include "common/channel.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "guest/control.h"
@@ -7,6 +8,8 @@
 #include "guest/psi.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -72,10 +75,21 @@ int vr_daemon_load_config(const struct vr_daemon_opts *o, struct vr_config *ret,
 	return d->errors ? -EINVAL : r;
 }
 
+/* The guest channel's device is looked for again this often while it is
+ * missing (virtio_console may load after us). */
+#define CHAN_RETRY_USEC (60 * VR_USEC_PER_SEC)
+
 struct daemon {
 	const struct vr_daemon_opts *opts;
 	struct vr_guest g;
-	int sig_fd, timer_fd, ctl_fd, psi_fd;
+	int sig_fd, timer_fd, ctl_fd, psi_fd, chan_fd;
+	/* the guest channel: a partial request line, and whether the rest of
+	 * an overlong one is being skipped */
+	char chan_buf[VR_CHAN_REQUEST_MAX];
+	size_t chan_len;
+	bool chan_skip;
+	bool chan_hup;  /* no host on the other end: not polled until the next sample */
+	uint64_t chan_retry_usec;
 	uint64_t wakeups;
 	bool quit;
 };
@@ -359,17 +373,93 @@ static void open_psi(struct daemon *d)
 	d->g.psi_available = true;
 }
 
+/* Open the guest channel if the device is there; quietly, since most
+ * VMs have none. */
+static void chan_open(struct daemon *d)
+{
+	char path[PATH_MAX];
+	uint64_t now = vr_now_usec();
+	int fd;
+
+	if (d->chan_fd >= 0 || now < d->chan_retry_usec)
+		return;
+	d->chan_retry_usec = now + CHAN_RETRY_USEC;
+	if (d->opts->dry_run || vr_sys_path(&d->g.sys, VR_CHAN_GUEST_PATH, path, sizeof(path)) < 0)
+		return;
+	fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		if (errno != ENOENT)
+			vr_guest_iface(&d->g, VR_IF_CHANNEL, -errno);
+		return;
+	}
+	vr_guest_iface(&d->g, VR_IF_CHANNEL, 0);
+	vr_info("guest channel %s open: the host may ask for memory back", VR_CHAN_GUEST_PATH);
+	d->chan_fd = fd;
+	d->chan_len = 0;
+	d->chan_skip = false;
+}
+
+static void chan_reply(struct daemon *d, const char *reply)
+{
+	size_t len = strlen(reply);
+
+	/* One short line; a host that does not read loses it rather than
+	 * stall the service. */
+	if (write(d->chan_fd, reply, len) < 0 && errno != EAGAIN)
+		vr_guest_iface(&d->g, VR_IF_CHANNEL, -errno);
+}
+
+/* Read what the host sent; answer each whole line. */
+static void chan_read(struct daemon *d)
+{
+	char in[256], reply[VR_CHAN_REPLY_MAX];
+	ssize_t n = read(d->chan_fd, in, sizeof(in));
+	ssize_t i;
+
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			vr_guest_iface(&d->g, VR_IF_CHANNEL, -errno);
+		return;
+	}
+	if (n == 0) {
+		/* No host program on the other end (virtio_console says
+		 * readable and gives end of file): look again at the next
+		 * sample, not in a busy loop. */
+		d->chan_hup = true;
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (in[i] == '\n') {
+			if (d->chan_skip)
+				chan_reply(d, "error: request longer than 63 bytes\n");
+			else {
+				vr_guest_channel(&d->g, d->chan_buf, d->chan_len, reply, sizeof(reply));
+				chan_reply(d, reply);
+			}
+			d->chan_len = 0;
+			d->chan_skip = false;
+		} else if (d->chan_skip) {
+			continue;
+		} else if (d->chan_len + 1 >= sizeof(d->chan_buf)) {
+			d->chan_skip = true;
+		} else {
+			d->chan_buf[d->chan_len++] = in[i];
+		}
+	}
+}
+
 static int loop(struct daemon *d)
 {
 	while (!d->quit) {
-		struct pollfd p[4] = {
+		struct pollfd p[5] = {
 			{ .fd = d->sig_fd, .events = POLLIN },
 			{ .fd = d->timer_fd, .events = POLLIN },
 			{ .fd = d->ctl_fd, .events = POLLIN },
 			{ .fd = d->psi_fd, .events = POLLPRI },
+			{ .fd = d->chan_hup ? -1 : d->chan_fd, .events = POLLIN },
 		};
 		uint64_t expirations;
-		int n = poll(p, d->psi_fd >= 0 ? 4 : 3, -1);
+		int n = poll(p, 5, -1);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -382,6 +472,8 @@ static int loop(struct daemon *d)
 			handle_signal(d);
 		if (p[1].revents && read(d->timer_fd, &expirations, sizeof(expirations)) > 0) {
 			vr_guest_tick(&d->g);
+			d->chan_hup = false;
+			chan_open(d);
 			if (d->g.cfg.metrics_file[0])
 				vr_guest_metrics_file(&d->g, d->g.cfg.metrics_file);
 		}
@@ -394,6 +486,13 @@ static int loop(struct daemon *d)
 			d->g.psi_available = false;
 		} else if (d->psi_fd >= 0 && (p[3].revents & POLLPRI)) {
 			vr_guest_pressure(&d->g);
+		}
+		if (p[4].fd >= 0 && (p[4].revents & POLLIN))
+			chan_read(d);
+		else if (p[4].fd >= 0 && (p[4].revents & (POLLHUP | POLLERR)))
+			d->chan_hup = true;
+		else if (p[4].fd >= 0 && (p[4].revents & POLLNVAL)) {
+			d->chan_fd = -1;
 		}
 	}
 	return 0;
@@ -409,7 +508,7 @@ int vr_daemon_run(const struct vr_daemon_opts *o, const struct vr_config *cfg)
 		return 1;
 	}
 	d->opts = o;
-	d->sig_fd = d->timer_fd = d->ctl_fd = d->psi_fd = -1;
+	d->sig_fd = d->timer_fd = d->ctl_fd = d->psi_fd = d->chan_fd = -1;
 	r = vr_guest_init(&d->g, cfg, o->root, o->dry_run ? &vr_sys_ops_dry_run : &vr_sys_ops_real,
 			  NULL, NULL);
 	if (r < 0) {
@@ -436,6 +535,7 @@ int vr_daemon_run(const struct vr_daemon_opts *o, const struct vr_config *cfg)
 		goto out;
 	}
 	open_psi(d);
+	chan_open(d);
 	vr_info("started: mode %s, idleThreshold %g%%, idleSeconds %llu, sampleInterval %llu s%s",
 		vr_mode_name(cfg->mode), cfg->idle_threshold_pct,
 		(unsigned long long)(cfg->idle_usec / VR_USEC_PER_SEC),
@@ -452,6 +552,8 @@ out:
 	}
 	if (d->psi_fd >= 0)
 		close(d->psi_fd);
+	if (d->chan_fd >= 0)
+		close(d->chan_fd);
 	if (d->timer_fd >= 0)
 		close(d->timer_fd);
 	if (d->sig_fd >= 0)

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "guest/guest.h"
+#include "common/channel.h"
 #include "common/json.h"
 #include "common/log.h"
 #include "common/size.h"
@@ -44,6 +45,7 @@ static const struct {
 	[VR_IF_REPORTING_ORDER] = { "page_reporting_order", VR_REPORTING_ORDER_PATH,
 				    "stranded free memory is not handed back at a lower order" },
 	[VR_IF_METRICS] = { "metrics", "metricsFile", "the metrics file is not updated" },
+	[VR_IF_CHANNEL] = { "channel", VR_CHAN_GUEST_PATH, "the host cannot ask for memory back" },
 };
 
 const char *vr_iface_name(enum vr_iface iface)
@@ -255,7 +257,10 @@ static void record(struct vr_guest *g, const struct vr_action_record *a)
 
 static const char *trigger_name(enum vr_trigger t)
 {
-	return t == VR_TRIGGER_IDLE ? "idle" : t == VR_TRIGGER_AUTO ? "auto" : "manual";
+	return t == VR_TRIGGER_IDLE   ? "idle"
+	       : t == VR_TRIGGER_AUTO ? "auto"
+	       : t == VR_TRIGGER_HOST ? "host"
+				      : "manual";
 }
 
 void vr_action_record_format(const struct vr_action_record *a, char *buf, size_t size)
@@ -1048,4 +1053,128 @@ out_unlink:
 out:
 	vr_guest_iface(g, VR_IF_METRICS, r);
 	return r;
+}
+
+/* What the host may know of the guest: its memory, its cache, its free
+ * blocks. */
+static void chan_status(struct vr_guest *g, char *reply, size_t size)
+{
+	struct vr_meminfo m = { 0 };
+	struct vr_memsnap s;
+
+	snapshot(g, &s, &m);
+	if (!s.valid) {
+		snprintf(reply, size, "error: /proc/meminfo unreadable\n");
+		return;
+	}
+	snprintf(reply, size,
+		 "ok total=%llu available=%llu cache=%llu reportable=%llu stranded=%llu order=%u\n",
+		 (unsigned long long)m.total_bytes, (unsigned long long)m.available_bytes,
+		 (unsigned long long)s.file_cache_bytes, (unsigned long long)s.reportable_bytes,
+		 (unsigned long long)s.stranded_bytes, reporting_order(g));
+}
+
+/* The host is short of memory and asks for up to @bytes now: cold cache
+ * (what auto would take, without waiting for it to settle), compaction,
+ * and, in auto, a lower reporting order for stranded blocks.  Never
+ * while the guest itself is short of memory. */
+static void chan_give(struct vr_guest *g, uint64_t bytes, char *reply, size_t size)
+{
+	uint64_t now = g->clock(), released = 0, gained = 0;
+	struct vr_memsnap before, after;
+	struct vr_meminfo m = { 0 };
+	bool compacted = false;
+
+	if (now < g->pressure_until_usec) {
+		g->host_refused++;
+		snprintf(reply, size, "refused the guest is under memory pressure\n");
+		return;
+	}
+	if (g->host_last_give_usec && now - g->host_last_give_usec < VR_HOST_GIVE_INTERVAL_USEC) {
+		g->host_refused++;
+		snprintf(reply, size, "refused too soon after the last request\n");
+		return;
+	}
+	g->host_last_give_usec = now;
+	snapshot(g, &before, &m);
+	if (!before.valid) {
+		snprintf(reply, size, "error: /proc/meminfo unreadable\n");
+		return;
+	}
+	vr_info("host asks for %llu MiB back", (unsigned long long)(bytes / VR_MIB));
+	if (!reclaim_unusable(g, &m)) {
+		struct vr_auto_input in = { .active_file_bytes = m.active_file_bytes,
+					    .inactive_file_bytes = m.inactive_file_bytes };
+		uint64_t keep = g->cfg.mode == VR_MODE_AUTO ? vr_auto_cache_keep(&g->autost, &in)
+							    : g->cfg.reclaim_floor_bytes;
+		uint64_t have = g->cfg.mode == VR_MODE_AUTO ? m.inactive_file_bytes
+							    : before.file_cache_bytes;
+		uint64_t take = vr_sat_sub(have, keep);
+
+		if (take > bytes)
+			take = bytes;
+		if (take >= VR_MIB) {
+			vr_guest_act(g, VR_ACTION_RECLAIM, take, VR_TRIGGER_HOST, NULL);
+			/* refaults after it count against the working set */
+			g->autost.last_reclaim_usec = now ? now : 1;
+		}
+	} else if (g->cfg.mode != VR_MODE_DISABLED && before.file_cache_bytes > VR_MIB) {
+		vr_guest_act(g, VR_ACTION_DROPCACHE, 0, VR_TRIGGER_HOST, NULL);
+	}
+	snapshot(g, &after, NULL);
+	released = vr_sat_sub(before.file_cache_bytes, after.file_cache_bytes);
+	if (after.buddy_valid && vr_guest_compaction_enabled(&g->cfg) &&
+	    after.stranded_bytes >= vr_auto_stranded_min(m.total_bytes)) {
+		struct vr_action_record a;
+
+		if (vr_guest_act(g, VR_ACTION_COMPACT, 0, VR_TRIGGER_HOST, &a) == 0) {
+			compacted = true;
+			if (a.after.buddy_valid)
+				after = a.after;
+		}
+	}
+	if (g->cfg.mode == VR_MODE_AUTO && after.buddy_valid && !g->order_lowered &&
+	    g->reporting.registered && g->base_order_known && g->reporting.order_writable &&
+	    g->cfg.reporting_order_min < g->base_order &&
+	    after.stranded_bytes >= vr_auto_stranded_min(m.total_bytes)) {
+		struct vr_auto_input in = { .page_size = g->page_size, .base_order = g->base_order };
+		struct vr_buddyinfo b;
+		uint64_t left;
+		unsigned o;
+
+		if (vr_buddyinfo_read(&g->sys, &b) == 0) {
+			char why[160];
+
+			in.buddy = &b;
+			o = vr_auto_order_for(&in, g->cfg.reporting_order_min,
+					      vr_auto_stranded_min(m.total_bytes), &left);
+			snprintf(why, sizeof(why), "the host asked: page_reporting_order lowered to %u", o);
+			vr_auto_lowered(&g->autost, now, why);
+			set_order(g, o);
+			if (!g->order_lowered)
+				g->autost.lowered = false; /* the write failed */
+			snapshot(g, &after, NULL);
+		}
+	}
+	gained = vr_sat_sub(after.reportable_bytes, before.reportable_bytes);
+	snprintf(reply, size,
+		 "ok released=%llu reportable_gained=%llu stranded=%llu order=%u compacted=%d\n",
+		 (unsigned long long)released, (unsigned long long)gained,
+		 (unsigned long long)after.stranded_bytes, reporting_order(g), compacted ? 1 : 0);
+}
+
+void vr_guest_channel(struct vr_guest *g, const char *line, size_t len, char *reply, size_t size)
+{
+	struct vr_chan_request req;
+	char err[128];
+
+	g->host_requests++;
+	if (vr_chan_parse(line, len, &req, err, sizeof(err)) < 0) {
+		snprintf(reply, size, "error: %s\n", err);
+		return;
+	}
+	if (req.verb == VR_CHAN_STATUS)
+		chan_status(g, reply, size);
+	else
+		chan_give(g, req.bytes, reply, size);
 }

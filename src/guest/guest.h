@@ -36,6 +36,7 @@ enum vr_iface {
 	VR_IF_VMSTAT,
 	VR_IF_REPORTING_ORDER,
 	VR_IF_METRICS,
+	VR_IF_CHANNEL,
 	VR_IF_COUNT
 };
 
@@ -58,6 +59,7 @@ enum vr_trigger {
 	VR_TRIGGER_IDLE,
 	VR_TRIGGER_MANUAL,
 	VR_TRIGGER_AUTO, /* the auto policy, idle or not */
+	VR_TRIGGER_HOST, /* the host asked over the guest channel */
 };
 
 struct vr_action_record {
@@ -126,6 +128,8 @@ struct vr_guest {
 	struct vr_period period;
 	uint64_t pressure_until_usec;
 	uint64_t pressure_events;
+	uint64_t host_requests, host_refused; /* over the guest channel */
+	uint64_t host_last_give_usec;
 	struct vr_plan last_plan;
 	struct vr_action_totals totals[VR_ACTION_KINDS];
 	struct vr_action_record history[VR_HISTORY_MAX];
@@ -155,6 +159,13 @@ int vr_guest_act(struct vr_guest *g, enum vr_action_kind kind, uint64_t bytes,
 /* The service is stopping: put back what it changed (the reporting
  * order). */
 void vr_guest_shutdown(struct vr_guest *g);
+
+/* Host requests over the guest channel: they come no closer than this. */
+#define VR_HOST_GIVE_INTERVAL_USEC (5 * VR_USEC_PER_SEC)
+
+/* Answer one request line from the host (common/channel.h) into @reply
+ * (one line, newline-ended). */
+void vr_guest_channel(struct vr_guest *g, const char *line, size_t len, char *reply, size_t size);
 
 /* The service's gauges and counters in Prometheus text format (for
  * node_exporter's textfile collector). */

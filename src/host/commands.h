@@ -12,5 +12,7 @@ int vr_cmd_run(int argc, char **argv);
 int vr_cmd_stop(int argc, char **argv);
 int vr_cmd_top(int argc, char **argv);
 int vr_cmd_plot(int argc, char **argv);
+int vr_cmd_give(int argc, char **argv);
+int vr_cmd_watch(int argc, char **argv);
 
 #endif

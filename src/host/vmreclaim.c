@@ -16,6 +16,8 @@ static const struct {
 	{ "stop", vr_cmd_stop, "shut a detached VM down" },
 	{ "top", vr_cmd_top, "host RSS against guest memory, once a second" },
 	{ "plot", vr_cmd_plot, "draw a recording as SVG" },
+	{ "give", vr_cmd_give, "ask running guests to give memory back now" },
+	{ "watch", vr_cmd_watch, "when the host is short of memory, ask the guests holding most" },
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: MIT */
+#include "common/channel.h"
+#include "common/size.h"
+#include "common/util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+int vr_chan_parse(const char *buf, size_t len, struct vr_chan_request *ret, char *err,
+		  size_t err_size)
+{
+	struct vr_chan_request req = { 0 };
+	char line[VR_CHAN_REQUEST_MAX];
+	char *arg;
+	size_t i;
+
+	if (len > 0 && buf[len - 1] == '\n')
+		len--;
+	if (len > 0 && buf[len - 1] == '\r')
+		len--;
+	if (len == 0) {
+		snprintf(err, err_size, "empty request");
+		return -EINVAL;
+	}
+	if (len >= sizeof(line)) {
+		snprintf(err, err_size, "request longer than %d bytes", VR_CHAN_REQUEST_MAX - 1);
+		return -EINVAL;
+	}
+	for (i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)buf[i];
+
+		if (ch < 0x20 || ch > 0x7e) {
+			snprintf(err, err_size, "request holds a control or non-ASCII byte");
+			return -EINVAL;
+		}
+	}
+	memcpy(line, buf, len);
+	line[len] = '\0';
+	arg = strchr(line, ' ');
+	if (arg)
+		*arg++ = '\0';
+	if (strcmp(line, "status") == 0) {
+		req.verb = VR_CHAN_STATUS;
+		if (arg) {
+			snprintf(err, err_size, "status takes no argument");
+			return -EINVAL;
+		}
+	} else if (strcmp(line, "give") == 0) {
+		req.verb = VR_CHAN_GIVE;
+		if (!arg || vr_parse_size(arg, &req.bytes) < 0) {
+			snprintf(err, err_size, "give needs a size in bytes");
+			return -EINVAL;
+		}
+		if (req.bytes < VR_CHAN_GIVE_MIN_BYTES || req.bytes > VR_CHAN_GIVE_MAX_BYTES) {
+			snprintf(err, err_size, "give: %llu bytes is out of range",
+				 (unsigned long long)req.bytes);
+			return -EINVAL;
+		}
+	} else {
+		snprintf(err, err_size, "unknown request (status, give BYTES)");
+		return -EINVAL;
+	}
+	*ret = req;
+	return 0;
+}
+
+int vr_chan_reply_u64(const char *reply, const char *key, uint64_t *ret)
+{
+	size_t klen = strlen(key);
+	const char *p;
+
+	if (strncmp(reply, "ok", 2) != 0 || (reply[2] != ' ' && reply[2] != '\n' && reply[2]))
+		return -EINVAL;
+	for (p = reply + 2; *p && *p != '\n';) {
+		const char *end;
+
+		while (*p == ' ')
+			p++;
+		end = p + strcspn(p, " \n");
+		if ((size_t)(end - p) > klen && strncmp(p, key, klen) == 0 && p[klen] == '=')
+			return vr_parse_u64(p + klen + 1, end, ret) < 0 ? -EINVAL : 0;
+		p = end;
+	}
+	return -ENOENT;
+}

@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: MIT */
+/* The guest channel: the protocol on strings (hostile ones too), the
+ * guest's answers over a fake tree, and the host's choice of whom to ask
+ * when it is short of memory. */
+#include "helpers.h"
+#include "common/channel.h"
+#include "common/util.h"
+#include "guest/guest.h"
+#include "host/pressure.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SEC VR_USEC_PER_SEC
+#define MIB VR_MIB
+
+static void test_parse(void **state)
+{
+	struct vr_chan_request r = { .bytes = 7 };
+	char err[128], big[200];
+
+	(void)state;
+	assert_int_equal(vr_chan_parse("status\n", 7, &r, err, sizeof(err)), 0);
+	assert_int_equal(r.verb, VR_CHAN_STATUS);
+	assert_int_equal(vr_chan_parse("give 1073741824", 15, &r, err, sizeof(err)), 0);
+	assert_int_equal(r.verb, VR_CHAN_GIVE);
+	assert_int_equal(r.bytes, VR_GIB);
+	assert_int_equal(vr_chan_parse("give 512MB\r\n", 12, &r, err, sizeof(err)), 0);
+	assert_int_equal(r.bytes, 512 * MIB);
+	/* hostile or wrong */
+	assert_int_equal(vr_chan_parse("", 0, &r, err, sizeof(err)), -EINVAL);
+	assert_int_equal(vr_chan_parse("\n", 1, &r, err, sizeof(err)), -EINVAL);
+	assert_int_equal(vr_chan_parse("give", 4, &r, err, sizeof(err)), -EINVAL);
+	assert_int_equal(vr_chan_parse("give -5", 7, &r, err, sizeof(err)), -EINVAL);
+	assert_int_equal(vr_chan_parse("give 99999999999999999999999", 28, &r, err, sizeof(err)),
+			 -EINVAL);
+	assert_int_equal(vr_chan_parse("give 4096", 9, &r, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "out of range"));
+	assert_int_equal(vr_chan_parse("give 2PB", 8, &r, err, sizeof(err)), -EINVAL);
+	assert_int_equal(vr_chan_parse("status json", 11, &r, err, sizeof(err)), -EINVAL);
+	assert_int_equal(vr_chan_parse("reclaim 1GB", 11, &r, err, sizeof(err)), -EINVAL);
+	assert_int_equal(vr_chan_parse("drop_caches", 11, &r, err, sizeof(err)), -EINVAL);
+	assert_int_equal(vr_chan_parse("stat\0us", 7, &r, err, sizeof(err)), -EINVAL);
+	assert_int_equal(vr_chan_parse("give 1GB\x1b", 9, &r, err, sizeof(err)), -EINVAL);
+	assert_int_equal(vr_chan_parse("st\xc3\xa4tus", 8, &r, err, sizeof(err)), -EINVAL);
+	memset(big, 'a', sizeof(big));
+	assert_int_equal(vr_chan_parse(big, sizeof(big), &r, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "longer than"));
+	assert_int_equal(r.bytes, 512 * MIB); /* untouched by failures */
+}
+
+static void test_reply(void **state)
+{
+	uint64_t v = 0;
+
+	(void)state;
+	assert_int_equal(vr_chan_reply_u64("ok released=5 reportable_gained=7", "released", &v), 0);
+	assert_int_equal(v, 5);
+	assert_int_equal(vr_chan_reply_u64("ok released=5 reportable_gained=7\n", "reportable_gained", &v), 0);
+	assert_int_equal(v, 7);
+	/* whole keys only */
+	assert_int_equal(vr_chan_reply_u64("ok released=5", "release", &v), -ENOENT);
+	assert_int_equal(vr_chan_reply_u64("ok xreleased=5", "released", &v), -ENOENT);
+	assert_int_equal(vr_chan_reply_u64("ok released=", "released", &v), -EINVAL);
+	assert_int_equal(vr_chan_reply_u64("ok released=5x", "released", &v), -EINVAL);
+	assert_int_equal(vr_chan_reply_u64("okay released=5", "released", &v), -EINVAL);
+	assert_int_equal(vr_chan_reply_u64("refused released=5", "released", &v), -EINVAL);
+	assert_int_equal(vr_chan_reply_u64("ok", "released", &v), -ENOENT);
+	assert_int_equal(v, 7);
+}
+
+static void test_pressure(void **state)
+{
+	struct vr_pressure_settings s = { .min_available_bytes = 2 * VR_GIB, .psi_some_pct = 10 };
+	struct vr_host_mem m = { .total_bytes = 16 * VR_GIB, .available_bytes = 4 * VR_GIB };
+	struct vr_guest_mem g[4] = {
+		{ .name = "a", .known = true, .stranded_bytes = 100 * MIB },
+		{ .name = "b", .known = false, .stranded_bytes = 0 },
+		{ .name = "c", .known = true, .stranded_bytes = 900 * MIB },
+		{ .name = "d", .known = true, .stranded_bytes = 300 * MIB },
+	};
+	uint64_t deficit = 1;
+	char why[128];
+
+	(void)state;
+	assert_false(vr_pressure_short(&m, &s, &deficit, why, sizeof(why)));
+	assert_int_equal(deficit, 0);
+	m.available_bytes = 2 * VR_GIB - 10 * MIB;
+	assert_true(vr_pressure_short(&m, &s, &deficit, why, sizeof(why)));
+	assert_int_equal(deficit, VR_PRESSURE_DEFICIT_MIN);
+	m.available_bytes = VR_GIB;
+	assert_true(vr_pressure_short(&m, &s, &deficit, why, sizeof(why)));
+	assert_int_equal(deficit, VR_GIB);
+	assert_non_null(strstr(why, "MemAvailable 1 GiB below 2 GiB"));
+	/* stalls with memory free */
+	m.available_bytes = 8 * VR_GIB;
+	m.have_psi = true;
+	m.psi_some_avg10 = 12.5;
+	assert_true(vr_pressure_short(&m, &s, &deficit, why, sizeof(why)));
+	assert_int_equal(deficit, 256 * MIB);
+	s.psi_some_pct = 0;
+	assert_false(vr_pressure_short(&m, &s, &deficit, why, sizeof(why)));
+
+	vr_pressure_rank(g, 4);
+	assert_string_equal(g[0].name, "c");
+	assert_string_equal(g[1].name, "d");
+	assert_string_equal(g[2].name, "a");
+	assert_string_equal(g[3].name, "b");
+}
+
+/* The guest's side, over a fake tree: status figures, a give that
+ * reclaims cold cache, refusals under pressure and too soon, errors. */
+struct fx {
+	char *root;
+	struct rec rec;
+	struct vr_config cfg;
+	struct vr_guest g;
+	struct log_catch log;
+};
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	f->root = fake_tree_new();
+	rec_init(&f->rec, f->root);
+	vr_config_defaults(&f->cfg);
+	fake_now_usec = 1000 * SEC;
+	fake_put(f->root, "/proc/meminfo",
+		 "MemTotal:        2030000 kB\nMemFree:          900000 kB\nMemAvailable:    1800000 kB\n"
+		 "Active(file):     131072 kB\nInactive(file):   655360 kB\nSwapTotal:             0 kB\n"
+		 "SwapFree:              0 kB\nDirty:                 0 kB\nSReclaimable:      8192 kB\n");
+	log_catch_start(&f->log);
+	assert_int_equal(vr_guest_init(&f->g, &f->cfg, f->root, &rec_ops, &f->rec, fake_clock), 0);
+	rec_clear(&f->rec);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	log_catch_stop();
+	fake_tree_free(f->root);
+	free(f);
+	return 0;
+}
+
+static void ask(struct fx *f, const char *req, char *reply, size_t size)
+{
+	vr_guest_channel(&f->g, req, strlen(req), reply, size);
+	assert_non_null(strchr(reply, '\n'));
+}
+
+static void test_guest_answers(void **state)
+{
+	struct fx *f = *state;
+	char reply[VR_CHAN_REPLY_MAX];
+	uint64_t v;
+
+	ask(f, "status\n", reply, sizeof(reply));
+	assert_int_equal(vr_chan_reply_u64(reply, "total", &v), 0);
+	assert_int_equal(v, 2030000ULL * 1024);
+	assert_int_equal(vr_chan_reply_u64(reply, "available", &v), 0);
+	assert_int_equal(vr_chan_reply_u64(reply, "order", &v), 0);
+	assert_int_equal(v, 9);
+	assert_int_equal(f->rec.n, 0); /* status writes nothing */
+
+	/* cold cache down to the active list and an eighth: 640 - 144 MiB,
+	 * but no more than asked */
+	ask(f, "give 300MB\n", reply, sizeof(reply));
+	assert_true(strncmp(reply, "ok released=", 12) == 0);
+	assert_string_equal(f->rec.w[0].path, "/sys/fs/cgroup/memory.reclaim");
+	assert_string_equal(f->rec.w[0].data, "268435456 swappiness=0");
+	assert_string_equal(f->rec.w[1].data, "46137344 swappiness=0");
+	assert_int_equal(f->g.history[f->g.history_count - 1].trigger, VR_TRIGGER_HOST);
+
+	/* too soon */
+	rec_clear(&f->rec);
+	ask(f, "give 300MB", reply, sizeof(reply));
+	assert_string_equal(reply, "refused too soon after the last request\n");
+	assert_int_equal(f->rec.n, 0);
+	/* the guest's own pressure comes first */
+	fake_now_usec += 10 * SEC;
+	vr_guest_pressure(&f->g);
+	ask(f, "give 300MB", reply, sizeof(reply));
+	assert_string_equal(reply, "refused the guest is under memory pressure\n");
+	assert_int_equal(f->rec.n, 0);
+	assert_int_equal(f->g.host_refused, 2);
+	/* malformed: an error line, nothing done */
+	ask(f, "give everything", reply, sizeof(reply));
+	assert_true(strncmp(reply, "error: ", 7) == 0);
+	ask(f, "rm -rf /", reply, sizeof(reply));
+	assert_true(strncmp(reply, "error: unknown request", 22) == 0);
+	assert_int_equal(f->rec.n, 0);
+}
+
+/* dropcache mode: a give drops the page cache (bounded to what the
+ * documented knob does). */
+static void test_guest_give_dropcache(void **state)
+{
+	struct fx *f = *state;
+	char reply[VR_CHAN_REPLY_MAX];
+
+	f->cfg.mode = VR_MODE_DROPCACHE;
+	f->cfg.compaction = false;
+	vr_guest_reconfigure(&f->g, &f->cfg);
+	rec_fail_on(&f->rec, "/memory.reclaim", NULL, -EINVAL, -1);
+	fake_rm(f->root, "/sys/fs/cgroup/memory.reclaim");
+	fake_rm(f->root, "/sys/fs/cgroup/cgroup.controllers");
+	vr_guest_init(&f->g, &f->cfg, f->root, &rec_ops, &f->rec, fake_clock);
+	rec_clear(&f->rec);
+	ask(f, "give 1GB", reply, sizeof(reply));
+	assert_true(strncmp(reply, "ok released=", 12) == 0);
+	assert_string_equal(f->rec.w[0].path, "/proc/sys/vm/drop_caches");
+	assert_int_equal(f->rec.n, 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse),
+		cmocka_unit_test(test_reply),
+		cmocka_unit_test(test_pressure),
+		cmocka_unit_test_setup_teardown(test_guest_answers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_guest_give_dropcache, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
