@@ -395,6 +395,7 @@ static void chan_open(struct daemon *d)
 	vr_guest_iface(&d->g, VR_IF_CHANNEL, 0);
 	vr_info("guest channel %s open: the host may ask for memory back", VR_CHAN_GUEST_PATH);
 	d->chan_fd = fd;
+	d->g.channel_open = true;
 	d->chan_len = 0;
 	d->chan_skip = false;
 }
@@ -493,6 +494,7 @@ static int loop(struct daemon *d)
 			d->chan_hup = true;
 		else if (p[4].fd >= 0 && (p[4].revents & POLLNVAL)) {
 			d->chan_fd = -1;
+			d->g.channel_open = false;
 		}
 	}
 	return 0;

@@ -761,6 +761,9 @@ static void status_text(struct vr_guest *g, FILE *f, const struct vr_memsnap *s,
 			i == VR_ACTION_COMPACT ? "reportable gained" : "released",
 			vr_format_size(t->bytes, a, sizeof(a)));
 	}
+	fprintf(f, "host:        %s; %llu requests, %llu refused\n",
+		g->channel_open ? "guest channel open" : "no guest channel",
+		(unsigned long long)g->host_requests, (unsigned long long)g->host_refused);
 	fprintf(f, "idle periods: %llu, samples: %llu\n", (unsigned long long)g->idle.periods,
 		(unsigned long long)g->ticks);
 	if (g->history_count)
@@ -854,6 +857,11 @@ static void status_json(struct vr_guest *g, FILE *f, const struct vr_memsnap *s,
 	} else {
 		vr_json_null(&j, "auto");
 	}
+	vr_json_open(&j, "host_channel");
+	vr_json_bool(&j, "open", g->channel_open);
+	vr_json_u64(&j, "requests", g->host_requests);
+	vr_json_u64(&j, "refused", g->host_refused);
+	vr_json_close(&j);
 	vr_json_open(&j, "reporting");
 	vr_json_bool(&j, "available", g->reporting.order_known);
 	vr_json_bool(&j, "registered", g->reporting.registered);

@@ -128,6 +128,7 @@ struct vr_guest {
 	struct vr_period period;
 	uint64_t pressure_until_usec;
 	uint64_t pressure_events;
+	bool channel_open; /* the guest channel's device is open (set by the loop) */
 	uint64_t host_requests, host_refused; /* over the guest channel */
 	uint64_t host_last_give_usec;
 	struct vr_plan last_plan;
