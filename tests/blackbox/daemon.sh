@@ -189,6 +189,28 @@ fds=$(ls -l /proc/$PID/fd | grep -c -e 'anon_inode:' -e 'socket:' -e " $R/")
 echo "# vmreclaimd own fds: $fds"
 check "it holds its four fds and no more ($fds)" test "$fds" -eq 4
 
+# 10,000 control requests (status, status --json, compact): the daemon's
+# RSS and open fds stay where they were.
+all0=$(ls /proc/$PID/fd | wc -l)
+i=0
+t0=$(date +%s)
+while [ $i -lt 10000 ]; do
+	case $((i % 3)) in
+	0) $C -s $S status >/dev/null 2>&1 ;;
+	1) $C -s $S status --json >/dev/null 2>&1 ;;
+	2) $C -s $S compact >/dev/null 2>&1 ;;
+	esac
+	i=$((i + 1))
+done
+t1=$(date +%s)
+rss2=$(awk '/^VmRSS:/ {print $2}' /proc/$PID/status)
+all1=$(ls /proc/$PID/fd | wc -l)
+answered=$($C -s $S status --json | jq '.totals.compact.runs')
+echo "# 10000 control requests in $((t1 - t0)) s: RSS $rss -> $rss2 KiB, open fds $all0 -> $all1, $answered compactions run"
+check "all 10000 requests were served (compact ran $answered times)" test "$answered" -ge 3333
+check "RSS stays flat over them (within 64 KiB: $rss -> $rss2 KiB)" test $((rss2 - rss)) -le 64
+check "and no fd is left open ($all0 -> $all1)" test "$all1" -eq "$all0"
+
 # A second daemon on the same socket is refused.
 $D --root $R -c $T/vmreclaim.conf --socket $S >$T/out 2>&1
 rc=$?
