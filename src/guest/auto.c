@@ -76,6 +76,16 @@ static void cache_observe(struct vr_auto *a, const struct vr_auto_input *in)
 	if (in->have_meminfo) {
 		uint64_t cache = vr_sat_add(in->active_file_bytes, in->inactive_file_bytes);
 
+		uint64_t ftol = in->total_bytes / 128 < 8 * VR_MIB ? 8 * VR_MIB : in->total_bytes / 128;
+
+		/* Free memory that moved by more than the tolerance starts the
+		 * fragmentation loop's settle time again. */
+		if (!a->free_seen || in->free_bytes > vr_sat_add(a->free_ref_bytes, ftol) ||
+		    in->free_bytes < vr_sat_sub(a->free_ref_bytes, ftol)) {
+			a->free_seen = true;
+			a->free_ref_bytes = in->free_bytes;
+			a->free_changed_usec = now;
+		}
 		/* The active list's peak, halved every calm period down to
 		 * what it is. */
 		if (in->active_file_bytes >= a->active_peak_bytes) {
@@ -270,9 +280,14 @@ static void frag_decide(struct vr_auto *a, const struct vr_auto_settings *s,
 			 in->base_order);
 		return;
 	}
-	if (!in->idle || in->pressure) {
+	/* Idle, or free memory steady for the settle time: the fragments
+	 * are not about to be allocated again.  (Under a loaded host a
+	 * TCG guest's CPU samples are noisy enough to miss the idle bar for
+	 * minutes while nothing in it allocates.) */
+	if (in->pressure || (!in->idle && now - a->free_changed_usec < s->settle_usec)) {
 		snprintf(a->frag_why, sizeof(a->frag_why),
-			 "stranded %s below order %u: waiting for an idle VM", x, in->base_order);
+			 "stranded %s below order %u: waiting for an idle VM or steady free memory", x,
+			 in->base_order);
 		return;
 	}
 	if (s->compaction &&

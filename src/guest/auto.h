@@ -18,7 +18,8 @@
  *   everything off (the caller says so).
  *
  * - Fragmentation: free memory in blocks below page_reporting_order is
- *   never reported to the host.  When an idle VM has enough of it,
+ *   never reported to the host.  When an idle VM (or one whose free memory
+ *   has not moved for the settle time) has enough of it,
  *   compaction is tried first (once per build-up of stranded memory, and
  *   not again while it gains nothing); what compaction cannot merge is
  *   reported by lowering page_reporting_order to the highest order that
@@ -66,6 +67,7 @@ struct vr_auto_input {
 
 	bool have_meminfo;
 	uint64_t total_bytes;
+	uint64_t free_bytes;
 	uint64_t active_file_bytes;
 	uint64_t inactive_file_bytes;
 
@@ -94,6 +96,9 @@ struct vr_auto {
 	uint64_t last_reclaim_usec; /* 0: never */
 	uint64_t reserve_bytes;     /* working-set reserve raised by refaults */
 	uint64_t active_peak_bytes; /* Active(file) at its recent peak */
+	bool free_seen;
+	uint64_t free_ref_bytes;    /* MemFree when it last moved */
+	uint64_t free_changed_usec; /* when */
 	uint64_t active_peak_usec;  /* when it was last set or halved */
 	uint64_t last_refault_usec;
 	uint64_t backoff_usec;      /* the next back-off's length */

@@ -491,6 +491,7 @@ static void auto_tick(struct vr_guest *g, enum vr_idle_event ev, uint64_t now)
 	if (r == 0) {
 		in.have_meminfo = true;
 		in.total_bytes = m.total_bytes;
+		in.free_bytes = m.free_bytes;
 		in.active_file_bytes = m.active_file_bytes;
 		in.inactive_file_bytes = m.inactive_file_bytes;
 		st.step_bytes = vr_policy_step_bytes(g->cfg.reclaim_step_bytes, m.total_bytes);
@@ -506,9 +507,10 @@ static void auto_tick(struct vr_guest *g, enum vr_idle_event ev, uint64_t now)
 				  : !in.have_refault ? "no refault counter in /proc/vmstat"
 						     : reclaim_unusable(g, in.have_meminfo ? &m : NULL);
 	in.reclaim_usable = in.reclaim_unusable_why == NULL;
-	/* The buddy lists only matter to an idle VM, or to put the order
-	 * back. */
-	if (g->idle.idle || g->order_lowered) {
+	/* The buddy lists only matter to an idle VM or one whose free memory
+	 * has settled, or to put the order back. */
+	if (g->idle.idle || g->order_lowered ||
+	    now - g->autost.free_changed_usec >= g->cfg.idle_usec) {
 		r = vr_buddyinfo_read(&g->sys, &b);
 		vr_guest_iface(g, VR_IF_BUDDYINFO, r);
 		if (r == 0)

@@ -266,7 +266,7 @@ static void test_fragmentation(void **state)
 	f.in.idle = false;
 	step(&f, 5);
 	assert_int_equal(f.p.n, 0);
-	assert_non_null(strstr(f.a.frag_why, "waiting for an idle VM"));
+	assert_non_null(strstr(f.a.frag_why, "waiting for an idle VM or steady free memory"));
 	f.in.idle = true;
 	step(&f, 5);
 	assert_true(has(&f, VR_AUTO_COMPACT, NULL));
@@ -300,6 +300,31 @@ static void test_fragmentation(void **state)
 	step(&f, 5);
 	assert_true(has(&f, VR_AUTO_SET_ORDER, &o));
 	assert_int_equal(o, 1);
+}
+
+/* A busy-looking VM whose free memory has not moved for the settle time:
+ * its fragments are not about to be used, so they are handed back; free
+ * memory on the move holds that off. */
+static void test_fragmentation_steady(void **state)
+{
+	struct fx f;
+	int i;
+
+	(void)state;
+	init(&f);
+	fragmented(&f.b);
+	f.in.free_bytes = 1800 * MIB;
+	for (i = 0; i < 8; i++) {
+		f.in.free_bytes += (i % 2) ? 20 * MIB : -20 * MIB;
+		step(&f, 5);
+		assert_int_equal(f.p.n, 0);
+	}
+	for (i = 0; i < 4; i++) {
+		step(&f, 5);
+		assert_int_equal(f.p.n, 0);
+	}
+	step(&f, 5); /* 25 s steady */
+	assert_true(has(&f, VR_AUTO_COMPACT, NULL));
 }
 
 /* Compaction that pays is used again; the order goes back up as soon as
@@ -372,6 +397,7 @@ int main(void)
 		cmocka_unit_test(test_refault_backoff),
 		cmocka_unit_test(test_fragmentation),
 		cmocka_unit_test(test_fragmentation_limits),
+		cmocka_unit_test(test_fragmentation_steady),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
