@@ -168,6 +168,12 @@ static void cache_decide(struct vr_auto *a, const struct vr_auto_settings *s,
 			 vr_format_size(a->refaulted_bytes, x, sizeof(x)));
 		return;
 	}
+	if (now < a->partial_until_usec) {
+		snprintf(a->cache_why, sizeof(a->cache_why),
+			 "the kernel reclaimed less than asked: asking again in %llu s",
+			 (unsigned long long)((a->partial_until_usec - now) / VR_USEC_PER_SEC));
+		return;
+	}
 	if (now - a->cache_grew_usec < s->settle_usec) {
 		snprintf(a->cache_why, sizeof(a->cache_why),
 			 "file cache grew %llu s ago; waiting until it has been steady for %llu s",

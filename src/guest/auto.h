@@ -103,6 +103,7 @@ struct vr_auto {
 	uint64_t last_refault_usec;
 	uint64_t backoff_usec;      /* the next back-off's length */
 	uint64_t backoff_until_usec;
+	uint64_t partial_until_usec; /* the kernel reclaimed less than asked: wait until */
 	uint64_t refault_events;
 	uint64_t refaulted_bytes;   /* refaults seen after our reclaims */
 	/* fragmentation loop */

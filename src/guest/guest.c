@@ -475,7 +475,10 @@ static void auto_tick(struct vr_guest *g, enum vr_idle_event ev, uint64_t now)
 	struct vr_auto_settings st = {
 		.settle_usec = g->cfg.idle_usec,
 		.order_min = g->cfg.reporting_order_min,
-		.compaction = vr_guest_compaction_enabled(&g->cfg) && g->iface[VR_IF_COMPACT].error == 0,
+		/* A failing compact_memory is tried again once per idle
+		 * period, as in the WSL modes, not never again. */
+		.compaction = vr_guest_compaction_enabled(&g->cfg) &&
+			      (g->iface[VR_IF_COMPACT].error == 0 || ev == VR_IDLE_ENTER),
 	};
 	struct vr_auto_input in = { .now_usec = now, .idle = g->idle.idle, .page_size = g->page_size };
 	struct vr_buddyinfo b;
@@ -497,8 +500,12 @@ static void auto_tick(struct vr_guest *g, enum vr_idle_event ev, uint64_t now)
 		st.step_bytes = vr_policy_step_bytes(g->cfg.reclaim_step_bytes, m.total_bytes);
 	}
 	r = vr_vmstat_read(&g->sys, &vs);
+	/* Readable but without the refault counter (empty, cut short):
+	 * auto is as blind as without the file, and status says so. */
+	if (r == 0 && !vs.have_refault)
+		r = -ENODATA;
 	vr_guest_iface(g, VR_IF_VMSTAT, r);
-	if (r == 0 && vs.have_refault) {
+	if (r == 0) {
 		in.have_refault = true;
 		in.refault_bytes = vs.refault_file_pages * g->page_size;
 	}
@@ -517,7 +524,10 @@ static void auto_tick(struct vr_guest *g, enum vr_idle_event ev, uint64_t now)
 			in.buddy = &b;
 	}
 	in.reporting = g->reporting.registered && g->base_order_known;
-	in.order_writable = g->reporting.order_writable;
+	/* A failing page_reporting_order is tried again once per idle
+	 * period, not on every tick. */
+	in.order_writable = g->reporting.order_writable &&
+			    (g->iface[VR_IF_REPORTING_ORDER].error == 0 || ev == VR_IDLE_ENTER);
 	in.base_order = g->base_order;
 	in.order = g->reporting.order;
 
@@ -561,6 +571,11 @@ static void auto_tick(struct vr_guest *g, enum vr_idle_event ev, uint64_t now)
 			r = vr_guest_act(g, VR_ACTION_RECLAIM, plan.step[i].bytes, VR_TRIGGER_AUTO, &a);
 			if (r < 0)
 				g->period.reclaim_failed = true;
+			else if (a.partial)
+				/* EAGAIN: what is left is not reclaimable now;
+				 * ask again after a settle time, not on every
+				 * tick. */
+				g->autost.partial_until_usec = now + g->cfg.idle_usec;
 			break;
 		case VR_AUTO_COMPACT:
 			r = vr_guest_act(g, VR_ACTION_COMPACT, 0, VR_TRIGGER_AUTO, &a);
@@ -574,6 +589,10 @@ static void auto_tick(struct vr_guest *g, enum vr_idle_event ev, uint64_t now)
 			break;
 		case VR_AUTO_SET_ORDER:
 			set_order(g, plan.step[i].order);
+			if (plan.step[i].order < g->base_order && !g->order_lowered)
+				/* The lowering failed: nothing to hold or
+				 * raise (as in chan_give()). */
+				g->autost.lowered = false;
 			break;
 		}
 	}
