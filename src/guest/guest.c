@@ -477,8 +477,12 @@ static void auto_tick(struct vr_guest *g, enum vr_idle_event ev, uint64_t now)
 		.order_min = g->cfg.reporting_order_min,
 		/* A failing compact_memory is tried again once per idle
 		 * period, as in the WSL modes, not never again. */
+		/* A failing compact_memory is tried again once per idle
+		 * period, or once per settle time (fragments are also handed
+		 * back outside idle periods). */
 		.compaction = vr_guest_compaction_enabled(&g->cfg) &&
-			      (g->iface[VR_IF_COMPACT].error == 0 || ev == VR_IDLE_ENTER),
+			      (g->iface[VR_IF_COMPACT].error == 0 || ev == VR_IDLE_ENTER ||
+			       now - g->compact_failed_usec >= g->cfg.idle_usec),
 	};
 	struct vr_auto_input in = { .now_usec = now, .idle = g->idle.idle, .page_size = g->page_size };
 	struct vr_buddyinfo b;
@@ -586,6 +590,8 @@ static void auto_tick(struct vr_guest *g, enum vr_idle_event ev, uint64_t now)
 						  a.before.stranded_bytes);
 			else
 				vr_auto_compacted(&g->autost, 0, a.before.stranded_bytes);
+			if (r < 0)
+				g->compact_failed_usec = now;
 			break;
 		case VR_AUTO_SET_ORDER:
 			set_order(g, plan.step[i].order);

@@ -119,6 +119,7 @@ struct vr_guest {
 	bool base_order_known;
 	unsigned base_order;
 	bool order_lowered; /* auto has lowered page_reporting_order */
+	uint64_t compact_failed_usec; /* auto's last failed compaction */
 
 	/* state */
 	uint64_t started_usec;

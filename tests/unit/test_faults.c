@@ -632,8 +632,9 @@ static int parse_error(enum read_fault k)
 	return k == R_MISSING ? ENOENT : k == R_DIR ? EISDIR : k == R_GARBAGE ? ERANGE : EINVAL;
 }
 
-/* /proc/stat: idle tracking stops (never idle: no compaction, no order,
- * no cache drop); auto's busy-time cache reclaim goes on. */
+/* /proc/stat: idle tracking stops (never idle: no cache drop); auto's
+ * cache reclaim goes on, and so does handing back fragments once free
+ * memory is steady (one compaction, then the order). */
 static void test_read_stat(void **state)
 {
 	enum read_fault k;
@@ -655,9 +656,9 @@ static void test_read_stat(void **state)
 		assert_degraded(f, "/proc/stat", parse_error(k));
 		assert_status_has(f, "state:       unknown: /proc/stat unreadable");
 		assert_int_equal(f->g.idle.periods, 0);
-		assert_int_equal(rec_count(&f->rec, "/compact_memory"), 0);
+		assert_int_equal(rec_count(&f->rec, "/compact_memory"), 1);
 		assert_int_equal(rec_count(&f->rec, "/drop_caches"), 0);
-		assert_int_equal(lowerings(f), 0);
+		assert_true(lowerings(f) >= 1);
 		assert_true(reclaims(f) >= 1);
 		fx_free(f);
 	}
