@@ -453,11 +453,10 @@ static void set_order(struct vr_guest *g, unsigned order)
 	snprintf(v, sizeof(v), "%u", order);
 	r = vr_sys_write(&g->sys, VR_REPORTING_ORDER_PATH, v);
 	vr_guest_iface(g, VR_IF_REPORTING_ORDER, r);
-	if (r < 0) {
-		/* Nothing changed: the order is what it was. */
-		g->order_lowered = false;
+	if (r < 0)
+		/* Nothing changed: the order is what it was (still lowered,
+		 * when this was the way back up). */
 		return;
-	}
 	g->reporting.order = order;
 	g->order_lowered = g->base_order_known && order < g->base_order;
 	vr_info("page_reporting_order %u -> %u: %s", from, order, g->autost.frag_why);
@@ -599,6 +598,12 @@ static void auto_tick(struct vr_guest *g, enum vr_idle_event ev, uint64_t now)
 				/* The lowering failed: nothing to hold or
 				 * raise (as in chan_give()). */
 				g->autost.lowered = false;
+			else if (plan.step[i].order >= g->base_order && g->order_lowered) {
+				/* The way back up failed: the order is still
+				 * low; try again after another hold. */
+				g->autost.lowered = true;
+				g->autost.lowered_usec = now;
+			}
 			break;
 		}
 	}

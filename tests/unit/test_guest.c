@@ -516,6 +516,36 @@ static void test_auto_fragmented(void **state)
 	assert_int_equal(log_catch_count(&f->log, "page_reporting_order 2 -> 9"), 2);
 }
 
+/* The way back up fails once: the order stays low, is tried again after
+ * another hold, and then put back; one warning, one recovery notice. */
+static void test_auto_order_raise_fails(void **state)
+{
+	struct fx *f = *state;
+	int i;
+
+	f->cfg.mode = VR_MODE_AUTO;
+	f->rec.passthrough = true;
+	put_lru(f, 32, 24);
+	fake_put(f->root, "/proc/buddyinfo",
+		 "Node 0, zone    DMA32   3000   3000   3000   3000   3000   3000      0      0      0      0    283 \n");
+	rec_fail_on(&f->rec, "/page_reporting_order", "9", -EBUSY, 1);
+	start(f);
+	for (i = 0; i < 6; i++)
+		tick(f, 0);
+	assert_true(f->g.order_lowered);
+	for (i = 0; i < 12; i++)
+		tick(f, 0);
+	/* the raise failed */
+	assert_true(f->g.order_lowered);
+	assert_int_equal(f->g.reporting.order, 2);
+	assert_int_equal(log_catch_count(&f->log, "page_reporting_order: Device or resource busy"), 1);
+	for (i = 0; i < 12; i++)
+		tick(f, 0);
+	assert_false(f->g.order_lowered);
+	assert_int_equal(f->g.reporting.order, 9);
+	assert_int_equal(log_catch_count(&f->log, "page_reporting_order works again"), 1);
+}
+
 /* A read-only page_reporting_order: logged once, nothing else breaks. */
 static void test_auto_order_readonly(void **state)
 {
@@ -846,6 +876,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_metrics, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_auto_fragmented, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_auto_order_readonly, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_auto_order_raise_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_disabled_mode, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dropcache_mode, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gradual_mode, setup, teardown),
