@@ -4,12 +4,14 @@
 #   make guest      only the static guest binaries (musl)
 #   make demo       the main job: a VM that gives its memory back, plotted
 #   make check      install missing packages, build, run every test
+#   make fuzz       every libFuzzer target for FUZZ_SECONDS each (docs/fuzzing.md)
 #   make install-guest / install-host / install    PREFIX=/usr/local DESTDIR=
 #
-# Three builds of the one library (everything but main()):
+# Four builds of the one library (everything but main()):
 #   build/static/  musl, -static -Os: vmreclaimd and vmreclaimctl for guests
 #   build/host/    the system compiler (glibc): unit tests, host tools
 #   build/asan/    the same with AddressSanitizer + UBSan: unit tests again
+#   build/fuzz/    clang with libFuzzer, ASan and UBSan: the fuzzers
 
 .SECONDEXPANSION:
 
@@ -130,6 +132,41 @@ $(H)/bin/%: $(H)/src/guest/%.o $(H)/libvmreclaim.a
 unit-tests: $(addprefix $(H)/tests/,$(TEST_NAMES))
 asan-tests: $(addprefix $(A)/tests/,$(TEST_NAMES))
 
+# --- fuzzing (libFuzzer; docs/fuzzing.md) ------------------------------------
+# The library is built again with clang so that libFuzzer sees its
+# coverage; each tests/fuzz/fuzz_T.c is one target, build/fuzz/fuzz_T.
+# `make fuzz` runs each for FUZZ_SECONDS on a copy of its seeds
+# (tests/fuzz/corpus/T) in build/fuzz/corpus-T; `make fuzz-smoke` for
+# FUZZ_SMOKE_SECONDS (what scripts/run-tests.sh does).
+F := build/fuzz
+FUZZ_CC      ?= clang-14
+FUZZ_SECONDS ?= 600
+FUZZ_SMOKE_SECONDS ?= 10
+F_SAN    := -fsanitize=address,undefined -fno-sanitize-recover=all
+F_CFLAGS := $(CFLAGS_ALL) -g -O1 -fno-omit-frame-pointer $(F_SAN)
+FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZERS := $(addprefix $(F)/fuzz_,$(FUZZ_NAMES))
+
+$(F)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS_ALL) $(F_CFLAGS) -fsanitize=fuzzer-no-link \
+		$(if $(filter tests/%,$<),$(TEST_CFLAGS) -Itests/fuzz \
+		-DVR_FUZZ_FIXTURES='"$(CURDIR)/tests/unit/fixtures"') -c $< -o $@
+
+$(F)/libvmreclaim.a: $(patsubst %.c,$(F)/obj/%.o,$(HOST_LIB_SRCS))
+	rm -f $@ && ar rcs $@ $^
+
+$(F)/fuzz_%: $(F)/obj/tests/fuzz/fuzz_%.o $(F)/libvmreclaim.a
+	$(FUZZ_CC) -fsanitize=fuzzer $(F_SAN) $^ $(HOST_LIBS) -o $@
+
+fuzzers: $(FUZZERS)
+
+fuzz: $(FUZZERS)
+	@scripts/fuzz.sh $(FUZZ_SECONDS)
+
+fuzz-smoke: $(FUZZERS)
+	@scripts/fuzz.sh $(FUZZ_SMOKE_SECONDS)
+
 # --- the guest image ---------------------------------------------------------
 # Rebuilt when our binaries, the init or the workloads change; the kernel
 # is whatever linux-image is installed (scripts/mkimage.sh).
@@ -165,7 +202,7 @@ bench:
 # it installs.
 check:
 	@scripts/deps.sh
-	@$(MAKE) --no-print-directory all unit-tests asan-tests image data
+	@$(MAKE) --no-print-directory all unit-tests asan-tests fuzzers image data
 	@scripts/run-tests.sh
 
 # --- install ----------------------------------------------------------------
@@ -208,7 +245,8 @@ uninstall:
 clean:
 	rm -rf build
 
-.PHONY: all guest check bench deps demo image data install install-guest install-host uninstall clean unit-tests asan-tests
+.PHONY: all guest check bench deps demo image data install install-guest install-host uninstall clean unit-tests asan-tests \
+	fuzzers fuzz fuzz-smoke
 .SECONDARY:
 
 -include $(shell find build -name '*.d' 2>/dev/null)

@@ -9,9 +9,11 @@ set -eu
 # tests check `status --json` with it; libjansson-dev: QMP's JSON on the
 # host; qemu-system-x86: the VM; linux-image-amd64, busybox-static, kmod
 # (modinfo), cpio: the guest image; e2fsprogs (mkfs.ext4 -d): its data disk;
-# valgrind: memcheck over the resource-bounds test.
+# valgrind: memcheck over the resource-bounds test; clang-14,
+# libclang-rt-14-dev (libFuzzer and the sanitizer runtimes): the fuzzers.
 PKGS="gcc make libc6-dev musl-tools libinih-dev libcmocka-dev jq libjansson-dev
-qemu-system-x86 linux-image-amd64 busybox-static kmod cpio e2fsprogs valgrind"
+qemu-system-x86 linux-image-amd64 busybox-static kmod cpio e2fsprogs valgrind
+clang-14 libclang-rt-14-dev"
 
 missing=""
 for p in $PKGS; do

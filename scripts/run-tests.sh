@@ -1,6 +1,8 @@
 #!/bin/sh
-# Run every test: the unit tests (plain and ASan+UBSan builds) and the
-# black-box tests of the real binaries.  Ends with "N passed, N failed".
+# Run every test: the unit tests (plain and ASan+UBSan builds), a short
+# run of each fuzzer (FUZZ_SMOKE_SECONDS, 10 by default; `make fuzzers`
+# builds them) and the black-box tests of the real binaries.  Ends with
+# "N passed, N failed".
 set -u
 cd "$(dirname "$0")/.."
 
@@ -80,6 +82,38 @@ else
 	echo "valgrind missing (scripts/deps.sh installs it)"
 	failed=$((failed + 1))
 	failures="$failures valgrind"
+fi
+# A fuzzer passes when it ran its time without a crash, a sanitizer report
+# or a failed check (scripts/fuzz.sh).
+run_fuzz() {
+	name=$1
+	timeout --kill-after=10 $((FUZZ_SMOKE_SECONDS + 120)) \
+		scripts/fuzz.sh "$FUZZ_SMOKE_SECONDS" "$name" >"$log" 2>&1
+	rc=$?
+	if [ "$rc" -eq 0 ]; then
+		passed=$((passed + 1))
+		printf '%-28s %3d passed, %d failed  (%s)\n' "fuzz/$name" 1 0 \
+			"$(sed -n 's/.*  \(runs=.*\)/\1/p' "$log")"
+	else
+		failed=$((failed + 1))
+		failures="$failures fuzz/$name"
+		cat "$log"
+		printf '%-28s %3d passed, %d failed\n' "fuzz/$name" 0 1
+	fi
+}
+
+FUZZ_SMOKE_SECONDS=${FUZZ_SMOKE_SECONDS:-10}
+if ls build/fuzz/fuzz_* >/dev/null 2>&1; then
+	for f in tests/fuzz/fuzz_*.c; do
+		t=${f#tests/fuzz/fuzz_}
+		run_fuzz "${t%.c}"
+	done
+else
+	# make check builds them: missing fuzzers are a failure, not a skip.
+	failed=$((failed + 1))
+	failures="$failures fuzz"
+	printf '%-28s   0 passed, 1 failed\n' "fuzz"
+	echo "    not built: make fuzzers (clang-14, libclang-rt-14-dev)"
 fi
 for t in tests/blackbox/*.sh; do
 	run_tap "blackbox/$(basename "$t" .sh)" sh "$t"

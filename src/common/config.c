@@ -753,6 +753,10 @@ int vr_config_guest_cmdline(const struct vr_config *c, char *buf, size_t size)
 		    !(c->set_mask & (UINT64_C(1) << i)))
 			continue;
 		format_value(&keys[i], c, v, sizeof(v));
+		/* The kernel's quotes only group: a value that holds one
+		 * would come out cut, its rest as words of their own. */
+		if (strchr(v, '"'))
+			return -EINVAL;
 		n = snprintf(buf + len, size - len, strpbrk(v, " \t") ? " \"vmreclaim.%s=%s\"" : " vmreclaim.%s=%s",
 			     keys[i].name, v);
 		if (n < 0 || (size_t)n >= size - len)
@@ -793,7 +797,7 @@ void vr_config_write_sample(FILE *f, unsigned scope)
 
 void vr_config_write(FILE *f, const struct vr_config *c, unsigned scope)
 {
-	char buf[VR_SOCKET_PATH_MAX + 16];
+	char buf[VR_CMDLINE_MAX]; /* the longest value (kernelCommandLine) */
 	size_t i;
 
 	for (i = 0; i < VR_ARRAY_SIZE(keys); i++) {

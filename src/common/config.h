@@ -125,7 +125,9 @@ int vr_config_set(struct vr_config *c, const char *key, const char *value, char 
 void vr_config_write_sample(FILE *f, unsigned scope);
 
 /* Append " vmreclaim.KEY=VALUE" to @buf for every guest key that was set
- * (quoted when the value holds a blank).  Returns 0 or -ENOSPC. */
+ * (quoted when the value holds a blank).  Returns 0, -ENOSPC, or -EINVAL
+ * for a value holding a double quote (a kernel command line cannot carry
+ * one). */
 int vr_config_guest_cmdline(const struct vr_config *c, char *buf, size_t size);
 
 /* Write the effective settings as "key = value" lines. */

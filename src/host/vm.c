@@ -377,6 +377,7 @@ int vr_vm_qemu_argv(const struct vr_run_opts *o, const struct vr_vm *vm, char **
 	char kernel[VR_PATH_MAX], image[VR_PATH_MAX], dir[VR_PATH_MAX], cmdline[VR_GUEST_CMDLINE_MAX];
 	char e1[2 * VR_PATH_MAX], why[128];
 	enum vr_accel accel;
+	int r;
 
 	if (c->image[0]) {
 		vr_strlcpy(image, c->image, sizeof(image));
@@ -422,7 +423,13 @@ int vr_vm_qemu_argv(const struct vr_run_opts *o, const struct vr_vm *vm, char **
 	snprintf(cmdline, sizeof(cmdline), "console=ttyS0 quiet loglevel=4 panic=-1%s%s%s",
 		 c->data_disk[0] ? " vrinit.data=/dev/vda" : "", o->workload ? " vrinit.workload=" : "",
 		 o->workload ? o->workload : "");
-	if (vr_config_guest_cmdline(c, cmdline, sizeof(cmdline)) < 0 ||
+	r = vr_config_guest_cmdline(c, cmdline, sizeof(cmdline));
+	if (r == -EINVAL) {
+		snprintf(err, err_size,
+			 "a guest setting holds a double quote, which the guest kernel command line cannot carry");
+		return -EINVAL;
+	}
+	if (r < 0 ||
 	    strlen(cmdline) + strlen(c->kernel_cmdline) + sizeof(" transparent_hugepage=madvise") + 2 >
 		    VR_GUEST_CMDLINE_MAX) {
 		snprintf(err, err_size, "the guest kernel command line is too long");

@@ -322,6 +322,39 @@ static void test_cmdline_hostile(void **state)
 	free(big);
 }
 
+/* What the host tool puts on the guest's kernel command line reads back
+ * the same in the guest; a value with a double quote cannot go there
+ * (the quote would end the word, its rest becoming words of its own: the
+ * fuzzer found a metricsFile cut that way). */
+static void test_guest_cmdline_round_trip(void **state)
+{
+	struct vr_diags d = { 0 };
+	struct vr_config c, back;
+	char line[VR_CMDLINE_MAX] = "";
+
+	(void)state;
+	vr_config_defaults(&c);
+	assert_int_equal(vr_config_parse_string(&c,
+						"[vmreclaim]\nmetricsFile = /var/lib/a b.prom\n"
+						"idleSeconds = 30\n",
+						"t", VR_SCOPE_HOST | VR_SCOPE_GUEST, &d),
+			 0);
+	assert_int_equal(vr_config_guest_cmdline(&c, line, sizeof(line)), 0);
+	assert_string_equal(line, " vmreclaim.idleSeconds=30 \"vmreclaim.metricsFile=/var/lib/a b.prom\"");
+	vr_config_defaults(&back);
+	assert_int_equal(vr_config_parse_cmdline(&back, line, "cmdline", &d), 0);
+	assert_string_equal(back.metrics_file, "/var/lib/a b.prom");
+	assert_int_equal(back.idle_usec, 30 * VR_USEC_PER_SEC);
+
+	vr_config_defaults(&c);
+	assert_int_equal(vr_config_parse_string(&c,
+						"[vmreclaim]\nmetricsFile = /var/sam\"ple = Key=1\n",
+						"t", VR_SCOPE_HOST | VR_SCOPE_GUEST, &d),
+			 0);
+	line[0] = '\0';
+	assert_int_equal(vr_config_guest_cmdline(&c, line, sizeof(line)), -EINVAL);
+}
+
 /* The sample file lists every guest key at its default: parsed with every
  * key uncommented it gives exactly the defaults. */
 static void test_sample_round_trip(void **state)
@@ -372,6 +405,16 @@ static void test_write_effective(void **state)
 	assert_non_null(strstr(buf, "reclaimFloor = 128MB\n"));
 	assert_non_null(strstr(buf, "idleThreshold = 1\n"));
 	free(buf);
+
+	/* A path longer than a socket's is shown whole. */
+	memset(c.metrics_file, 0, sizeof(c.metrics_file));
+	c.metrics_file[0] = '/';
+	memset(c.metrics_file + 1, 'm', 300);
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	fclose((vr_config_write(f, &c, VR_SCOPE_GUEST), f));
+	assert_non_null(strstr(buf, c.metrics_file));
+	free(buf);
 }
 
 static void test_parse_file_errors(void **state)
@@ -400,6 +443,7 @@ int main(void)
 		cmocka_unit_test(test_many_errors_bounded),
 		cmocka_unit_test(test_cmdline),
 		cmocka_unit_test(test_cmdline_hostile),
+		cmocka_unit_test(test_guest_cmdline_round_trip),
 		cmocka_unit_test(test_sample_round_trip),
 		cmocka_unit_test(test_write_effective),
 		cmocka_unit_test(test_parse_file_errors),
