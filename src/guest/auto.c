@@ -69,7 +69,8 @@ static void add(struct vr_auto_plan *p, enum vr_auto_step_kind kind, uint64_t by
 }
 
 /* Follow the cache's growth and the refaults that came after our reclaims. */
-static void cache_observe(struct vr_auto *a, const struct vr_auto_input *in)
+static void cache_observe(struct vr_auto *a, const struct vr_auto_settings *s,
+			  const struct vr_auto_input *in)
 {
 	uint64_t now = in->now_usec;
 
@@ -85,6 +86,18 @@ static void cache_observe(struct vr_auto *a, const struct vr_auto_input *in)
 			a->free_seen = true;
 			a->free_ref_bytes = in->free_bytes;
 			a->free_changed_usec = now;
+		}
+		/* While the VM stays idle nothing is using its cache, the
+		 * active list included: each settle time of it halves the
+		 * share kept against the active list, down to a sixteenth.
+		 * Work, or a refault, puts it back. */
+		if (!in->idle) {
+			a->idle_shift = 0;
+			a->idle_shift_usec = now;
+		} else if (now - a->idle_shift_usec >= s->settle_usec &&
+			   a->idle_shift < VR_AUTO_IDLE_SHIFT_MAX) {
+			a->idle_shift++;
+			a->idle_shift_usec = now;
 		}
 		/* The active list's peak, halved every calm period down to
 		 * what it is. */
@@ -128,6 +141,8 @@ static void cache_observe(struct vr_auto *a, const struct vr_auto_input *in)
 							  ? VR_AUTO_BACKOFF_MAX_USEC
 							  : a->backoff_usec * 2;
 				a->last_refault_usec = now;
+				a->idle_shift = 0;
+				a->idle_shift_usec = now;
 			}
 		}
 		a->have_refault_prev = true;
@@ -327,7 +342,7 @@ void vr_auto_decide(struct vr_auto *a, const struct vr_auto_settings *s,
 		    const struct vr_auto_input *in, struct vr_auto_plan *out)
 {
 	memset(out, 0, sizeof(*out));
-	cache_observe(a, in);
+	cache_observe(a, s, in);
 	cache_decide(a, s, in, out);
 	frag_decide(a, s, in, out);
 }
@@ -351,7 +366,8 @@ uint64_t vr_auto_cache_keep(const struct vr_auto *a, const struct vr_auto_input 
 	uint64_t keep = vr_auto_inactive_keep(a->active_peak_bytes > in->active_file_bytes
 						      ? a->active_peak_bytes
 						      : in->active_file_bytes,
-					      in->inactive_file_bytes);
+					      in->inactive_file_bytes) >>
+			a->idle_shift;
 
 	return max3(AUTO_KEEP_MIN_BYTES, a->reserve_bytes, vr_sat_add(keep, keep / 8));
 }

@@ -10,7 +10,9 @@
  *   Only the inactive file list is asked for, and never below what the
  *   kernel itself keeps inactive against the active list (mm/vmscan.c
  *   inactive_is_low()), so the active working set is not pushed out by our
- *   own reclaim (against the active list's recent peak, plus an eighth).
+ *   own reclaim (against the active list's recent peak, plus an eighth);
+ *   while the VM stays idle that share halves every settle time, down to
+ *   a sixteenth, since nothing is using the cache then.
  *   Refaults (workingset_refault_file) after a reclaim mean
  *   it took memory that was still needed: reclaim backs off, doubling each
  *   time, and the working-set reserve grows by twice what came back; both
@@ -42,6 +44,9 @@
  * PAGE_REPORTING_DELAY), so a whole list takes some 32 s; the order stays
  * lowered this long before it is raised again. */
 #define VR_AUTO_ORDER_HOLD_USEC (60 * VR_USEC_PER_SEC)
+
+/* An idle VM's reserve against the active list goes down to 1/16. */
+#define VR_AUTO_IDLE_SHIFT_MAX 4
 
 /* A refault back-off starts at this and doubles up to the maximum. */
 #define VR_AUTO_BACKOFF_MIN_USEC (60 * VR_USEC_PER_SEC)
@@ -96,6 +101,10 @@ struct vr_auto {
 	uint64_t last_reclaim_usec; /* 0: never */
 	uint64_t reserve_bytes;     /* working-set reserve raised by refaults */
 	uint64_t active_peak_bytes; /* Active(file) at its recent peak */
+	/* The share kept against the active list is divided by 2^idle_shift:
+	 * one more for each settle time the VM stays idle. */
+	unsigned idle_shift;
+	uint64_t idle_shift_usec;
 	bool free_seen;
 	uint64_t free_ref_bytes;    /* MemFree when it last moved */
 	uint64_t free_changed_usec; /* when */

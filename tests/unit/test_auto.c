@@ -169,6 +169,45 @@ static void test_cache_waits_then_reclaims(void **state)
 	assert_true(reclaim_in(&f) > 90 * MIB);
 }
 
+/* An idle VM uses none of its cache: each settle time of idleness halves
+ * the share kept against the active list, down to a sixteenth; work puts
+ * it back at once. */
+static void test_cache_idle_ramp(void **state)
+{
+	struct fx f;
+
+	(void)state;
+	init(&f);
+	f.in.active_file_bytes = 128 * MIB;
+	f.in.inactive_file_bytes = 144 * MIB;
+	f.in.idle = false;
+	step(&f, 0);
+	step(&f, 30);
+	assert_int_equal(reclaim_in(&f), 0); /* at the kernel's balance */
+	f.in.idle = true;
+	step(&f, 5);
+	assert_int_equal(reclaim_in(&f), 0);
+	step(&f, 25);
+	assert_int_equal(f.a.idle_shift, 1);
+	assert_int_equal(reclaim_in(&f), 72 * MIB); /* 144 - (64 + 8) */
+	f.in.inactive_file_bytes = 72 * MIB;
+	step(&f, 25);
+	assert_int_equal(reclaim_in(&f), 36 * MIB);
+	f.in.inactive_file_bytes = 36 * MIB;
+	step(&f, 25);
+	assert_int_equal(reclaim_in(&f), 18 * MIB); /* 36 - (16 + 2) */
+	f.in.inactive_file_bytes = 18 * MIB;
+	step(&f, 25);
+	step(&f, 25);
+	assert_int_equal(f.a.idle_shift, 4);
+	/* busy again: the kernel's balance */
+	f.in.idle = false;
+	f.in.inactive_file_bytes = 100 * MIB;
+	step(&f, 5);
+	assert_int_equal(f.a.idle_shift, 0);
+	assert_int_equal(reclaim_in(&f), 0);
+}
+
 /* The CPU does not matter to cache reclaim; the guest's pressure does. */
 static void test_cache_busy_and_pressure(void **state)
 {
@@ -394,6 +433,7 @@ int main(void)
 		cmocka_unit_test(test_inactive_keep),
 		cmocka_unit_test(test_cache_waits_then_reclaims),
 		cmocka_unit_test(test_cache_busy_and_pressure),
+		cmocka_unit_test(test_cache_idle_ramp),
 		cmocka_unit_test(test_refault_backoff),
 		cmocka_unit_test(test_fragmentation),
 		cmocka_unit_test(test_fragmentation_limits),

@@ -481,7 +481,7 @@ static void test_auto_fragmented(void **state)
 
 	f->cfg.mode = VR_MODE_AUTO;
 	f->rec.passthrough = true;
-	put_lru(f, 32, 24);
+	put_lru(f, 32, 8);
 	fake_put(f->root, "/proc/buddyinfo",
 		 "Node 0, zone    DMA32   3000   3000   3000   3000   3000   3000      0      0      0      0    283 \n");
 	start(f);
@@ -525,7 +525,7 @@ static void test_auto_order_raise_fails(void **state)
 
 	f->cfg.mode = VR_MODE_AUTO;
 	f->rec.passthrough = true;
-	put_lru(f, 32, 24);
+	put_lru(f, 32, 8);
 	fake_put(f->root, "/proc/buddyinfo",
 		 "Node 0, zone    DMA32   3000   3000   3000   3000   3000   3000      0      0      0      0    283 \n");
 	rec_fail_on(&f->rec, "/page_reporting_order", "9", -EBUSY, 1);
@@ -554,7 +554,7 @@ static void test_auto_order_readonly(void **state)
 
 	f->cfg.mode = VR_MODE_AUTO;
 	f->cfg.compaction = false;
-	put_lru(f, 32, 24);
+	put_lru(f, 32, 8);
 	fake_put(f->root, "/proc/buddyinfo",
 		 "Node 0, zone    DMA32   3000   3000   3000   3000   3000   3000      0      0      0      0    283 \n");
 	rec_fail_on(&f->rec, "/page_reporting_order", NULL, -EACCES, -1);
