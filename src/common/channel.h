@@ -26,7 +26,8 @@
 
 /* The guest's side of the port; the host's is guest.sock in the VM's
  * runtime directory. */
-#define VR_CHAN_GUEST_PATH "/dev/virtio-ports/org.vmreclaim.0"
+#define VR_CHAN_PORT_NAME "org.vmreclaim.0"
+#define VR_CHAN_GUEST_PATH "/dev/virtio-ports/" VR_CHAN_PORT_NAME
 
 /* A give asks for at least this much and at most this much: bounds on
  * what the other side can make the guest do. */

@@ -7,6 +7,7 @@
 #include "guest/guest.h"
 #include "guest/psi.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -373,6 +374,42 @@ static void open_psi(struct daemon *d)
 	d->g.psi_available = true;
 }
 
+/* The port's device node: udev's /dev/virtio-ports/NAME link, or, where
+ * no udev runs (a minimal image), the /dev/vportNpM whose name in
+ * /sys/class/virtio-ports says it is ours. */
+static int chan_path(const struct vr_sys *s, char *buf, size_t size)
+{
+	char dir[PATH_MAX], name[64], rel[PATH_MAX];
+	struct dirent *e;
+	DIR *dp;
+	int r = -ENOENT;
+
+	if (vr_sys_path(s, VR_CHAN_GUEST_PATH, buf, size) < 0)
+		return -ENAMETOOLONG;
+	if (access(buf, F_OK) == 0)
+		return 0;
+	if (vr_sys_path(s, "/sys/class/virtio-ports", dir, sizeof(dir)) < 0)
+		return -ENAMETOOLONG;
+	dp = opendir(dir);
+	if (!dp)
+		return -ENOENT;
+	while ((e = readdir(dp)) != NULL) {
+		if (e->d_name[0] == '.' || strlen(e->d_name) > 32)
+			continue;
+		snprintf(rel, sizeof(rel), "/sys/class/virtio-ports/%s/name", e->d_name);
+		if (vr_sys_read_head(s, rel, name, sizeof(name)) < 0)
+			continue;
+		name[strcspn(name, "\n")] = '\0';
+		if (strcmp(name, VR_CHAN_PORT_NAME) != 0)
+			continue;
+		snprintf(rel, sizeof(rel), "/dev/%s", e->d_name);
+		r = vr_sys_path(s, rel, buf, size) < 0 ? -ENAMETOOLONG : 0;
+		break;
+	}
+	closedir(dp);
+	return r;
+}
+
 /* Open the guest channel if the device is there; quietly, since most
  * VMs have none. */
 static void chan_open(struct daemon *d)
@@ -384,7 +421,7 @@ static void chan_open(struct daemon *d)
 	if (d->chan_fd >= 0 || now < d->chan_retry_usec)
 		return;
 	d->chan_retry_usec = now + CHAN_RETRY_USEC;
-	if (d->opts->dry_run || vr_sys_path(&d->g.sys, VR_CHAN_GUEST_PATH, path, sizeof(path)) < 0)
+	if (d->opts->dry_run || chan_path(&d->g.sys, path, sizeof(path)) < 0)
 		return;
 	fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
@@ -393,7 +430,7 @@ static void chan_open(struct daemon *d)
 		return;
 	}
 	vr_guest_iface(&d->g, VR_IF_CHANNEL, 0);
-	vr_info("guest channel %s open: the host may ask for memory back", VR_CHAN_GUEST_PATH);
+	vr_info("guest channel %s open: the host may ask for memory back", path);
 	d->chan_fd = fd;
 	d->g.channel_open = true;
 	d->chan_len = 0;
