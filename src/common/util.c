@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -174,4 +175,34 @@ bool vr_strlcpy(char *dst, const char *src, size_t size)
 	}
 	memcpy(dst, src, n + 1);
 	return true;
+}
+
+int vr_request_line(const char *buf, size_t len, bool crlf, char *line, size_t size, char *err,
+		    size_t err_size)
+{
+	size_t i;
+
+	if (len > 0 && buf[len - 1] == '\n')
+		len--;
+	if (crlf && len > 0 && buf[len - 1] == '\r')
+		len--;
+	if (len == 0) {
+		snprintf(err, err_size, "empty request");
+		return -EINVAL;
+	}
+	if (len >= size) {
+		snprintf(err, err_size, "request longer than %zu bytes", size - 1);
+		return -EINVAL;
+	}
+	for (i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)buf[i];
+
+		if (ch < 0x20 || ch > 0x7e) {
+			snprintf(err, err_size, "request holds a control or non-ASCII byte");
+			return -EINVAL;
+		}
+	}
+	memcpy(line, buf, len);
+	line[len] = '\0';
+	return 0;
 }

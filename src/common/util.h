@@ -60,4 +60,11 @@ uint64_t vr_sat_sub(uint64_t a, uint64_t b);
  * when it fitted. */
 bool vr_strlcpy(char *dst, const char *src, size_t size);
 
+/* Take one protocol request line of @len bytes from @buf (a trailing
+ * "\n" dropped, and "\r" before it when @crlf) into @line, NUL-terminated:
+ * it must be non-empty, shorter than @size, and printable ASCII only.
+ * Returns 0, or -EINVAL with the reason in @err. */
+int vr_request_line(const char *buf, size_t len, bool crlf, char *line, size_t size, char *err,
+		    size_t err_size);
+
 #endif

@@ -18,28 +18,9 @@ int vr_ctl_parse(const char *buf, size_t len, struct vr_ctl_request *ret, char *
 	struct vr_ctl_request req = { 0 };
 	char line[VR_CTL_REQUEST_MAX];
 	char *arg;
-	size_t i;
 
-	if (len > 0 && buf[len - 1] == '\n')
-		len--;
-	if (len == 0) {
-		snprintf(err, err_size, "empty request");
+	if (vr_request_line(buf, len, false, line, sizeof(line), err, err_size) < 0)
 		return -EINVAL;
-	}
-	if (len >= sizeof(line)) {
-		snprintf(err, err_size, "request longer than %d bytes", VR_CTL_REQUEST_MAX - 1);
-		return -EINVAL;
-	}
-	for (i = 0; i < len; i++) {
-		unsigned char ch = (unsigned char)buf[i];
-
-		if (ch < 0x20 || ch > 0x7e) {
-			snprintf(err, err_size, "request holds a control or non-ASCII byte");
-			return -EINVAL;
-		}
-	}
-	memcpy(line, buf, len);
-	line[len] = '\0';
 	arg = strchr(line, ' ');
 	if (arg)
 		*arg++ = '\0';
