@@ -60,6 +60,10 @@ uint64_t vr_sat_sub(uint64_t a, uint64_t b);
  * when it fitted. */
 bool vr_strlcpy(char *dst, const char *src, size_t size);
 
+/* Connect a stream socket to the unix socket @path.  Returns the fd
+ * (close-on-exec) or -errno. */
+int vr_unix_connect(const char *path);
+
 /* Take one protocol request line of @len bytes from @buf (a trailing
  * "\n" dropped, and "\r" before it when @crlf) into @line, NUL-terminated:
  * it must be non-empty, shorter than @size, and printable ASCII only.

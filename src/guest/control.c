@@ -176,25 +176,17 @@ int vr_ctl_call(const char *path, const struct vr_ctl_request *req, char *buf, s
 		int timeout_ms)
 {
 	char line[VR_CTL_REQUEST_MAX];
-	struct sockaddr_un sa;
 	size_t len = 0;
 	int fd, n, r;
 
 	if (size == 0)
 		return -EINVAL;
-	r = make_addr(path, &sa);
-	if (r < 0)
-		return r;
 	n = vr_ctl_format(req, line, sizeof(line));
 	if (n < 0)
 		return n;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd = vr_unix_connect(path);
 	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		r = -errno;
-		goto out;
-	}
+		return fd;
 	if (send(fd, line, (size_t)n, MSG_NOSIGNAL) != n) {
 		r = -EIO;
 		goto out;

@@ -27,24 +27,17 @@ int vr_gchan_call(const char *sock_path, const char *request, const char *expect
 {
 	char line[VR_CHAN_REPLY_MAX], out[VR_CHAN_REQUEST_MAX + 1];
 	uint64_t deadline = vr_now_usec() + (uint64_t)timeout_ms * 1000;
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	size_t len = 0;
 	int fd, n, r;
 
 	if (size == 0)
 		return -EINVAL;
-	if (!vr_strlcpy(sa.sun_path, sock_path, sizeof(sa.sun_path)))
-		return -ENAMETOOLONG;
 	n = snprintf(out, sizeof(out), "%s\n", request);
 	if (n < 0 || (size_t)n >= sizeof(out))
 		return -EINVAL;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd = vr_unix_connect(sock_path);
 	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		r = -errno;
-		goto out;
-	}
+		return fd;
 	/* No shutdown(SHUT_WR): QEMU would take it for the host leaving and
 	 * the guest would see the port close before it answered. */
 	if (send(fd, out, (size_t)n, MSG_NOSIGNAL) != n) {
