@@ -15,11 +15,13 @@ $V stop $NAME >/dev/null 2>&1 || true
 
 echo "== Booting a 1 GiB VM (free page reporting on, vmreclaimd inside)"
 $V run -d --name $NAME --data build/image/data-400.img -w demo -m 1GB \
-	--set idleSeconds=10 --set sampleInterval=2 >/dev/null
+	--set idleSeconds=10 --set sampleInterval=2 >$OUT/run.out
+console=$(awk '{ print $3 }' $OUT/run.out)
 trap '$V stop $NAME >/dev/null 2>&1 || true' EXIT INT TERM
 echo "== Host memory of the VM, once a second (guest: allocate and free 512 MiB,"
 echo "   read 400 MiB of files, go idle)"
 $V top --name $NAME --record $OUT/demo.csv --until-event idle --after 45 --duration 300
+cp "$console" $OUT/console.log 2>/dev/null || true
 $V stop $NAME >/dev/null
 trap - EXIT INT TERM
 $V plot $OUT/demo.csv -o $OUT/demo.svg --title "vmreclaim demo: host RSS of a 1 GiB VM"
@@ -32,6 +34,9 @@ printf '%-44s %8d\n' "512 MiB allocated in the guest" "$(mib $2)"
 printf '%-44s %8d\n' "  ... and freed (free page reporting)" "$(mib $3)"
 printf '%-44s %8d\n' "400 MiB of files read into page cache" "$(mib $4)"
 printf '%-44s %8d\n' "  ... guest idle (vmreclaimd reclaims cache)" "$(mib $5)"
+echo
+echo "vmreclaimctl status in the guest, at the end:"
+sed -n '/^vmreclaimd [0-9.]*, up/,/^idle periods/p' $OUT/console.log | tr -d '\r'
 echo
 echo "Recording: $OUT/demo.csv"
 echo "Plot:      $OUT/demo.svg"

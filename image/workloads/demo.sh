@@ -12,3 +12,7 @@ ev read-start
 vrload read /data
 ev read-end
 ev idle
+# What the service says once it has had time to act (the recorder reads
+# the console for 45 s after "idle").
+sleep 35
+vmreclaimctl status
