@@ -453,10 +453,18 @@ static void set_order(struct vr_guest *g, unsigned order)
 	snprintf(v, sizeof(v), "%u", order);
 	r = vr_sys_write(&g->sys, VR_REPORTING_ORDER_PATH, v);
 	vr_guest_iface(g, VR_IF_REPORTING_ORDER, r);
-	if (r < 0)
-		/* Nothing changed: the order is what it was (still lowered,
-		 * when this was the way back up). */
+	if (r < 0) {
+		/* Nothing changed: the order is what it was.  A failed
+		 * lowering holds nothing; a failed way back up leaves the
+		 * order low, to be tried again after another hold. */
+		if (order < from) {
+			g->autost.lowered = false;
+		} else if (g->order_lowered) {
+			g->autost.lowered = true;
+			g->autost.lowered_usec = g->clock();
+		}
 		return;
+	}
 	g->reporting.order = order;
 	g->order_lowered = g->base_order_known && order < g->base_order;
 	vr_info("page_reporting_order %u -> %u: %s", from, order, g->autost.frag_why);
@@ -465,6 +473,49 @@ static void set_order(struct vr_guest *g, unsigned order)
 		if (r < 0)
 			vr_notice("could not wake free page reporting (%s): it runs at the next large free",
 				  strerror(-r));
+	}
+}
+
+/* The WSL modes' input that does not depend on meminfo: @mode, the idle
+ * state after event @ev, pressure, the floor and this period's record. */
+static void policy_input(const struct vr_guest *g, enum vr_mode mode, enum vr_idle_event ev,
+			 uint64_t now, struct vr_policy_input *in)
+{
+	memset(in, 0, sizeof(*in));
+	in->mode = mode;
+	/* A failing compact_memory is tried again once per idle period, not
+	 * after every step. */
+	in->compaction = vr_guest_compaction_enabled(&g->cfg) &&
+			 (g->iface[VR_IF_COMPACT].error == 0 || ev == VR_IDLE_ENTER);
+	in->idle = g->idle.idle;
+	in->idle_entered = ev == VR_IDLE_ENTER;
+	in->pressure = now < g->pressure_until_usec;
+	in->floor_bytes = g->cfg.reclaim_floor_bytes;
+	in->period = g->period;
+}
+
+/* Run g->last_plan and record in g->period what it did. */
+static void run_policy_plan(struct vr_guest *g)
+{
+	unsigned i;
+
+	if (g->last_plan.exhausted)
+		g->period.exhausted = true;
+	for (i = 0; i < g->last_plan.n; i++) {
+		struct vr_action_record a;
+		int r = vr_guest_act(g, g->last_plan.step[i].kind, g->last_plan.step[i].bytes,
+				     VR_TRIGGER_IDLE, &a);
+
+		if (a.kind == VR_ACTION_DROPCACHE)
+			g->period.dropped = true;
+		if (a.kind == VR_ACTION_RECLAIM && a.partial)
+			/* The kernel found no more to take; try again in
+			 * the next idle period, not on every tick. */
+			g->period.exhausted = true;
+		if (a.kind == VR_ACTION_RECLAIM && r < 0)
+			/* Dropcache for the rest of this period; the next
+			 * one tries memory.reclaim again. */
+			g->period.reclaim_failed = true;
 	}
 }
 
@@ -538,30 +589,17 @@ static void auto_tick(struct vr_guest *g, enum vr_idle_event ev, uint64_t now)
 	if (!in.reclaim_usable && g->cfg.mode == VR_MODE_AUTO) {
 		/* Without a usable memory.reclaim the cache is handled as
 		 * gradual handles it: dropcache once per idle period. */
-		struct vr_policy_input pin = { 0 };
+		struct vr_policy_input pin;
 
-		pin.mode = VR_MODE_GRADUAL;
-		pin.compaction = st.compaction || (vr_guest_compaction_enabled(&g->cfg) &&
-						   ev == VR_IDLE_ENTER);
-		pin.idle = g->idle.idle;
-		pin.idle_entered = ev == VR_IDLE_ENTER;
-		pin.pressure = in.pressure;
+		policy_input(g, VR_MODE_GRADUAL, ev, now, &pin);
+		/* auto's own retry rule, which includes the idle period's */
+		pin.compaction = st.compaction;
 		pin.have_meminfo = in.have_meminfo;
 		pin.file_cache_bytes = in.have_meminfo ? vr_meminfo_file_cache(&m) : 0;
-		pin.floor_bytes = g->cfg.reclaim_floor_bytes;
 		pin.step_bytes = st.step_bytes;
-		pin.period = g->period;
-		pin.reclaim_usable = false;
 		pin.reclaim_unusable_why = in.reclaim_unusable_why;
 		vr_policy_decide(&pin, &g->last_plan);
-		for (i = 0; i < g->last_plan.n; i++) {
-			struct vr_action_record a;
-
-			vr_guest_act(g, g->last_plan.step[i].kind, g->last_plan.step[i].bytes,
-				     VR_TRIGGER_IDLE, &a);
-			if (a.kind == VR_ACTION_DROPCACHE)
-				g->period.dropped = true;
-		}
+		run_policy_plan(g);
 	} else {
 		memset(&g->last_plan, 0, sizeof(g->last_plan));
 		snprintf(g->last_plan.why, sizeof(g->last_plan.why), "%s", g->autost.cache_why);
@@ -594,16 +632,6 @@ static void auto_tick(struct vr_guest *g, enum vr_idle_event ev, uint64_t now)
 			break;
 		case VR_AUTO_SET_ORDER:
 			set_order(g, plan.step[i].order);
-			if (plan.step[i].order < g->base_order && !g->order_lowered)
-				/* The lowering failed: nothing to hold or
-				 * raise (as in chan_give()). */
-				g->autost.lowered = false;
-			else if (plan.step[i].order >= g->base_order && g->order_lowered) {
-				/* The way back up failed: the order is still
-				 * low; try again after another hold. */
-				g->autost.lowered = true;
-				g->autost.lowered_usec = now;
-			}
 			break;
 		}
 	}
@@ -624,7 +652,6 @@ void vr_guest_tick(struct vr_guest *g)
 	struct vr_meminfo m;
 	enum vr_idle_event ev;
 	uint64_t now = g->clock();
-	unsigned i;
 	int r;
 
 	uint64_t self = g->self_cpu_usec ? g->self_cpu_usec() : 0;
@@ -653,16 +680,7 @@ void vr_guest_tick(struct vr_guest *g)
 		snprintf(g->autost.frag_why, sizeof(g->autost.frag_why), "mode is no longer auto");
 		set_order(g, g->base_order);
 	}
-	in.mode = g->cfg.mode;
-	/* A failing compact_memory is tried again once per idle period, not
-	 * after every step. */
-	in.compaction = vr_guest_compaction_enabled(&g->cfg) &&
-			(g->iface[VR_IF_COMPACT].error == 0 || ev == VR_IDLE_ENTER);
-	in.idle = g->idle.idle;
-	in.idle_entered = ev == VR_IDLE_ENTER;
-	in.pressure = now < g->pressure_until_usec;
-	in.floor_bytes = g->cfg.reclaim_floor_bytes;
-	in.period = g->period;
+	policy_input(g, g->cfg.mode, ev, now, &in);
 	if (in.idle && !in.pressure && g->cfg.mode != VR_MODE_DISABLED) {
 		/* Only an idle VM pays for reading meminfo. */
 		r = vr_meminfo_read(&g->sys, &m);
@@ -678,24 +696,7 @@ void vr_guest_tick(struct vr_guest *g)
 		in.reclaim_usable = in.reclaim_unusable_why == NULL;
 	}
 	vr_policy_decide(&in, &g->last_plan);
-	if (g->last_plan.exhausted)
-		g->period.exhausted = true;
-	for (i = 0; i < g->last_plan.n; i++) {
-		struct vr_action_record a;
-
-		r = vr_guest_act(g, g->last_plan.step[i].kind, g->last_plan.step[i].bytes,
-				 VR_TRIGGER_IDLE, &a);
-		if (a.kind == VR_ACTION_DROPCACHE)
-			g->period.dropped = true;
-		if (a.kind == VR_ACTION_RECLAIM && a.partial)
-			/* The kernel found no more to take; try again in
-			 * the next idle period, not on every tick. */
-			g->period.exhausted = true;
-		if (a.kind == VR_ACTION_RECLAIM && r < 0)
-			/* Dropcache for the rest of this period; the next
-			 * one tries memory.reclaim again. */
-			g->period.reclaim_failed = true;
-	}
+	run_policy_plan(g);
 }
 
 /* The state in a word, and why, for status. */
@@ -1191,8 +1192,6 @@ static void chan_give(struct vr_guest *g, uint64_t bytes, char *reply, size_t si
 			snprintf(why, sizeof(why), "the host asked: page_reporting_order lowered to %u", o);
 			vr_auto_lowered(&g->autost, now, why);
 			set_order(g, o);
-			if (!g->order_lowered)
-				g->autost.lowered = false; /* the write failed */
 			snapshot(g, &after, NULL);
 		}
 	}
