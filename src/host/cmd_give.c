@@ -11,6 +11,7 @@
 #include "host/guestchan.h"
 #include "host/pressure.h"
 #include "host/proc.h"
+#include "host/sample.h"
 #include "host/vm.h"
 
 #include <errno.h>
@@ -40,7 +41,7 @@ static void on_signal(int sig)
 static int guest_mem(struct vr_vm *vm, struct vr_guest_mem *ret, char *err, size_t err_size)
 {
 	char reply[VR_CHAN_REPLY_MAX];
-	uint64_t total, avail;
+	struct vr_sample s = { .have_guest = true };
 	int r;
 
 	ret->name = vm->name;
@@ -52,14 +53,18 @@ static int guest_mem(struct vr_vm *vm, struct vr_guest_mem *ret, char *err, size
 		snprintf(err, err_size, "%s", strerror(-r));
 		return r;
 	}
-	if (vr_chan_reply_u64(reply, "total", &total) < 0 ||
-	    vr_chan_reply_u64(reply, "available", &avail) < 0 || avail > total) {
+	if (vr_chan_reply_u64(reply, "total", &s.guest_total_bytes) < 0 ||
+	    vr_chan_reply_u64(reply, "available", &s.guest_available_bytes) < 0 ||
+	    s.guest_available_bytes > s.guest_total_bytes) {
 		snprintf(err, err_size, "%s", reply);
 		return -EPROTO;
 	}
+	/* used and stranded as top computes them */
+	s.rss_bytes = ret->rss_bytes;
+	vr_sample_derive(&s);
 	ret->known = true;
-	ret->used_bytes = total - avail;
-	ret->stranded_bytes = vr_sat_sub(ret->rss_bytes, ret->used_bytes);
+	ret->used_bytes = s.guest_used_bytes;
+	ret->stranded_bytes = s.stranded_bytes;
 	return 0;
 }
 
