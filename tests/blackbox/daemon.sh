@@ -17,13 +17,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ok() { echo "ok - $*"; }
-nok() { echo "not ok - $*"; }
-check() { # check NAME COMMAND...
-	name=$1
-	shift
-	if "$@"; then ok "$name"; else nok "$name"; fi
-}
+. tests/tap.sh
 
 # The fake tree: a 6.1 guest with free page reporting (see fixtures/).
 R=$T/root

@@ -11,13 +11,7 @@ export VMRECLAIM_RUNTIME_DIR=$T/run
 mkdir -m 700 $T/run
 trap 'rm -rf "$T"' EXIT
 
-ok() { echo "ok - $*"; }
-nok() { echo "not ok - $*"; }
-check() {
-	name=$1
-	shift
-	if "$@"; then ok "$name"; else nok "$name"; fi
-}
+. tests/tap.sh
 
 # A .wslconfig as WSL users write it (CRLF, Windows paths, keys we do not
 # know).

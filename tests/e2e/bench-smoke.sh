@@ -6,8 +6,7 @@ set -u
 cd "$(dirname "$0")/../.."
 T=$(mktemp -d /tmp/vmreclaim-bench-smoke-XXXXXX)
 trap 'rm -rf "$T"' EXIT
-ok() { echo "ok - $*"; }
-nok() { echo "not ok - $*"; }
+. tests/tap.sh
 
 if sh scripts/bench.sh --quick --out $T/out >$T/log 2>&1; then ok "bench --quick runs"; else nok "bench --quick runs"; sed 's/^/#   /' $T/log; fi
 rows=$(tail -n +2 $T/out/summary.csv 2>/dev/null | wc -l)

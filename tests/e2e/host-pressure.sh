@@ -22,13 +22,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ok() { echo "ok - $*"; }
-nok() { echo "not ok - $*"; }
-check() { # check DESCRIPTION COMMAND...
-	d=$1
-	shift
-	if "$@"; then ok "$d"; else nok "$d"; fi
-}
+. tests/tap.sh
 rss_mib() { # rss_mib NAME: host RSS of the VM's QEMU process
 	pid=$(cat "$VMRECLAIM_RUNTIME_DIR/$1/qemu.pid" 2>/dev/null)
 	awk '/^VmRSS:/ { printf "%d", $2 / 1024 }' "/proc/$pid/status" 2>/dev/null || echo 0

@@ -20,8 +20,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ok() { echo "ok - $*"; }
-nok() { echo "not ok - $*"; }
+. tests/tap.sh
 
 DATA=build/image/data-400.img
 # Samples of 2 s: at USER_HZ 100 one tick of a 1 s sample is already 1%.

@@ -58,7 +58,7 @@ static void put_state(const char *root, unsigned i)
 	fake_put(root, "/proc/vmstat", buf);
 	if (i % 1000 == 0)
 		fake_put(root, "/proc/buddyinfo",
-			 phase == 2 ? "Node 0, zone    DMA32   3000   3000   3000   3000   3000   3000      0      0      0      0    283 \n"
+			 phase == 2 ? BUDDYINFO_FRAGMENTED
 				    : "Node 0, zone    DMA32      1      2      1      2      2      2      1      1      1      3    225 \n");
 }
 

@@ -215,16 +215,12 @@ static void put_lru(struct fx *f, uint64_t active_mib, uint64_t inactive_mib, ui
 	fake_put(f->root, "/proc/meminfo", buf);
 }
 
-/* Free memory in small blocks: auto compacts, then lowers the order
- * (test_guest.c: test_auto_fragmented). */
-#define FRAGMENTED \
-	"Node 0, zone    DMA32   3000   3000   3000   3000   3000   3000      0      0      0      0    283 \n"
 
 /* Cold cache to reclaim, and fragments: everything auto does. */
 static void busy_guest(struct fx *f)
 {
 	put_lru(f, 64, 600, 0);
-	fake_put(f->root, "/proc/buddyinfo", FRAGMENTED);
+	fake_put(f->root, "/proc/buddyinfo", BUDDYINFO_FRAGMENTED);
 }
 
 /* What every cell asks: the service ran all its ticks, said what failed
@@ -338,8 +334,7 @@ static void test_write_compact_memory(void **state)
 		periods = f->periods;
 		/* more fragments while busy: the next idle period tries
 		 * compaction again */
-		fake_put(f->root, "/proc/buddyinfo",
-			 "Node 0, zone    DMA32   6000   6000   6000   6000   6000   6000      0      0      0      0    100 \n");
+		fake_put(f->root, "/proc/buddyinfo", BUDDYINFO_FRAGMENTED_MORE);
 		tick(f, 80);
 		run(f, 50);
 		periods += f->periods;

@@ -482,8 +482,7 @@ static void test_auto_fragmented(void **state)
 	f->cfg.mode = VR_MODE_AUTO;
 	f->rec.passthrough = true;
 	put_lru(f, 32, 8);
-	fake_put(f->root, "/proc/buddyinfo",
-		 "Node 0, zone    DMA32   3000   3000   3000   3000   3000   3000      0      0      0      0    283 \n");
+	fake_put(f->root, "/proc/buddyinfo", BUDDYINFO_FRAGMENTED);
 	start(f);
 	rec_clear(&f->rec);
 	for (i = 0; i < 4; i++)
@@ -505,8 +504,7 @@ static void test_auto_fragmented(void **state)
 		tick(f, 0);
 	assert_int_equal(f->rec.n, 4);
 	/* more fragments later: lowered again, and put back on the way out */
-	fake_put(f->root, "/proc/buddyinfo",
-		 "Node 0, zone    DMA32   6000   6000   6000   6000   6000   6000      0      0      0      0    100 \n");
+	fake_put(f->root, "/proc/buddyinfo", BUDDYINFO_FRAGMENTED_MORE);
 	tick(f, 0);
 	tick(f, 0);
 	assert_true(f->g.order_lowered);
@@ -526,8 +524,7 @@ static void test_auto_order_raise_fails(void **state)
 	f->cfg.mode = VR_MODE_AUTO;
 	f->rec.passthrough = true;
 	put_lru(f, 32, 8);
-	fake_put(f->root, "/proc/buddyinfo",
-		 "Node 0, zone    DMA32   3000   3000   3000   3000   3000   3000      0      0      0      0    283 \n");
+	fake_put(f->root, "/proc/buddyinfo", BUDDYINFO_FRAGMENTED);
 	rec_fail_on(&f->rec, "/page_reporting_order", "9", -EBUSY, 1);
 	start(f);
 	for (i = 0; i < 6; i++)
@@ -555,8 +552,7 @@ static void test_auto_order_readonly(void **state)
 	f->cfg.mode = VR_MODE_AUTO;
 	f->cfg.compaction = false;
 	put_lru(f, 32, 8);
-	fake_put(f->root, "/proc/buddyinfo",
-		 "Node 0, zone    DMA32   3000   3000   3000   3000   3000   3000      0      0      0      0    283 \n");
+	fake_put(f->root, "/proc/buddyinfo", BUDDYINFO_FRAGMENTED);
 	rec_fail_on(&f->rec, "/page_reporting_order", NULL, -EACCES, -1);
 	start(f);
 	for (i = 0; i < 40; i++)
