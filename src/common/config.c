@@ -101,6 +101,9 @@ static const struct key keys[] = {
 	  "(build/image/initrd.img, made by \"make image\")." },
 	{ "vmreclaim", "dataDisk", T_PATH, OFF(data_disk), "", 0, 0, H,
 	  "An ext4 disk image the guest mounts read-only at /data; empty: none." },
+	{ "vmreclaim", "dataDiskWritable", T_BOOL, OFF(data_disk_writable), "false", 0, 0, H,
+	  "Attach dataDisk writable and mount it read-write: what the guest writes\n"
+	  "there stays in the image (one VM at a time)." },
 	/* WSL keys that have no meaning for vmreclaim at all. */
 	{ "wsl2", "swap", T_FOREIGN, 0, NULL, 0, 0, 0, NULL },
 	{ "wsl2", "swapFile", T_FOREIGN, 0, NULL, 0, 0, 0, NULL },

@@ -52,6 +52,7 @@ struct vr_config {
 	/* [vmreclaim] */
 	char image[VR_PATH_MAX];            /* image: initramfs; "" = the built one */
 	char data_disk[VR_PATH_MAX];        /* dataDisk: ext4 image for /data */
+	bool data_disk_writable;            /* dataDiskWritable */
 
 	/* Which keys were set (by a file, the command line or a flag), by
 	 * their place in the key table: the guest keys among them travel to

@@ -413,15 +413,17 @@ int vr_vm_qemu_argv(const struct vr_run_opts *o, const struct vr_vm *vm, char **
 		snprintf(err, err_size, "kernel %s: %s", kernel, strerror(errno));
 		return -ENOENT;
 	}
-	if (c->data_disk[0] && access(c->data_disk, R_OK) < 0) {
+	if (c->data_disk[0] && access(c->data_disk, c->data_disk_writable ? R_OK | W_OK : R_OK) < 0) {
 		snprintf(err, err_size, "dataDisk %s: %s", c->data_disk, strerror(errno));
 		return -ENOENT;
 	}
 
 	/* The guest's command line: console, quiet boot, our init's words,
 	 * the guest settings that were set, then the user's. */
-	snprintf(cmdline, sizeof(cmdline), "console=ttyS0 quiet loglevel=4 panic=-1%s%s%s",
-		 c->data_disk[0] ? " vrinit.data=/dev/vda" : "", o->workload ? " vrinit.workload=" : "",
+	snprintf(cmdline, sizeof(cmdline), "console=ttyS0 quiet loglevel=4 panic=-1%s%s%s%s",
+		 c->data_disk[0] ? " vrinit.data=/dev/vda" : "",
+		 c->data_disk[0] && c->data_disk_writable ? " vrinit.data_rw=1" : "",
+		 o->workload ? " vrinit.workload=" : "",
 		 o->workload ? o->workload : "");
 	r = vr_config_guest_cmdline(c, cmdline, sizeof(cmdline));
 	if (r == -EINVAL) {
@@ -503,7 +505,10 @@ int vr_vm_qemu_argv(const struct vr_run_opts *o, const struct vr_vm *vm, char **
 	}
 	if (c->data_disk[0]) {
 		arg(&a, "-drive");
-		arg(&a, "file=%s,if=virtio,format=raw,readonly=on", qemu_escape(c->data_disk, e1, sizeof(e1)));
+		/* Writable: QEMU takes a write lock on the image, so a second
+		 * VM on the same file fails to start instead of corrupting it. */
+		arg(&a, "file=%s,if=virtio,format=raw%s", qemu_escape(c->data_disk, e1, sizeof(e1)),
+		    c->data_disk_writable ? "" : ",readonly=on");
 	}
 	arg(&a, "-pidfile");
 	arg(&a, "%s", vm->pidfile);

@@ -13,6 +13,11 @@
  *                                     allowed): wakes free page reporting
  *   vrload metrics SEC                every SEC seconds, print the guest's
  *                                     refaults and disk reads (no forks)
+ *   vrload write FILE SIZE            write SIZE of known contents to FILE (not
+ *                                     synced: the pages stay dirty)
+ *   vrload verify FILE SIZE           check every 4 KiB block of FILE against
+ *                                     what write put there; exit 1 on any
+ *                                     difference
  */
 #include "common/size.h"
 #include "common/util.h"
@@ -348,6 +353,162 @@ static int cmd_wake(int argc, char **argv)
 	return 0;
 }
 
+/* Known contents for write and verify: every 4 KiB block of a file is a
+ * function of the file's name and the block's number, so a block lost, left
+ * stale, or put at the wrong place shows as a difference at that block,
+ * and nothing has to be kept between a write and a verify (not even across
+ * a reboot).  Pseudo-random (splitmix64), so that no page is like another. */
+#define PATTERN_BLOCK 4096
+
+static uint64_t splitmix64(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static uint64_t name_seed(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
+
+	for (base = base ? base + 1 : path; *base; base++)
+		h = (h ^ (unsigned char)*base) * 0x100000001b3ULL;
+	return h;
+}
+
+static void pattern_block(uint64_t seed, uint64_t block, uint64_t *out)
+{
+	uint64_t x = seed ^ (block * 0xd1b54a32d192ed03ULL);
+	size_t i;
+
+	out[0] = block; /* readable in a dump */
+	for (i = 1; i < PATTERN_BLOCK / sizeof(uint64_t); i++)
+		out[i] = splitmix64(&x);
+}
+
+/* write(2) and read(2) of all of @len (read: less only at end of file). */
+static int write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static ssize_t read_full(int fd, void *buf, size_t len)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = read(fd, (char *)buf + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;
+		done += (size_t)n;
+	}
+	return (ssize_t)done;
+}
+
+static int cmd_write(int argc, char **argv)
+{
+	uint64_t bytes, blocks, b, seed, t0 = vr_now_usec();
+	uint64_t buf[PATTERN_BLOCK / sizeof(uint64_t) * 64];
+	int fd;
+
+	if (argc < 3 || parse_size_arg(argv[2], &bytes) < 0)
+		return 2;
+	blocks = (bytes + PATTERN_BLOCK - 1) / PATTERN_BLOCK;
+	seed = name_seed(argv[1]);
+	fd = open(argv[1], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		fprintf(stderr, "vrload: %s: %s\n", argv[1], strerror(errno));
+		return 1;
+	}
+	for (b = 0; b < blocks;) {
+		size_t n = 0, len;
+
+		/* 256 KiB per write. */
+		for (; n < 64 && b < blocks; n++, b++)
+			pattern_block(seed, b, buf + n * (PATTERN_BLOCK / sizeof(uint64_t)));
+		len = n * PATTERN_BLOCK;
+		if (write_all(fd, buf, len) < 0) {
+			fprintf(stderr, "vrload: %s: %s\n", argv[1], strerror(errno));
+			close(fd);
+			return 1;
+		}
+	}
+	if (close(fd) < 0) {
+		fprintf(stderr, "vrload: %s: %s\n", argv[1], strerror(errno));
+		return 1;
+	}
+	printf("vrload: wrote %llu MiB to %s in %llu ms\n", (unsigned long long)(blocks * PATTERN_BLOCK / VR_MIB),
+	       argv[1], (unsigned long long)ms_since(t0));
+	return 0;
+}
+
+static int cmd_verify(int argc, char **argv)
+{
+	uint64_t bytes, blocks, b, seed, bad = 0, first_bad = 0, t0 = vr_now_usec();
+	uint64_t want[PATTERN_BLOCK / sizeof(uint64_t)], got[PATTERN_BLOCK / sizeof(uint64_t)];
+	struct stat st;
+	int fd;
+
+	if (argc < 3 || parse_size_arg(argv[2], &bytes) < 0)
+		return 2;
+	blocks = (bytes + PATTERN_BLOCK - 1) / PATTERN_BLOCK;
+	seed = name_seed(argv[1]);
+	fd = open(argv[1], O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		fprintf(stderr, "vrload: %s: %s\n", argv[1], strerror(errno));
+		return 1;
+	}
+	if ((uint64_t)st.st_size != blocks * PATTERN_BLOCK) {
+		fprintf(stderr, "vrload: %s: %llu bytes, expected %llu\n", argv[1], (unsigned long long)st.st_size,
+			(unsigned long long)(blocks * PATTERN_BLOCK));
+		close(fd);
+		return 1;
+	}
+	for (b = 0; b < blocks; b++) {
+		ssize_t n = read_full(fd, got, sizeof(got));
+
+		if (n != (ssize_t)sizeof(got)) {
+			fprintf(stderr, "vrload: %s: block %llu: %s\n", argv[1], (unsigned long long)b,
+				n < 0 ? strerror(errno) : "short read");
+			close(fd);
+			return 1;
+		}
+		pattern_block(seed, b, want);
+		if (memcmp(want, got, sizeof(got)) != 0 && bad++ == 0)
+			first_bad = b;
+	}
+	close(fd);
+	if (bad) {
+		printf("vrload: %s: %llu of %llu blocks differ, the first at block %llu (offset %llu)\n", argv[1],
+		       (unsigned long long)bad, (unsigned long long)blocks, (unsigned long long)first_bad,
+		       (unsigned long long)(first_bad * PATTERN_BLOCK));
+		return 1;
+	}
+	printf("vrload: verified %llu MiB of %s in %llu ms\n", (unsigned long long)(blocks * PATTERN_BLOCK / VR_MIB),
+	       argv[1], (unsigned long long)ms_since(t0));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -360,6 +521,8 @@ int main(int argc, char **argv)
 		{ "burn", cmd_burn },
 		{ "metrics", cmd_metrics },
 		{ "wake", cmd_wake },
+		{ "write", cmd_write },
+		{ "verify", cmd_verify },
 	};
 	size_t i;
 
@@ -368,6 +531,6 @@ int main(int argc, char **argv)
 			if (strcmp(argv[1], cmds[i].name) == 0)
 				return cmds[i].fn(argc - 1, argv + 1);
 	fprintf(stderr, "usage: vrload anon SIZE [HOLD_SEC] | read PATH... | fragment SIZE [HOLD_SEC] | burn SEC"
-			" | metrics SEC | wake SIZE\n");
+			" | metrics SEC | wake SIZE | write FILE SIZE | verify FILE SIZE\n");
 	return 2;
 }

@@ -135,6 +135,16 @@ static void test_qemu_argv(void **state)
 	assert_null(strstr(s, "free-page-reporting"));
 	assert_null(strstr(s, "madvise"));
 
+	/* A writable data disk: no read-only flag for QEMU, and the guest's
+	 * init is told to mount it read-write. */
+	assert_null(strstr(s, "vrinit.data_rw"));
+	assert_int_equal(vr_config_set(&c, "dataDiskWritable", "true", e, sizeof(e)), 0);
+	n = vr_vm_qemu_argv(&o, &vm, argv, 96, store, sizeof(store), err, sizeof(err));
+	s = joined(argv, n);
+	assert_non_null(strstr(s, "vrinit.data=/dev/vda vrinit.data_rw=1 vrinit.workload=demo"));
+	assert_non_null(strstr(s, ",if=virtio,format=raw|"));
+	assert_null(strstr(s, "readonly"));
+
 	/* Too small a store or vector: an error, not an overflow. */
 	assert_int_equal(vr_vm_qemu_argv(&o, &vm, argv, 10, store, sizeof(store), err, sizeof(err)), -ENOSPC);
 	assert_int_equal(vr_vm_qemu_argv(&o, &vm, argv, 96, store, 100, err, sizeof(err)), -ENOSPC);

@@ -1,0 +1,122 @@
+#!/bin/sh
+# Data integrity and OOM safety, for tests/e2e/integrity.sh.  Needs a
+# writable, empty ext4 data disk (dataDiskWritable).  Two boots:
+#
+# First boot (no /data/integrity/state yet):
+#   1. write 128 MiB of known contents and sync it, then 64 MiB more that is
+#      kept dirty (periodic writeback off), and say how much is dirty;
+#   2. wait until the service has acted (a compaction, drop or reclaim in
+#      its totals; at most WAIT_SEC), then say how much is still dirty and
+#      verify every 4 KiB block of every file, counting what came from disk;
+#   3. fill 90% of MemTotal with anonymous memory twice (10 s each, with an
+#      idle pause between, when the service acts again), count OOM kills
+#      (/proc/vmstat oom_kill), and verify the files again;
+#   4. sync, unmount, power off.
+# Second boot: verify every file, unmount, power off.
+# Each result is a "vmreclaim-event:" line on the console for the host.
+ev() { echo "vmreclaim-event: $1"; }
+WAIT_SEC=180
+DIR=/data/integrity
+FILES="clean0 clean1 clean2 clean3 dirty0 dirty1"
+SIZE=32M
+
+meminfo_kib() { # meminfo_kib KEY (no colon), without forking
+	while read -r k v _; do
+		[ "$k" = "$1:" ] && { echo "$v"; return; }
+	done </proc/meminfo
+	echo 0
+}
+vmstat_value() {
+	while read -r k v; do
+		[ "$k" = "$1" ] && { echo "$v"; return; }
+	done </proc/vmstat
+	echo 0
+}
+disk_read_kib() { read -r _ _ sectors _ </sys/block/vda/stat; echo $((sectors / 2)); }
+# Runs of compact, dropcache and reclaim in the service's totals.
+service_runs() {
+	vmreclaimctl status 2>/dev/null |
+		awk '$1 ~ /^(compact|dropcache|reclaim)$/ && $3 ~ /^runs/ { n += $2 } END { print n + 0 }'
+}
+verify_all() { # verify_all WHEN: every file, one event with the result
+	d0=$(disk_read_kib)
+	bad=""
+	for f in $FILES; do
+		vrload verify "$DIR/$f" $SIZE >/dev/null || bad="$bad $f"
+	done
+	d1=$(disk_read_kib)
+	if [ -z "$bad" ]; then
+		ev "integrity-$1 ok files=6 mib=192 disk_read_kib=$((d1 - d0))"
+	else
+		ev "integrity-$1 FAILED differ:$bad"
+	fi
+}
+finish() {
+	sync
+	umount /data || ev "integrity: umount /data failed"
+	ev integrity-done
+	poweroff -f
+}
+
+daemon=1
+for w in $(cat /proc/cmdline); do
+	case $w in vrinit.daemon=0) daemon=0 ;; esac
+done
+grep -q ' /data ext4 rw' /proc/mounts || {
+	ev "integrity FAILED /data is not mounted read-write"
+	finish
+}
+
+if [ -f $DIR/state ]; then
+	# Second boot: what the first one wrote, read from the disk.
+	ev integrity-restart
+	verify_all restart
+	finish
+fi
+
+# Keep the dirty files dirty: no periodic writeback, no expiry, and
+# thresholds above what is written.
+echo 0 >/proc/sys/vm/dirty_writeback_centisecs
+echo 360000 >/proc/sys/vm/dirty_expire_centisecs
+echo 60 >/proc/sys/vm/dirty_ratio
+echo 50 >/proc/sys/vm/dirty_background_ratio
+sleep 2
+mkdir -p $DIR
+for f in clean0 clean1 clean2 clean3; do
+	vrload write $DIR/$f $SIZE >/dev/null || ev "integrity FAILED write $f"
+done
+sync
+for f in dirty0 dirty1; do
+	vrload write $DIR/$f $SIZE >/dev/null || ev "integrity FAILED write $f"
+done
+echo written >$DIR/state
+ev "integrity-written dirty_kib=$(meminfo_kib Dirty) cached_kib=$(meminfo_kib Cached)"
+
+# Wait for the service, polling every 5 s (one small fork each time: the
+# guest still counts as idle).
+waited=0
+if [ $daemon = 1 ]; then
+	while [ "$(service_runs)" -eq 0 ] && [ $waited -lt $WAIT_SEC ]; do
+		sleep 5
+		waited=$((waited + 5))
+	done
+	# Gradual reclaims a step per tick: let it take a few.
+	sleep 10
+	ev "integrity-service runs=$(service_runs) waited=$waited dirty_kib=$(meminfo_kib Dirty) cached_kib=$(meminfo_kib Cached)"
+fi
+verify_all reclaimed
+
+# 90% of the guest's memory, twice, with an idle pause between.
+fill=$(($(meminfo_kib MemTotal) * 9 / 10 / 1024))
+oom0=$(vmstat_value oom_kill)
+rc=0
+for round in 1 2; do
+	vrload anon ${fill}M 10 >/dev/null
+	r=$?
+	[ $r -ne 0 ] && rc=$r
+	sleep 15
+done
+oom1=$(vmstat_value oom_kill)
+ev "integrity-fill mib=$fill rc=$rc oom_kills=$((oom1 - oom0)) runs=$(service_runs)"
+verify_all filled
+finish
