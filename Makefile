@@ -129,6 +129,14 @@ $(H)/bin/%: $(H)/src/guest/%.o $(H)/libvmreclaim.a
 	@mkdir -p $(dir $@)
 	$(CC) $^ $(HOST_LIBS) -o $@
 
+# The black-box tests' own helpers (tests/blackbox/*.c): the host's end of
+# the guest channel on a pty, for tests/blackbox/channel.sh.
+$(H)/blackbox/%: $(H)/tests/blackbox/%.o
+	@mkdir -p $(dir $@)
+	$(CC) $^ -o $@
+
+blackbox-helpers: $(H)/blackbox/ptypeer
+
 unit-tests: $(addprefix $(H)/tests/,$(TEST_NAMES))
 asan-tests: $(addprefix $(A)/tests/,$(TEST_NAMES))
 
@@ -202,7 +210,7 @@ bench:
 # it installs.
 check:
 	@scripts/deps.sh
-	@$(MAKE) --no-print-directory all unit-tests asan-tests fuzzers image data
+	@$(MAKE) --no-print-directory all unit-tests asan-tests blackbox-helpers fuzzers image data
 	@scripts/run-tests.sh
 
 # --- install ----------------------------------------------------------------
@@ -245,7 +253,7 @@ uninstall:
 clean:
 	rm -rf build
 
-.PHONY: all guest check bench deps demo image data install install-guest install-host uninstall clean unit-tests asan-tests \
+.PHONY: all guest check bench deps demo image data install install-guest install-host uninstall clean unit-tests asan-tests blackbox-helpers \
 	fuzzers fuzz fuzz-smoke
 .SECONDARY:
 

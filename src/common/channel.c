@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 int vr_chan_parse(const char *buf, size_t len, struct vr_chan_request *ret, char *err,
 		  size_t err_size)
@@ -62,4 +63,42 @@ int vr_chan_reply_u64(const char *reply, const char *key, uint64_t *ret)
 		p = end;
 	}
 	return -ENOENT;
+}
+
+int vr_chan_out_flush(struct vr_chan_out *o, int fd)
+{
+	while (o->len > 0) {
+		ssize_t n = write(fd, o->buf, o->len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return 0;
+		if (n <= 0) {
+			o->len = 0;
+			return n < 0 ? -errno : -EIO;
+		}
+		memmove(o->buf, o->buf + n, o->len - (size_t)n);
+		o->len -= (size_t)n;
+	}
+	return 0;
+}
+
+int vr_chan_out_send(struct vr_chan_out *o, int fd, const char *reply)
+{
+	size_t len = strnlen(reply, sizeof(o->buf));
+	int r = vr_chan_out_flush(o, fd);
+
+	if (r < 0)
+		return r;
+	if (o->len > 0)
+		return -EAGAIN;
+	memcpy(o->buf, reply, len);
+	o->len = len;
+	r = vr_chan_out_flush(o, fd);
+	if (r == 0 && o->len == len) {
+		o->len = 0; /* none of it went out: dropped whole */
+		return -EAGAIN;
+	}
+	return r;
 }

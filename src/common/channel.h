@@ -54,4 +54,25 @@ int vr_chan_parse(const char *buf, size_t len, struct vr_chan_request *ret, char
  * not "ok" or the value is not a number. */
 int vr_chan_reply_u64(const char *reply, const char *key, uint64_t *ret);
 
+/* The guest's replies on the port: whole lines or nothing.  A port may
+ * take part of a line when its buffer is nearly full (a pty does; the
+ * virtio-serial port takes a write whole or not at all); the rest is kept
+ * and goes out first once the port is writable, and replies meanwhile are
+ * dropped.  So a host that does not read loses answers rather than stall
+ * the service, and never reads half of one joined to the next. */
+struct vr_chan_out {
+	char buf[VR_CHAN_REPLY_MAX];
+	size_t len; /* the rest of a reply still to send */
+};
+
+/* Send @reply (one line, cut to VR_CHAN_REPLY_MAX bytes) on @fd, which is
+ * non-blocking.  Returns 0 when it went out or its rest is kept in @o,
+ * -EAGAIN when it was dropped (the port is full), or -errno when the port
+ * fails (what was kept is dropped). */
+int vr_chan_out_send(struct vr_chan_out *o, int fd, const char *reply);
+
+/* Send what @o kept.  Returns 0 (and @o->len says whether some is left),
+ * or -errno when the port fails (what was kept is dropped). */
+int vr_chan_out_flush(struct vr_chan_out *o, int fd);
+
 #endif

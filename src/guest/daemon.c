@@ -89,6 +89,7 @@ struct daemon {
 	char chan_buf[VR_CHAN_REQUEST_MAX];
 	size_t chan_len;
 	bool chan_skip;
+	struct vr_chan_out chan_out; /* the rest of a reply the port took part of */
 	bool chan_hup;  /* no host on the other end: not polled until the next sample */
 	uint64_t chan_retry_usec;
 	uint64_t wakeups;
@@ -435,16 +436,16 @@ static void chan_open(struct daemon *d)
 	d->g.channel_open = true;
 	d->chan_len = 0;
 	d->chan_skip = false;
+	d->chan_out.len = 0;
 }
 
 static void chan_reply(struct daemon *d, const char *reply)
 {
-	size_t len = strlen(reply);
+	/* One short line, whole or not at all (common/channel.h). */
+	int r = vr_chan_out_send(&d->chan_out, d->chan_fd, reply);
 
-	/* One short line; a host that does not read loses it rather than
-	 * stall the service. */
-	if (write(d->chan_fd, reply, len) < 0 && errno != EAGAIN)
-		vr_guest_iface(&d->g, VR_IF_CHANNEL, -errno);
+	if (r < 0 && r != -EAGAIN)
+		vr_guest_iface(&d->g, VR_IF_CHANNEL, r);
 }
 
 /* Read what the host sent; answer each whole line. */
@@ -464,6 +465,7 @@ static void chan_read(struct daemon *d)
 		 * readable and gives end of file): look again at the next
 		 * sample, not in a busy loop. */
 		d->chan_hup = true;
+		d->chan_out.len = 0; /* not for the next host */
 		return;
 	}
 	for (i = 0; i < n; i++) {
@@ -494,7 +496,8 @@ static int loop(struct daemon *d)
 			{ .fd = d->timer_fd, .events = POLLIN },
 			{ .fd = d->ctl_fd, .events = POLLIN },
 			{ .fd = d->psi_fd, .events = POLLPRI },
-			{ .fd = d->chan_hup ? -1 : d->chan_fd, .events = POLLIN },
+			{ .fd = d->chan_hup ? -1 : d->chan_fd,
+			  .events = (short)(POLLIN | (d->chan_out.len ? POLLOUT : 0)) },
 		};
 		uint64_t expirations;
 		int n = poll(p, 5, -1);
@@ -525,11 +528,18 @@ static int loop(struct daemon *d)
 		} else if (d->psi_fd >= 0 && (p[3].revents & POLLPRI)) {
 			vr_guest_pressure(&d->g);
 		}
-		if (p[4].fd >= 0 && (p[4].revents & POLLIN))
+		if (p[4].fd >= 0 && (p[4].revents & POLLOUT) && d->chan_out.len) {
+			int r = vr_chan_out_flush(&d->chan_out, d->chan_fd);
+
+			if (r < 0)
+				vr_guest_iface(&d->g, VR_IF_CHANNEL, r);
+		}
+		if (p[4].fd >= 0 && (p[4].revents & POLLIN)) {
 			chan_read(d);
-		else if (p[4].fd >= 0 && (p[4].revents & (POLLHUP | POLLERR)))
+		} else if (p[4].fd >= 0 && (p[4].revents & (POLLHUP | POLLERR))) {
 			d->chan_hup = true;
-		else if (p[4].fd >= 0 && (p[4].revents & POLLNVAL)) {
+			d->chan_out.len = 0;
+		} else if (p[4].fd >= 0 && (p[4].revents & POLLNVAL)) {
 			d->chan_fd = -1;
 			d->g.channel_open = false;
 		}

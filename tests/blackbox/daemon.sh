@@ -226,6 +226,10 @@ wait $PID 2>/dev/null
 PID=
 check "a killed daemon leaves its socket" test -S $S
 start
+# start() returns at once here (the stale socket is there already): give
+# the new daemon its time to replace it.
+i=0
+while ! $C -s $S status >/dev/null 2>&1 && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 check "a new daemon takes over the stale socket" sh -c "$C -s $S status >/dev/null"
 kill -TERM $PID
 wait $PID

@@ -9,9 +9,13 @@
 #include "host/pressure.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
+#include <unistd.h>
 
 #define SEC VR_USEC_PER_SEC
 #define MIB VR_MIB
@@ -69,6 +73,83 @@ static void test_reply(void **state)
 	assert_int_equal(vr_chan_reply_u64("refused released=5", "released", &v), -EINVAL);
 	assert_int_equal(vr_chan_reply_u64("ok", "released", &v), -ENOENT);
 	assert_int_equal(v, 7);
+}
+
+/* A pty in raw mode, both ends non-blocking: a port that, unlike the
+ * virtio-serial one, takes part of a write when nearly full. */
+static bool pty_open(int *ret_master, int *ret_slave)
+{
+	struct termios t;
+	int m, s;
+
+	m = posix_openpt(O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (m < 0)
+		return false;
+	if (grantpt(m) < 0 || unlockpt(m) < 0 || !ptsname(m) ||
+	    (s = open(ptsname(m), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)) < 0) {
+		close(m);
+		return false;
+	}
+	assert_int_equal(tcgetattr(s, &t), 0);
+	cfmakeraw(&t);
+	assert_int_equal(tcsetattr(s, TCSANOW, &t), 0);
+	*ret_master = m;
+	*ret_slave = s;
+	return true;
+}
+
+/* Replies on a port the host does not read: those sent arrive whole, the
+ * rest not at all, never half of one joined to the next. */
+static void test_out_whole_lines(void **state)
+{
+	struct vr_chan_out o = { 0 };
+	char reply[100], buf[4096];
+	size_t got = 0, sent = 0, dropped = 0, i;
+	int m = -1, s = -1, r;
+
+	(void)state;
+	if (!pty_open(&m, &s))
+		skip(); /* no /dev/ptmx here */
+	memset(reply, 'x', sizeof(reply));
+	reply[sizeof(reply) - 2] = '\n';
+	reply[sizeof(reply) - 1] = '\0';
+	/* 1 MB, far more than the pty holds */
+	for (i = 0; i < 10000; i++) {
+		r = vr_chan_out_send(&o, s, reply);
+		if (r == -EAGAIN) {
+			dropped++;
+		} else {
+			assert_int_equal(r, 0);
+			sent++;
+		}
+	}
+	assert_true(sent > 0);
+	assert_true(dropped > 0);
+	/* The host reads at last; the rest of a reply the pty took part of
+	 * goes out as it makes room. */
+	for (;;) {
+		struct pollfd p = { .fd = m, .events = POLLIN };
+		ssize_t n;
+
+		assert_int_equal(vr_chan_out_flush(&o, s), 0);
+		if (poll(&p, 1, 200) <= 0 && o.len == 0)
+			break;
+		while ((n = read(m, buf, sizeof(buf))) > 0) {
+			for (i = 0; i < (size_t)n; i++, got++)
+				assert_int_equal(buf[i], (got + 1) % (sizeof(reply) - 1) ? 'x' : '\n');
+		}
+	}
+	assert_int_equal(got, sent * (sizeof(reply) - 1));
+	/* And it goes on once the host has read. */
+	assert_int_equal(vr_chan_out_send(&o, s, "ok\n"), 0);
+	assert_int_equal(o.len, 0);
+	assert_int_equal(read(m, buf, sizeof(buf)), 3);
+	/* The host end closed: an error, and nothing kept for the next host. */
+	assert_int_equal(vr_chan_out_send(&o, s, reply), 0);
+	close(m);
+	assert_int_equal(vr_chan_out_send(&o, s, reply), -EIO);
+	assert_int_equal(o.len, 0);
+	close(s);
 }
 
 static void test_pressure(void **state)
@@ -224,6 +305,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_reply),
+		cmocka_unit_test(test_out_whole_lines),
 		cmocka_unit_test(test_pressure),
 		cmocka_unit_test_setup_teardown(test_guest_answers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_guest_give_dropcache, setup, teardown),
