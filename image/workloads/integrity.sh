@@ -8,7 +8,7 @@
 #   2. wait until the service has acted (a compaction, drop or reclaim in
 #      its totals; at most WAIT_SEC), then say how much is still dirty and
 #      verify every 4 KiB block of every file, counting what came from disk;
-#   3. fill 90% of MemTotal with anonymous memory twice (10 s each, with an
+#   3. fill 90% of MemTotal with anonymous memory twice (5 s each, with an
 #      idle pause between, when the service acts again), count OOM kills
 #      (/proc/vmstat oom_kill), and verify the files again;
 #   4. sync, unmount, power off.
@@ -127,10 +127,10 @@ fill=$(($(meminfo_kib MemTotal) * 9 / 10 / 1024))
 oom0=$(vmstat_value oom_kill)
 rc=0
 for round in 1 2; do
-	vrload anon ${fill}M 10 >/dev/null
+	vrload anon ${fill}M 5 >/dev/null
 	r=$?
 	[ $r -ne 0 ] && rc=$r
-	sleep 15
+	sleep 10
 done
 oom1=$(vmstat_value oom_kill)
 count_runs
