@@ -13,7 +13,7 @@ set -eu
 # libclang-rt-14-dev (libFuzzer and the sanitizer runtimes): the fuzzers.
 PKGS="gcc make libc6-dev musl-tools libinih-dev libcmocka-dev jq libjansson-dev
 qemu-system-x86 linux-image-amd64 busybox-static kmod cpio e2fsprogs valgrind
-clang-14 libclang-rt-14-dev"
+clang-14 libclang-rt-14-dev systemd"
 
 missing=""
 for p in $PKGS; do
