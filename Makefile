@@ -130,12 +130,19 @@ $(H)/bin/%: $(H)/src/guest/%.o $(H)/libvmreclaim.a
 	$(CC) $^ $(HOST_LIBS) -o $@
 
 # The black-box tests' own helpers (tests/blackbox/*.c): the host's end of
-# the guest channel on a pty, for tests/blackbox/channel.sh.
+# the guest channel on a pty, for tests/blackbox/channel.sh; and a QEMU
+# that misbehaves on request, for tests/blackbox/host-faults.sh, named like
+# QEMU so that "vmreclaim run" finds it first on the PATH.
 $(H)/blackbox/%: $(H)/tests/blackbox/%.o
 	@mkdir -p $(dir $@)
 	$(CC) $^ -o $@
 
-blackbox-helpers: $(H)/blackbox/ptypeer
+FAKE_QEMU := $(H)/fake-qemu/qemu-system-x86_64
+$(FAKE_QEMU): $(H)/tests/blackbox/fake_qemu.o
+	@mkdir -p $(dir $@)
+	$(CC) $^ -pthread -o $@
+
+blackbox-helpers: $(H)/blackbox/ptypeer $(FAKE_QEMU)
 
 unit-tests: $(addprefix $(H)/tests/,$(TEST_NAMES))
 asan-tests: $(addprefix $(A)/tests/,$(TEST_NAMES))
