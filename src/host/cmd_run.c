@@ -93,37 +93,65 @@ static int take_signal(int timeout_ms)
 	return sig > 0 ? sig : 0;
 }
 
+/* QMP errors that waiting does not cure: something answers on the
+ * socket, but not as QEMU does. */
+static bool qmp_error_final(int r)
+{
+	return r == -EPROTO || r == -EMSGSIZE || r == -EREMOTEIO;
+}
+
 /* Wait for QEMU to open its QMP socket, then turn on the balloon's
- * statistics so that "top" has guest figures from the start.  Returns 0,
- * -ECHILD (QEMU exited), -EINTR (a signal came: *ret_sig), or -ETIMEDOUT. */
-static int wait_qmp(const struct vr_vm *vm, pid_t child, int *ret_sig)
+ * statistics so that "top" has guest figures from the start.  @child is
+ * QEMU when it is ours, 0 when it daemonized (then its pid file tells
+ * whether it still runs).  Returns 0; -ECHILD when QEMU exited (its status
+ * in *ret_status when @child); -EINTR when a signal came (*ret_sig); or,
+ * with a message in @err, -ETIMEDOUT after QMP_WAIT_MS or at once the
+ * error of a peer that does not speak QMP. */
+static int wait_qmp(struct vr_vm *vm, pid_t child, int *ret_sig, int *ret_status, char *err,
+		    size_t err_size)
 {
 	uint64_t deadline = vr_now_usec() + QMP_WAIT_MS * VR_USEC_PER_MSEC;
-	char err[256];
+	char why[256];
 	struct vr_qmp *q;
 	int r;
 
 	for (;;) {
-		r = vr_qmp_connect(vm->qmp, 1000, &q, err, sizeof(err));
+		r = vr_qmp_connect(vm->qmp, 1000, &q, why, sizeof(why));
 		if (r == 0)
 			break;
-		if (child > 0 && waitpid(child, NULL, WNOHANG) == child) {
-			fprintf(stderr, "vmreclaim run: QEMU exited while starting\n");
+		if (child > 0 ? waitpid(child, ret_status, WNOHANG) == child : vr_vm_alive(vm) != 1)
 			return -ECHILD;
+		/* The messages of qmp.c start with "QMP: ", but QEMU's own
+		 * (an error reply) do not. */
+		if (qmp_error_final(r)) {
+			snprintf(err, err_size, "%s%s", strncmp(why, "QMP", 3) ? "QMP: " : "", why);
+			return r;
 		}
 		*ret_sig = take_signal(100);
 		if (*ret_sig)
 			return -EINTR;
 		if (vr_now_usec() >= deadline) {
-			fprintf(stderr, "vmreclaim run: QMP at %s: %s\n", vm->qmp, err);
+			snprintf(err, err_size, "%s%s; gave up after %d s", strncmp(why, "QMP", 3) ? "QMP: " : "",
+				 why, QMP_WAIT_MS / 1000);
 			return -ETIMEDOUT;
 		}
 	}
-	r = vr_qmp_set_stats_interval(q, VR_BALLOON_PATH, 1, err, sizeof(err));
+	r = vr_qmp_set_stats_interval(q, VR_BALLOON_PATH, 1, why, sizeof(why));
 	if (r < 0)
-		fprintf(stderr, "vmreclaim run: balloon statistics: %s\n", err);
+		fprintf(stderr, "vmreclaim run: %s: balloon statistics: %s\n", vm->name, why);
 	vr_qmp_close(q);
 	return 0;
+}
+
+/* Say how QEMU ended, unless it exited with status 0. */
+static void say_how_qemu_ended(const struct vr_vm *vm, pid_t child, int status, const char *when)
+{
+	if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+		fprintf(stderr, "vmreclaim run: %s: QEMU (pid %d) exited%s with status %d\n", vm->name,
+			(int)child, when, WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		fprintf(stderr, "vmreclaim run: %s: QEMU (pid %d) died%s: %s\n", vm->name, (int)child, when,
+			strsignal(WTERMSIG(status)));
 }
 
 int vr_cmd_run(int argc, char **argv)
@@ -391,23 +419,41 @@ int vr_cmd_run(int argc, char **argv)
 			vr_vm_remove_dir(&vm);
 			return VR_EXIT_FAILURE;
 		}
-		r = wait_qmp(&vm, 0, &sig);
-		if (r < 0 || vr_vm_alive(&vm) != 1) {
-			/* Never leave a QEMU that nobody can find. */
+		r = wait_qmp(&vm, 0, &sig, NULL, err, sizeof(err));
+		if (r == 0 && vr_vm_alive(&vm) == 1) {
+			printf("%s %d %s\n", vm.name, (int)vm.pid, vm.console[0] ? vm.console : "-");
+			return 0;
+		}
+		/* Never leave a QEMU that nobody can find. */
+		if (r == -EINTR) {
 			if (vr_vm_alive(&vm) == 1)
 				vr_vm_shutdown(&vm, 0, NULL);
-			if (r == -EINTR)
-				fprintf(stderr, "vmreclaim run: %s while starting: %s shut down\n", strsignal(sig),
-					vm.name);
-			vr_vm_remove_dir(&vm);
-			return r == -EINTR ? 0 : VR_EXIT_FAILURE;
+			fprintf(stderr, "vmreclaim run: %s while starting: %s shut down\n", strsignal(sig), vm.name);
+		} else if (r == -ECHILD || r == 0) {
+			fprintf(stderr, "vmreclaim run: %s: QEMU exited while starting\n", vm.name);
+		} else {
+			fprintf(stderr, "vmreclaim run: %s: %s; stopping QEMU\n", vm.name, err);
+			if (vr_vm_alive(&vm) == 1 && vr_vm_terminate(&vm, 0, NULL) < 0)
+				fprintf(stderr, "vmreclaim run: QEMU (pid %d) would not exit\n", (int)vm.pid);
 		}
-		printf("%s %d %s\n", vm.name, (int)vm.pid, vm.console[0] ? vm.console : "-");
-		return 0;
+		vr_vm_remove_dir(&vm);
+		return r == -EINTR ? 0 : VR_EXIT_FAILURE;
 	}
 
-	r = wait_qmp(&vm, child, &sig);
+	r = wait_qmp(&vm, child, &sig, &status, err, sizeof(err));
 	if (r == -ECHILD) {
+		say_how_qemu_ended(&vm, child, status, " while starting");
+		if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+			fprintf(stderr, "vmreclaim run: %s: QEMU exited while starting\n", vm.name);
+		vr_vm_remove_dir(&vm);
+		return VR_EXIT_FAILURE;
+	}
+	if (r < 0 && r != -EINTR) {
+		/* A QEMU that vmreclaim cannot talk to: "stop" could not
+		 * quit it, "top" would show no guest figures. */
+		fprintf(stderr, "vmreclaim run: %s: %s; stopping QEMU\n", vm.name, err);
+		if (vr_vm_terminate(&vm, child, &status) < 0)
+			fprintf(stderr, "vmreclaim run: QEMU (pid %d) would not exit\n", (int)child);
 		vr_vm_remove_dir(&vm);
 		return VR_EXIT_FAILURE;
 	}
@@ -425,8 +471,6 @@ int vr_cmd_run(int argc, char **argv)
 	vr_vm_remove_dir(&vm);
 	if (sig)
 		return 0;
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status) == 0 ? 0 : VR_EXIT_FAILURE;
-	fprintf(stderr, "vmreclaim run: QEMU died: %s\n", WIFSIGNALED(status) ? strsignal(WTERMSIG(status)) : "?");
-	return VR_EXIT_FAILURE;
+	say_how_qemu_ended(&vm, child, status, "");
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : VR_EXIT_FAILURE;
 }

@@ -137,32 +137,48 @@ static bool process_gone(pid_t pid)
 	return !p || p[1] != ' ' || p[2] == 'Z' || p[2] == 'X';
 }
 
-int vr_vm_shutdown(struct vr_vm *vm, pid_t child, int *ret_status)
+/* Wait for QEMU to go: SIGTERM now when @term_now, SIGTERM again after
+ * 5 s and SIGKILL after 10 s, each only to a pid that is still this VM's
+ * QEMU. */
+static int wait_gone(struct vr_vm *vm, pid_t child, bool term_now, int *ret_status)
 {
-	char err[256];
-	struct vr_qmp *q;
 	pid_t pid = child > 0 ? child : vm->pid;
 	int status = 0, i;
 
-	if (vr_qmp_connect(vm->qmp, 2000, &q, err, sizeof(err)) == 0) {
-		if (vr_qmp_quit(q, err, sizeof(err)) < 0)
-			fprintf(stderr, "vmreclaim: %s: quit: %s\n", vm->name, err);
-		vr_qmp_close(q);
-	} else {
-		fprintf(stderr, "vmreclaim: %s: QMP: %s\n", vm->name, err);
-	}
+	if (term_now && pid > 0 && (child > 0 || vr_vm_alive(vm) == 1))
+		kill(pid, SIGTERM);
 	for (i = 0; i <= 150; i++) {
 		if (child > 0 ? waitpid(child, &status, WNOHANG) == child : process_gone(pid)) {
 			if (ret_status)
 				*ret_status = status;
 			return 0;
 		}
-		/* Signals only to a pid that is still this VM's QEMU. */
 		if ((i == 50 || i == 100) && (child > 0 || vr_vm_alive(vm) == 1))
 			kill(pid, i == 50 ? SIGTERM : SIGKILL);
 		usleep(100 * 1000);
 	}
 	return -ETIMEDOUT;
+}
+
+int vr_vm_shutdown(struct vr_vm *vm, pid_t child, int *ret_status)
+{
+	char err[256];
+	struct vr_qmp *q;
+	bool quit_sent = false;
+
+	if (vr_qmp_connect(vm->qmp, 2000, &q, err, sizeof(err)) == 0) {
+		quit_sent = vr_qmp_quit(q, err, sizeof(err)) == 0;
+		vr_qmp_close(q);
+	}
+	if (!quit_sent)
+		fprintf(stderr, "vmreclaim: %s: cannot quit through QMP (%s); sending SIGTERM\n", vm->name,
+			err);
+	return wait_gone(vm, child, !quit_sent, ret_status);
+}
+
+int vr_vm_terminate(struct vr_vm *vm, pid_t child, int *ret_status)
+{
+	return wait_gone(vm, child, true, ret_status);
 }
 
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)

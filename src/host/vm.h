@@ -64,11 +64,16 @@ int vr_vm_paths(struct vr_vm *vm, const char *name, const char *console);
  * Returns 1 (running, vm->pid set), 0 (not running), or -errno. */
 int vr_vm_alive(struct vr_vm *vm);
 
-/* Shut @vm down: QMP quit; SIGTERM after 5 s and SIGKILL after 10 s, sent
- * only while the pid is still this VM's QEMU.  @child > 0: QEMU is our
+/* Shut @vm down: QMP quit (SIGTERM at once when QMP does not take it,
+ * with a message on stderr); SIGTERM after 5 s and SIGKILL after 10 s,
+ * sent only while the pid is still this VM's QEMU.  @child > 0: QEMU is our
  * child and is reaped (its status in *ret_status, may be NULL).  Returns
  * 0 once QEMU is gone, -ETIMEDOUT if it outlived SIGKILL. */
 int vr_vm_shutdown(struct vr_vm *vm, pid_t child, int *ret_status);
+
+/* Like vr_vm_shutdown() without QMP: SIGTERM now, again after 5 s,
+ * SIGKILL after 10 s (for a QEMU whose QMP does not work). */
+int vr_vm_terminate(struct vr_vm *vm, pid_t child, int *ret_status);
 
 /* Remove a VM's runtime directory and what is in it. */
 void vr_vm_remove_dir(const struct vr_vm *vm);
