@@ -20,11 +20,18 @@
 
 #define TOP_VM_MAX 32
 #define HEADER_EVERY 20
+/* Each QMP call may take its timeout (2 s) when QEMU does not answer: after
+ * two failures in a row, QMP is tried again only this often, so that one
+ * broken VM does not hold up every sample of the others. */
+#define QMP_RETRY_USEC (5 * VR_USEC_PER_SEC)
 
 struct watch {
 	struct vr_vm vm;
+	bool by_name;  /* a VM of the runtime directory, not a --pid */
 	struct vr_qmp *q;
 	char qmp_err[160];
+	unsigned qmp_failures; /* in a row; said once, when it starts */
+	uint64_t qmp_retry_usec;
 	FILE *console;
 	bool gone;
 	char event[96]; /* seen since the last sample */
@@ -110,18 +117,35 @@ static void scan_console(struct watch *w)
 	}
 }
 
+/* QMP failed (the message in w->qmp_err): said once, however long it
+ * lasts; the next try at the next sample the first time (QEMU may have
+ * been busy), QMP_RETRY_USEC later after that. */
+static void qmp_failed(struct watch *w)
+{
+	vr_qmp_close(w->q);
+	w->q = NULL;
+	if (w->qmp_failures++ == 0)
+		fprintf(stderr, "vmreclaim top: %s: no guest figures: %s\n", w->vm.name, w->qmp_err);
+	else
+		w->qmp_retry_usec = vr_now_usec() + QMP_RETRY_USEC;
+}
+
+static void qmp_worked(struct watch *w)
+{
+	if (w->qmp_failures)
+		fprintf(stderr, "vmreclaim top: %s: guest figures again\n", w->vm.name);
+	w->qmp_failures = 0;
+	w->qmp_retry_usec = 0;
+}
+
 static void connect_qmp(struct watch *w, unsigned interval_sec)
 {
-	int r;
-
-	if (w->q || !w->vm.monitor[0])
+	if (w->q || !w->vm.monitor[0] || vr_now_usec() < w->qmp_retry_usec)
 		return;
-	r = vr_qmp_connect(w->vm.monitor, 2000, &w->q, w->qmp_err, sizeof(w->qmp_err));
-	if (r < 0)
-		return;
-	if (vr_qmp_set_stats_interval(w->q, VR_BALLOON_PATH, interval_sec, w->qmp_err,
+	if (vr_qmp_connect(w->vm.monitor, 2000, &w->q, w->qmp_err, sizeof(w->qmp_err)) < 0 ||
+	    vr_qmp_set_stats_interval(w->q, VR_BALLOON_PATH, interval_sec, w->qmp_err,
 				      sizeof(w->qmp_err)) < 0)
-		fprintf(stderr, "vmreclaim top: %s: %s\n", w->vm.name, w->qmp_err);
+		qmp_failed(w);
 }
 
 static void sample_one(struct watch *w, double t, struct vr_sample *s)
@@ -140,12 +164,12 @@ static void sample_one(struct watch *w, double t, struct vr_sample *s)
 	}
 	if (w->q) {
 		r = vr_qmp_guest_stats(w->q, VR_BALLOON_PATH, &gs, w->qmp_err, sizeof(w->qmp_err));
-		if (r < 0) {
-			/* Reconnect at the next sample; QEMU may be busy. */
-			vr_qmp_close(w->q);
-			w->q = NULL;
-		} else if (gs.last_update > 0 && gs.total_bytes != VR_QMP_STAT_NONE &&
-			   gs.free_bytes != VR_QMP_STAT_NONE) {
+		if (r < 0)
+			qmp_failed(w);
+		else
+			qmp_worked(w);
+		if (r == 0 && gs.last_update > 0 && gs.total_bytes != VR_QMP_STAT_NONE &&
+		    gs.free_bytes != VR_QMP_STAT_NONE) {
 			s->have_guest = true;
 			s->guest_total_bytes = gs.total_bytes;
 			s->guest_free_bytes = gs.free_bytes;
@@ -294,14 +318,17 @@ int vr_cmd_top(int argc, char **argv)
 				fprintf(stderr, "vmreclaim top: %s: no such VM running\n", names[i]);
 				return VR_EXIT_FAILURE;
 			}
+			w[n].by_name = true;
 			w[n++].vm = vm;
 		}
 	} else if (!n_pids) {
 		struct vr_vm vms[TOP_VM_MAX];
 		int k = vr_vm_list(vms, TOP_VM_MAX, true);
 
-		for (i = 0; k > 0 && i < (size_t)k; i++)
+		for (i = 0; k > 0 && i < (size_t)k; i++) {
+			w[n].by_name = true;
 			w[n++].vm = vms[i];
+		}
 	}
 	for (i = 0; i < n_pids && n < TOP_VM_MAX; i++) {
 		memset(&w[n].vm, 0, sizeof(w[n].vm));
@@ -350,7 +377,14 @@ int vr_cmd_top(int argc, char **argv)
 			connect_qmp(&w[i], interval < 1.0 ? 1 : (unsigned)interval);
 			sample_one(&w[i], t, &s);
 			if (w[i].gone) {
-				fprintf(stderr, "vmreclaim top: %s: the VM process is gone\n", w[i].vm.name);
+				/* Its directory too, unless "run" (in the
+				 * foreground) removed it first or started the VM
+				 * again. */
+				if (w[i].by_name && vr_vm_remove_if_gone(&w[i].vm))
+					fprintf(stderr, "vmreclaim top: %s: the VM process is gone; removed %s\n",
+						w[i].vm.name, w[i].vm.dir);
+				else
+					fprintf(stderr, "vmreclaim top: %s: the VM process is gone\n", w[i].vm.name);
 				continue;
 			}
 			alive++;

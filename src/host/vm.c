@@ -202,6 +202,17 @@ static bool recent(const char *path)
 	return stat(path, &st) == 0 && vr_wall_sec() - (int64_t)st.st_mtime < 60;
 }
 
+bool vr_vm_remove_if_gone(struct vr_vm *vm)
+{
+	if (access(vm->dir, F_OK) != 0 || vr_vm_alive(vm) == 1)
+		return false;
+	/* No pid file yet: a VM that "run" is starting right now. */
+	if (access(vm->pidfile, F_OK) != 0 && recent(vm->dir))
+		return false;
+	vr_vm_remove_dir(vm);
+	return true;
+}
+
 int vr_vm_list(struct vr_vm *vms, size_t max, bool verbose)
 {
 	char base[VR_PATH_MAX];
@@ -225,12 +236,8 @@ int vr_vm_list(struct vr_vm *vms, size_t max, bool verbose)
 			vms[n++] = vm;
 			continue;
 		}
-		/* No pid file yet: a VM that "run" is starting right now. */
-		if (access(vm.pidfile, F_OK) != 0 && recent(vm.dir))
-			continue;
-		if (verbose)
+		if (vr_vm_remove_if_gone(&vm) && verbose)
 			fprintf(stderr, "vmreclaim: %s: QEMU is gone; removing %s\n", vm.name, vm.dir);
-		vr_vm_remove_dir(&vm);
 	}
 	closedir(d);
 	return (int)n;

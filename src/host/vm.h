@@ -78,6 +78,12 @@ int vr_vm_terminate(struct vr_vm *vm, pid_t child, int *ret_status);
 /* Remove a VM's runtime directory and what is in it. */
 void vr_vm_remove_dir(const struct vr_vm *vm);
 
+/* Remove @vm's runtime directory if its QEMU is gone: not while its pid
+ * file names this VM's running QEMU, nor while "run" is starting one (no
+ * pid file yet, the directory made in the last minute).  True when it
+ * was removed. */
+bool vr_vm_remove_if_gone(struct vr_vm *vm);
+
 /* List the VMs in the base directory whose QEMU runs; directories of VMs
  * that are gone are removed (and said so on stderr when @verbose).
  * Returns the count (at most @max), or -errno. */
