@@ -50,13 +50,13 @@ static int guest_mem(struct vr_vm *vm, struct vr_guest_mem *ret, char *err, size
 		ret->rss_bytes = 0;
 	r = vr_gchan_call(vm->guest, "status", "total", reply, sizeof(reply), CALL_TIMEOUT_MS);
 	if (r < 0) {
-		snprintf(err, err_size, "%s", strerror(-r));
+		snprintf(err, err_size, "no answer on the guest channel: %s", vr_gchan_strerror(r));
 		return r;
 	}
 	if (vr_chan_reply_u64(reply, "total", &s.guest_total_bytes) < 0 ||
 	    vr_chan_reply_u64(reply, "available", &s.guest_available_bytes) < 0 ||
 	    s.guest_available_bytes > s.guest_total_bytes) {
-		snprintf(err, err_size, "%s", reply);
+		snprintf(err, err_size, "status: %s", reply);
 		return -EPROTO;
 	}
 	/* used and stranded as top computes them */
@@ -82,8 +82,7 @@ static int give_one(struct vr_vm *vm, uint64_t bytes, uint64_t *ret_gained)
 	r = vr_gchan_call(vm->guest, req, "released", reply, sizeof(reply), CALL_TIMEOUT_MS);
 	if (r < 0) {
 		fprintf(stderr, "vmreclaim: %s: no answer on the guest channel: %s\n", vm->name,
-			r == -ETIMEDOUT ? "timed out (is vmreclaimd running in the guest?)"
-					: strerror(-r));
+			vr_gchan_strerror(r));
 		return VR_EXIT_FAILURE;
 	}
 	if (strncmp(reply, "ok ", 3) != 0) {
@@ -117,7 +116,9 @@ static int list_or_name(int argc, char **argv, bool all, struct vr_vm *vms, cons
 			return -EINVAL;
 		}
 		if (vr_vm_alive(&vms[n]) != 1) {
+			/* As "stop" does: what a dead VM left goes. */
 			fprintf(stderr, "vmreclaim %s: %s is not running\n", cmd, argv[optind]);
+			vr_vm_remove_if_gone(&vms[n]);
 			return -ESRCH;
 		}
 		n++;
@@ -204,14 +205,45 @@ static void stamp(char *buf, size_t size)
 		snprintf(buf, size, "?");
 }
 
+/* What watch keeps of a VM from one look to the next, by name: VMs come
+ * and go between looks, and the runtime directory lists them in no fixed
+ * order. */
+struct watched {
+	char name[VR_VM_NAME_MAX + 1]; /* "" for a free slot */
+	uint64_t asked_usec;           /* the last give; 0 = never */
+	char err[VR_CHAN_REPLY_MAX + 64]; /* the last status error said, "" if none */
+};
+
+/* @name's slot, a fresh one if it has none.  There is always one: at most
+ * GIVE_VM_MAX VMs are listed, and the slots of VMs no longer listed are
+ * freed before. */
+static struct watched *watched_get(struct watched *ws, const char *name)
+{
+	struct watched *free_slot = NULL;
+	size_t i;
+
+	for (i = 0; i < GIVE_VM_MAX; i++) {
+		if (ws[i].name[0] && strcmp(ws[i].name, name) == 0)
+			return &ws[i];
+		if (!free_slot && !ws[i].name[0])
+			free_slot = &ws[i];
+	}
+	memset(free_slot, 0, sizeof(*free_slot));
+	vr_strlcpy(free_slot->name, name, sizeof(free_slot->name));
+	return free_slot;
+}
+
 /* One look at the host; when it is short, ask the guests with the most
- * stranded memory, in turn, until the deficit is covered. */
-static void watch_once(const struct vr_pressure_settings *s, uint64_t *asked_usec, bool verbose)
+ * stranded memory, in turn, until the deficit is covered.  A guest that
+ * does not answer is said once, not at every look, and again when it
+ * answers. */
+static void watch_once(const struct vr_pressure_settings *s, struct watched *ws, bool verbose)
 {
 	struct vr_vm vms[GIVE_VM_MAX];
 	struct vr_guest_mem g[GIVE_VM_MAX];
+	struct watched *wv[GIVE_VM_MAX];
 	struct vr_host_mem m;
-	char why[128], when[16], err[VR_CHAN_REPLY_MAX], x[VR_SIZE_STR_MAX];
+	char why[128], when[16], err[sizeof(ws[0].err)], x[VR_SIZE_STR_MAX];
 	uint64_t deficit, now = vr_now_usec();
 	int n, i, j, r;
 
@@ -226,14 +258,30 @@ static void watch_once(const struct vr_pressure_settings *s, uint64_t *asked_use
 			printf("%s %s\n", when, why);
 		return;
 	}
-	n = vr_vm_list(vms, GIVE_VM_MAX, false);
+	n = vr_vm_list(vms, GIVE_VM_MAX, true);
+	/* Forget the VMs that are gone, then find or add those listed. */
+	for (i = 0; i < GIVE_VM_MAX; i++) {
+		for (j = 0; j < n && strcmp(ws[i].name, vms[j].name) != 0; j++)
+			;
+		if (j == n)
+			ws[i].name[0] = '\0';
+	}
+	for (i = 0; i < n; i++)
+		wv[i] = watched_get(ws, vms[i].name);
 	if (n <= 0) {
 		printf("%s %s; no VM to ask\n", when, why);
 		return;
 	}
-	for (i = 0; i < n; i++)
-		if (guest_mem(&vms[i], &g[i], err, sizeof(err)) < 0)
-			fprintf(stderr, "vmreclaim watch: %s: %s\n", vms[i].name, err);
+	for (i = 0; i < n; i++) {
+		if (guest_mem(&vms[i], &g[i], err, sizeof(err)) < 0) {
+			if (strcmp(err, wv[i]->err) != 0)
+				fprintf(stderr, "vmreclaim watch: %s: %s\n", vms[i].name, err);
+			vr_strlcpy(wv[i]->err, err, sizeof(wv[i]->err));
+		} else if (wv[i]->err[0]) {
+			fprintf(stderr, "vmreclaim watch: %s: the guest answers again\n", vms[i].name);
+			wv[i]->err[0] = '\0';
+		}
+	}
 	vr_pressure_rank(g, (size_t)n);
 	printf("%s %s: asking for %s\n", when, why, vr_format_size(deficit, x, sizeof(x)));
 	for (i = 0; i < n && deficit > 0; i++) {
@@ -243,9 +291,9 @@ static void watch_once(const struct vr_pressure_settings *s, uint64_t *asked_use
 			break;
 		for (j = 0; j < n && strcmp(vms[j].name, g[i].name) != 0; j++)
 			;
-		if (j == n || (asked_usec[j] && now - asked_usec[j] < WATCH_COOLDOWN_USEC))
+		if (j == n || (wv[j]->asked_usec && now - wv[j]->asked_usec < WATCH_COOLDOWN_USEC))
 			continue;
-		asked_usec[j] = now;
+		wv[j]->asked_usec = now;
 		printf("%s %s holds %s beyond what its guest uses\n", when, g[i].name,
 		       vr_format_size(g[i].stranded_bytes, x, sizeof(x)));
 		if (give_one(&vms[j], deficit < g[i].stranded_bytes ? deficit : g[i].stranded_bytes,
@@ -276,7 +324,7 @@ int vr_cmd_watch(int argc, char **argv)
 		"      --once                look once and exit\n"
 		"  -v, --verbose             say so when the host is not short\n";
 	struct vr_pressure_settings s = { 0, 10.0 };
-	static uint64_t asked_usec[GIVE_VM_MAX];
+	static struct watched ws[GIVE_VM_MAX];
 	unsigned interval = 5;
 	bool once = false, verbose = false, min_set = false;
 	struct vr_host_mem m;
@@ -335,7 +383,7 @@ int vr_cmd_watch(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	do {
-		watch_once(&s, asked_usec, verbose || once);
+		watch_once(&s, ws, verbose || once);
 		if (once)
 			break;
 		sleep(interval);

@@ -4,6 +4,7 @@
 #include "common/util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -22,6 +23,60 @@ static bool wanted(const char *line, const char *expect_key)
 	       strncmp(line, "error:", 6) == 0;
 }
 
+/* Connect to @path before @deadline_usec.  A unix connect() blocks while
+ * the listener's backlog is full, and QEMU takes one client at a time with
+ * a backlog of one: a third caller, or any caller of a QEMU that hangs,
+ * would wait for ever.  So the socket is non-blocking here and the
+ * connect is retried.  Returns the (blocking) socket, or -errno:
+ * -ETIMEDOUT when the deadline passed. */
+static int connect_by(const char *path, uint64_t deadline_usec)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd, r;
+
+	if (!vr_strlcpy(sa.sun_path, path, sizeof(sa.sun_path)))
+		return -ENAMETOOLONG;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	while (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		r = -errno;
+		if (r != -EAGAIN && r != -EINTR)
+			goto close_fd;
+		if (vr_now_usec() >= deadline_usec) {
+			r = -ETIMEDOUT;
+			goto close_fd;
+		}
+		usleep(10000);
+	}
+	if (fcntl(fd, F_SETFL, 0) < 0) {
+		r = -errno;
+		goto close_fd;
+	}
+	return fd;
+close_fd:
+	close(fd);
+	return r;
+}
+
+const char *vr_gchan_strerror(int r)
+{
+	switch (r) {
+	case -ETIMEDOUT:
+		return "timed out (is vmreclaimd running in the guest?)";
+	case -EBUSY:
+		return "the connection was closed (another program holds the channel, or QEMU is ending)";
+	case -EPROTO:
+		return "a line too long for an answer (not vmreclaimd on the other end?)";
+	case -ECONNREFUSED:
+		return "nothing listens on it (QEMU is gone?)";
+	case -ENOENT:
+		return "its socket is missing (QEMU is gone?)";
+	default:
+		return strerror(-r);
+	}
+}
+
 int vr_gchan_call(const char *sock_path, const char *request, const char *expect_key, char *reply,
 		  size_t size, int timeout_ms)
 {
@@ -35,13 +90,15 @@ int vr_gchan_call(const char *sock_path, const char *request, const char *expect
 	n = snprintf(out, sizeof(out), "%s\n", request);
 	if (n < 0 || (size_t)n >= sizeof(out))
 		return -EINVAL;
-	fd = vr_unix_connect(sock_path);
+	fd = connect_by(sock_path, deadline);
 	if (fd < 0)
 		return fd;
 	/* No shutdown(SHUT_WR): QEMU would take it for the host leaving and
-	 * the guest would see the port close before it answered. */
-	if (send(fd, out, (size_t)n, MSG_NOSIGNAL) != n) {
-		r = -EIO;
+	 * the guest would see the port close before it answered.  The
+	 * request is far smaller than a socket buffer: send() does not
+	 * block. */
+	if (send(fd, out, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) != n) {
+		r = errno == EPIPE || errno == ECONNRESET ? -EBUSY : -EIO;
 		goto out;
 	}
 	for (;;) {
@@ -66,11 +123,11 @@ int vr_gchan_call(const char *sock_path, const char *request, const char *expect
 		got = recv(fd, line + len, sizeof(line) - 1 - len, 0);
 		if (got < 0 && errno == EINTR)
 			continue;
-		if (got < 0) {
+		if (got < 0 && errno != ECONNRESET) {
 			r = -errno;
 			goto out;
 		}
-		if (got == 0) {
+		if (got <= 0) {
 			/* QEMU serves one client at a time and drops others. */
 			r = -EBUSY;
 			goto out;

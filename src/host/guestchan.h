@@ -11,10 +11,15 @@
  * read its answer into @reply (NUL-terminated, newline stripped): the
  * first line that begins with @expect_key ("ok KEY=" lines), "refused" or
  * "error:" (older lines left over from an earlier caller are skipped).
- * Returns 0, or -errno: -ETIMEDOUT after @timeout_ms (the guest samples the
- * channel every sampleInterval, 5 s by default), -EBUSY when another
- * program holds the channel, -EPROTO for an overlong line. */
+ * Returns 0, or -errno: -ETIMEDOUT after @timeout_ms, connecting included
+ * (the guest samples the channel every sampleInterval, 5 s by default),
+ * -EBUSY when the other end closed the connection (another program holds
+ * the channel, or QEMU ends), -EPROTO for an overlong line. */
 int vr_gchan_call(const char *sock_path, const char *request, const char *expect_key, char *reply,
 		  size_t size, int timeout_ms);
+
+/* What an error of vr_gchan_call() means, for a message after "no answer
+ * on the guest channel: ". */
+const char *vr_gchan_strerror(int r);
 
 #endif
