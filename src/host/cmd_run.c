@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -189,7 +190,7 @@ int vr_cmd_run(int argc, char **argv)
 	struct vr_vm vm;
 	bool dry = false;
 	sigset_t block, old_mask;
-	pid_t child;
+	pid_t child, parent;
 	int c, n, r, sig = 0, status = 0;
 
 	optind = 1;
@@ -394,6 +395,7 @@ int vr_cmd_run(int argc, char **argv)
 		(unsigned long long)(cfg.memory_bytes / VR_MIB), cfg.processors, why,
 		cfg.page_reporting ? "on" : "off");
 
+	parent = getpid();
 	child = fork();
 	if (child < 0) {
 		fprintf(stderr, "vmreclaim run: fork: %s\n", strerror(errno));
@@ -403,6 +405,17 @@ int vr_cmd_run(int argc, char **argv)
 	}
 	if (child == 0) {
 		sigprocmask(SIG_SETMASK, &old_mask, NULL);
+		/* In the foreground the VM lives as long as "run": if run
+		 * is killed outright (SIGKILL, no chance to shut down),
+		 * QEMU gets SIGTERM and quits; its runtime directory goes
+		 * at the next listing.  (The getppid() check covers a run
+		 * that died before the prctl.)  -daemonize outlives us by
+		 * design. */
+		if (!o.detach) {
+			(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
+			if (getppid() != parent)
+				_exit(127);
+		}
 		execvp(qargv[0], qargv);
 		fprintf(stderr, "vmreclaim run: %s: %s\n", qargv[0], strerror(errno));
 		_exit(127);

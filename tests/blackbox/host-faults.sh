@@ -181,6 +181,23 @@ check "run: QEMU exiting while starting exits 1 (got $rc)" test $rc -eq 1
 check "and says so, with the status" said_once "hfearly: QEMU (pid [0-9]*) exited while starting with status 4" $T/early.out
 check "and removes the runtime directory" no_dir early
 
+# "run" itself killed outright (no chance to shut the VM down): its QEMU
+# must not stay behind, and the next command that looks removes the
+# directory.
+start runkill ""
+started runkill
+qp=$(qemu_pid runkill)
+kill -9 $run_pid
+wait $run_pid 2>/dev/null
+i=0
+while ! dead "$qp" && [ $i -lt 50 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+check "run killed with SIGKILL: its QEMU quits too" dead "$qp"
+$V stop hfrunkill >$T/runkill-stop.out 2>&1
+check "and the next stop removes its runtime directory" no_dir runkill
+
 # Something on the QMP socket that is not QMP: no waiting 15 s for it.
 for m in garbage huge; do
 	start q$m "qmp=$m"
