@@ -10,7 +10,6 @@ cd "$(dirname "$0")/../.."
 D=build/vmreclaimd
 C=build/vmreclaimctl
 P=build/host/blackbox/ptypeer
-FIX=tests/unit/fixtures
 T=$(mktemp -d /tmp/vmreclaim-chan-XXXXXX)
 chmod 755 "$T"
 PID=
@@ -29,34 +28,11 @@ if [ ! -x $P ]; then
 	exit 1
 fi
 
-# The fake tree: a 6.1 guest with free page reporting, 1 GiB of file cache
-# of which 1000 MiB inactive, and a quiet CPU.
+# The fake tree: 1 GiB of file cache of which 1000 MiB inactive, and a
+# quiet CPU.
+. tests/blackbox/fake-tree.sh
 R=$T/root
-mkdir -p $R/proc/sys/vm $R/proc/pressure $R/sys/fs/cgroup $R/dev/virtio-ports \
-	$R/sys/module/page_reporting/parameters $R/sys/bus/virtio/devices/virtio0/driver
-cp $FIX/buddyinfo.guest $R/proc/buddyinfo
-cp $FIX/pressure-memory.guest $R/proc/pressure/memory
-cp $FIX/balloon/features-6.1 $R/sys/bus/virtio/devices/virtio0/features
-echo 0x0005 >$R/sys/bus/virtio/devices/virtio0/device
-echo 9 >$R/sys/module/page_reporting/parameters/page_reporting_order
-echo "cpuset cpu io memory pids" >$R/sys/fs/cgroup/cgroup.controllers
-: >$R/sys/fs/cgroup/memory.reclaim
-: >$R/proc/sys/vm/compact_memory
-: >$R/proc/sys/vm/drop_caches
-: >$R/dev/kmsg
-echo "console=ttyS0" >$R/proc/cmdline
-cat >$R/proc/meminfo <<EOM
-MemTotal:        2030000 kB
-MemFree:          900000 kB
-MemAvailable:    1800000 kB
-Cached:          1048576 kB
-Active(file):      24576 kB
-Inactive(file):  1024000 kB
-SReclaimable:       8192 kB
-SwapTotal:             0 kB
-SwapFree:              0 kB
-Dirty:                 0 kB
-EOM
+fake_tree $R "console=ttyS0" 24576 1024000
 printf 'cpu  1000 0 0 100000 0 0 0 0 0 0\ncpu0 1000 0 0 100000 0 0 0 0 0 0\n' >$R/proc/stat
 
 # The host's end: ptypeer, driven through two FIFOs; peer CMD prints the

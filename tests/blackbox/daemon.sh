@@ -7,7 +7,6 @@ cd "$(dirname "$0")/../.."
 
 D=build/vmreclaimd
 C=build/vmreclaimctl
-FIX=tests/unit/fixtures
 T=$(mktemp -d /tmp/vmreclaim-bb-XXXXXX)
 chmod 755 "$T"
 PID=
@@ -19,34 +18,10 @@ trap cleanup EXIT
 
 . tests/tap.sh
 
-# The fake tree: a 6.1 guest with free page reporting (see fixtures/).
+# The fake tree: 1 GiB of file cache over a 128 MiB floor.
+. tests/blackbox/fake-tree.sh
 R=$T/root
-mkdir -p $R/proc/sys/vm $R/proc/pressure $R/sys/fs/cgroup $R/dev \
-	$R/sys/module/page_reporting/parameters $R/sys/bus/virtio/devices/virtio0/driver
-cp $FIX/buddyinfo.guest $R/proc/buddyinfo
-cp $FIX/pressure-memory.guest $R/proc/pressure/memory
-cp $FIX/balloon/features-6.1 $R/sys/bus/virtio/devices/virtio0/features
-echo 0x0005 >$R/sys/bus/virtio/devices/virtio0/device
-echo 9 >$R/sys/module/page_reporting/parameters/page_reporting_order
-echo "cpuset cpu io memory pids" >$R/sys/fs/cgroup/cgroup.controllers
-: >$R/sys/fs/cgroup/memory.reclaim
-: >$R/proc/sys/vm/compact_memory
-: >$R/proc/sys/vm/drop_caches
-: >$R/dev/kmsg
-echo "console=ttyS0 vmreclaim.idleSeconds=2" >$R/proc/cmdline
-# 1 GiB of file cache over a 128 MiB floor.
-cat >$R/proc/meminfo <<EOM
-MemTotal:        2030000 kB
-MemFree:          900000 kB
-MemAvailable:    1800000 kB
-Cached:          1048576 kB
-Active(file):     524288 kB
-Inactive(file):   516096 kB
-SReclaimable:       8192 kB
-SwapTotal:             0 kB
-SwapFree:              0 kB
-Dirty:                 0 kB
-EOM
+fake_tree $R "console=ttyS0 vmreclaim.idleSeconds=2" 524288 516096
 BUSY=1000
 IDLE=100000
 cpu() { # advance the fake /proc/stat by 1 s at $1 % busy
