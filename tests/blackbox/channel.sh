@@ -30,7 +30,7 @@ fi
 
 # The fake tree: 1 GiB of file cache of which 1000 MiB inactive, and a
 # quiet CPU.
-. tests/blackbox/fake-tree.sh
+. tests/fake-tree.sh
 R=$T/root
 fake_tree $R "console=ttyS0" 24576 1024000
 printf 'cpu  1000 0 0 100000 0 0 0 0 0 0\ncpu0 1000 0 0 100000 0 0 0 0 0 0\n' >$R/proc/stat

@@ -19,7 +19,7 @@ trap cleanup EXIT
 . tests/tap.sh
 
 # The fake tree: 1 GiB of file cache over a 128 MiB floor.
-. tests/blackbox/fake-tree.sh
+. tests/fake-tree.sh
 R=$T/root
 fake_tree $R "console=ttyS0 vmreclaim.idleSeconds=2" 524288 516096
 BUSY=1000

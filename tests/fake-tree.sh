@@ -1,4 +1,5 @@
-# Shared by the black-box scripts (sourced from the top of the tree): the
+# Shared by the black-box scripts (sourced from the top of the tree; not a
+# test itself, so not in tests/blackbox/): the
 # fake /proc + /sys tree of a 6.1 guest with free page reporting (the
 # captures of tests/unit/fixtures/), for the real daemon's --root.
 #   fake_tree ROOT CMDLINE ACTIVE_FILE_KIB INACTIVE_FILE_KIB
