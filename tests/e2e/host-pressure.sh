@@ -13,16 +13,8 @@
 set -u
 cd "$(dirname "$0")/../.."
 
-V=build/vmreclaim
-T=$(mktemp -d /tmp/vmreclaim-e2e-hp-XXXXXX)
-export VMRECLAIM_RUNTIME_DIR=$T/run
-cleanup() {
-	$V stop --all >/dev/null 2>&1
-	rm -rf "$T"
-}
-trap cleanup EXIT
-
-. tests/tap.sh
+. tests/e2e-setup.sh
+e2e_setup hp
 rss_mib() { # rss_mib NAME: host RSS of the VM's QEMU process
 	pid=$(cat "$VMRECLAIM_RUNTIME_DIR/$1/qemu.pid" 2>/dev/null)
 	awk '/^VmRSS:/ { printf "%d", $2 / 1024 }' "/proc/$pid/status" 2>/dev/null || echo 0

@@ -17,16 +17,8 @@
 set -u
 cd "$(dirname "$0")/../.."
 
-V=build/vmreclaim
-T=$(mktemp -d /tmp/vmreclaim-e2e-int-XXXXXX)
-export VMRECLAIM_RUNTIME_DIR=$T/run
-cleanup() {
-	$V stop --all >/dev/null 2>&1
-	rm -rf "$T"
-}
-trap cleanup EXIT
-
-. tests/tap.sh
+. tests/e2e-setup.sh
+e2e_setup int
 
 MODES="none disabled dropcache gradual auto give"
 # A VM runs until its guest powers off; 900 s would mean it hung.  Idle

@@ -11,16 +11,8 @@
 set -u
 cd "$(dirname "$0")/../.."
 
-V=build/vmreclaim
-T=$(mktemp -d /tmp/vmreclaim-e2e-XXXXXX)
-export VMRECLAIM_RUNTIME_DIR=$T/run
-cleanup() {
-	$V stop --all >/dev/null 2>&1
-	rm -rf "$T"
-}
-trap cleanup EXIT
-
-. tests/tap.sh
+. tests/e2e-setup.sh
+e2e_setup reclaim
 
 DATA=build/image/data-400.img
 # Samples of 2 s: at USER_HZ 100 one tick of a 1 s sample is already 1%.
