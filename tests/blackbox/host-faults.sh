@@ -81,6 +81,15 @@ wait_for() {
 }
 
 qemu_pid() { cat $base/hf$1/qemu.pid 2>/dev/null; }
+# first_qmp_done NAME: wait (up to 10 s) until run is done with its first
+# QMP connection (the fake says so on the console).
+first_qmp_done() {
+	_i=0
+	while ! grep -q "fake-qemu: qmp 1 closed" $T/$1.con 2>/dev/null && [ $_i -lt 100 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+}
 # dead PID: gone, or a zombie that nobody has reaped yet (a daemonized
 # QEMU's parent is init).
 dead() {
@@ -115,11 +124,7 @@ done
 start hung ""
 hung_vm=$run_pid
 started hung
-i=0
-while ! grep -q "fake-qemu: qmp 1 closed" $T/hung.con 2>/dev/null && [ $i -lt 100 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
+first_qmp_done hung
 hung_qemu=$(qemu_pid hung)
 kill -STOP "$hung_qemu"
 kill -TERM $hung_vm
@@ -217,13 +222,7 @@ check "run: an endless QMP message is cut off at 1 MiB" test $? -eq 0
 # (SIGTERM) instead of after 5 s.
 start qlater "qmp=ok,garbage"
 started qlater
-# Once run is done with its first QMP connection (the fake says so on the
-# console), the next one is garbage.
-i=0
-while ! grep -q "fake-qemu: qmp 1 closed" $T/qlater.con 2>/dev/null && [ $i -lt 100 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
+first_qmp_done qlater
 qp=$(qemu_pid qlater)
 kill -TERM $run_pid
 wait_for $run_pid 15
