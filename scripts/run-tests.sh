@@ -6,6 +6,7 @@
 set -u
 cd "$(dirname "$0")/.."
 
+started=$(date +%s)
 passed=0
 failed=0
 skipped=0
@@ -50,8 +51,10 @@ run_tap() {
 	name=$1
 	shift
 	# A hang fails the test instead of the whole run.
+	t0=$(date +%s)
 	timeout --kill-after=10 900 "$@" >"$log" 2>&1
 	rc=$?
+	secs=$(($(date +%s) - t0))
 	p=$(grep -c '^ok ' "$log")
 	f=$(grep -c '^not ok ' "$log")
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
@@ -65,7 +68,7 @@ run_tap() {
 	else
 		grep '^# ' "$log" || true
 	fi
-	printf '%-28s %3d passed, %d failed\n' "$name" "$p" "$f"
+	printf '%-28s %3d passed, %d failed  (%d s)\n' "$name" "$p" "$f" "$secs"
 }
 
 for t in build/host/tests/test_*; do
@@ -123,6 +126,7 @@ for t in tests/e2e/*.sh; do
 done
 
 echo
+echo "# all tests: $(($(date +%s) - started)) s"
 [ -n "$failures" ] && echo "failed:$failures"
 if [ "$skipped" -ne 0 ]; then
 	echo "$passed passed, $failed failed, $skipped skipped"

@@ -8,9 +8,9 @@
 #   2. wait until the service has acted (a compaction, drop or reclaim in
 #      its totals; at most WAIT_SEC), then say how much is still dirty and
 #      verify every 4 KiB block of every file, counting what came from disk;
-#   3. fill 90% of MemTotal with anonymous memory twice (5 s each, with an
-#      idle pause between, when the service acts again), count OOM kills
-#      (/proc/vmstat oom_kill), and verify the files again;
+#   3. fill 90% of MemTotal with anonymous memory and hold it 20 s (the
+#      service may act meanwhile), count OOM kills (/proc/vmstat
+#      oom_kill), and verify the files again;
 #   4. sync, unmount, power off.
 # Second boot: verify every file, unmount, power off.
 # Each result is a "vmreclaim-event:" line on the console for the host.
@@ -40,11 +40,16 @@ METRICS=/run/vmreclaim.prom
 # Sleep without forking: a read with a timeout on a FIFO nobody writes.
 NAP=/run/integrity.nap
 nap() { read -r -t "$1" _ <>$NAP; }
-# Sets RUNS (a $(...) would fork a subshell).
+# Sets RUNS, and PRESSURE (memory pressure events the service saw); a
+# $(...) would fork a subshell.
 count_runs() {
 	RUNS=0
+	PRESSURE=0
 	[ -f $METRICS ] && while read -r k v; do
-		case $k in vmreclaim_actions_total*) RUNS=$((RUNS + v)) ;; esac
+		case $k in
+		vmreclaim_actions_total*) RUNS=$((RUNS + v)) ;;
+		vmreclaim_pressure_events_total) PRESSURE=$v ;;
+		esac
 	done <$METRICS
 }
 verify_all() { # verify_all WHEN: every file, one event with the result
@@ -122,18 +127,17 @@ if [ $daemon = 1 ]; then
 fi
 verify_all reclaimed
 
-# 90% of the guest's memory, twice, with an idle pause between.
+# 90% of the guest's memory, held for 20 s: long enough for the idle
+# modes (6 s) and auto (12 s) to act while it is held.
 fill=$(($(meminfo_kib MemTotal) * 9 / 10 / 1024))
 oom0=$(vmstat_value oom_kill)
-rc=0
-for round in 1 2; do
-	vrload anon ${fill}M 5 >/dev/null
-	r=$?
-	[ $r -ne 0 ] && rc=$r
-	sleep 10
-done
+count_runs
+runs0=$RUNS
+pressure0=$PRESSURE
+vrload anon ${fill}M 20 >/dev/null
+rc=$?
 oom1=$(vmstat_value oom_kill)
 count_runs
-ev "integrity-fill mib=$fill rc=$rc oom_kills=$((oom1 - oom0)) runs=$RUNS"
+ev "integrity-fill mib=$fill rc=$rc oom_kills=$((oom1 - oom0)) runs=$RUNS runs_during=$((RUNS - runs0)) pressure_events=$((PRESSURE - pressure0))"
 verify_all filled
 finish
