@@ -27,7 +27,6 @@
 
 struct watch {
 	struct vr_vm vm;
-	bool by_name;  /* a VM of the runtime directory, not a --pid */
 	struct vr_qmp *q;
 	char qmp_err[160];
 	unsigned qmp_failures; /* in a row; said once, when it starts */
@@ -318,17 +317,14 @@ int vr_cmd_top(int argc, char **argv)
 				fprintf(stderr, "vmreclaim top: %s: no such VM running\n", names[i]);
 				return VR_EXIT_FAILURE;
 			}
-			w[n].by_name = true;
 			w[n++].vm = vm;
 		}
 	} else if (!n_pids) {
 		struct vr_vm vms[TOP_VM_MAX];
 		int k = vr_vm_list(vms, TOP_VM_MAX, true);
 
-		for (i = 0; k > 0 && i < (size_t)k; i++) {
-			w[n].by_name = true;
+		for (i = 0; k > 0 && i < (size_t)k; i++)
 			w[n++].vm = vms[i];
-		}
 	}
 	for (i = 0; i < n_pids && n < TOP_VM_MAX; i++) {
 		memset(&w[n].vm, 0, sizeof(w[n].vm));
@@ -377,10 +373,10 @@ int vr_cmd_top(int argc, char **argv)
 			connect_qmp(&w[i], interval < 1.0 ? 1 : (unsigned)interval);
 			sample_one(&w[i], t, &s);
 			if (w[i].gone) {
-				/* Its directory too, unless "run" (in the
-				 * foreground) removed it first or started the VM
-				 * again. */
-				if (w[i].by_name && vr_vm_remove_if_gone(&w[i].vm))
+				/* Its directory too (a --pid VM has none),
+				 * unless "run" (in the foreground) removed it
+				 * first or started the VM again. */
+				if (vr_vm_remove_if_gone(&w[i].vm))
 					fprintf(stderr, "vmreclaim top: %s: the VM process is gone; removed %s\n",
 						w[i].vm.name, w[i].vm.dir);
 				else

@@ -204,7 +204,7 @@ static bool recent(const char *path)
 
 bool vr_vm_remove_if_gone(struct vr_vm *vm)
 {
-	if (access(vm->dir, F_OK) != 0 || vr_vm_alive(vm) == 1)
+	if (!vm->dir[0] || access(vm->dir, F_OK) != 0 || vr_vm_alive(vm) == 1)
 		return false;
 	/* No pid file yet: a VM that "run" is starting right now. */
 	if (access(vm->pidfile, F_OK) != 0 && recent(vm->dir))

@@ -80,8 +80,8 @@ void vr_vm_remove_dir(const struct vr_vm *vm);
 
 /* Remove @vm's runtime directory if its QEMU is gone: not while its pid
  * file names this VM's running QEMU, nor while "run" is starting one (no
- * pid file yet, the directory made in the last minute).  True when it
- * was removed. */
+ * pid file yet, the directory made in the last minute), nor for a VM
+ * without one (top --pid).  True when it was removed. */
 bool vr_vm_remove_if_gone(struct vr_vm *vm);
 
 /* List the VMs in the base directory whose QEMU runs; directories of VMs
