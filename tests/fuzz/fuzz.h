@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Shared by the libFuzzer harnesses (tests/fuzz/fuzz_*.c; docs/fuzzing.md):
- * a NUL-terminated copy of the input for the string parsers, and a log
- * that says nothing. */
+ * a NUL-terminated copy of the input for the string parsers, a log that
+ * says nothing, and /dev/null. */
 #ifndef VR_FUZZ_H
 #define VR_FUZZ_H
 
@@ -53,5 +53,18 @@ static inline void fuzz_quiet(void)
 			abort();                                                             \
 		}                                                                            \
 	} while (0)
+
+/* /dev/null, opened at the first call: where a harness sends the output
+ * it makes the code under test write. */
+static inline FILE *fuzz_devnull(void)
+{
+	static FILE *devnull;
+
+	if (!devnull) {
+		devnull = fopen("/dev/null", "w");
+		FUZZ_CHECK(devnull);
+	}
+	return devnull;
+}
 
 #endif

@@ -7,17 +7,6 @@
 #include <errno.h>
 #include <stdio.h>
 
-static FILE *devnull;
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	devnull = fopen("/dev/null", "w");
-	FUZZ_CHECK(devnull);
-	return 0;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct vr_recording rec;
@@ -39,7 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	FUZZ_CHECK(rec.n > 0);
-	r = vr_plot_svg(rec.samples, rec.n, "fuzz", devnull);
+	r = vr_plot_svg(rec.samples, rec.n, "fuzz", fuzz_devnull());
 	FUZZ_CHECK(r == 0 || r == -E2BIG);
 	vr_recording_free(&rec);
 	return 0;
