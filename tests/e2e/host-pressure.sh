@@ -26,15 +26,9 @@ started=0
 for vm in asked no-daemon; do
 	extra=""
 	[ $vm = no-daemon ] && extra="--set kernelCommandLine=vrinit.daemon=0"
+	# Recorded until 10 s after the workload is done.
 	# shellcheck disable=SC2086
-	if $V run -d --name $vm $common $extra >$T/$vm.run 2>&1; then
-		started=$((started + 1))
-	else
-		cat $T/$vm.run
-	fi
-	# Until 10 s after the workload is done (at most 240 s).
-	$V top --name $vm --quiet --record $T/$vm.csv --until-event idle --after 10 --duration 240 \
-		>/dev/null 2>$T/$vm.top &
+	e2e_start $vm 10 $common $extra
 done
 check "two VMs started" [ $started -eq 2 ]
 wait

@@ -24,18 +24,11 @@ for vm in full no-report no-daemon; do
 	no-report) extra="--set autoMemoryReclaim=dropcache --page-reporting off" ;;
 	no-daemon) extra="--set kernelCommandLine=vrinit.daemon=0" ;;
 	esac
-	# shellcheck disable=SC2086
-	if $V run -d --name $vm $common $extra >$T/$vm.run 2>&1; then
-		started=$((started + 1))
-	else
-		cat $T/$vm.run
-	fi
 	# Recorded until 45 s after the workload goes idle: the idle window
 	# (6 s), a sample, the drop, and free page reporting's passes (2 s
-	# apart), with room for three TCG guests on two host cores.  At most
-	# 240 s in all, whatever happens.
-	$V top --name $vm --quiet --record $T/$vm.csv --until-event idle --after 45 --duration 240 \
-		>/dev/null 2>$T/$vm.top &
+	# apart), with room for three TCG guests on two host cores.
+	# shellcheck disable=SC2086
+	e2e_start $vm 45 $common $extra
 done
 if [ $started -eq 3 ]; then ok "three VMs started"; else nok "three VMs started ($started)"; fi
 wait
