@@ -49,6 +49,11 @@ int vr_ctl_parse(const char *buf, size_t len, struct vr_ctl_request *ret, char *
 			snprintf(err, err_size, "reclaim: '%s' is not a size (e.g. 512MB, 1GB) or 'all'",
 				 arg);
 			return -EINVAL;
+		} else if (req.bytes == UINT64_MAX) {
+			/* The daemon's own "all of it"; a request says so in
+			 * words, never by a number that happens to match. */
+			snprintf(err, err_size, "reclaim: '%s' is past the largest size; say 'all'", arg);
+			return -EINVAL;
 		}
 	} else {
 		snprintf(err, err_size,
@@ -109,8 +114,10 @@ int vr_ctl_listen(const char *path)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -errno;
-	/* 0600 from the start: no window in which others can connect. */
-	old_mask = umask(0177);
+	/* 0666 from the start: every user may connect and ask for the
+	 * status; what each may ask is checked per request by SO_PEERCRED
+	 * (vr_ctl_verb_allowed()), not by the file mode. */
+	old_mask = umask(0111);
 	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
 	if (r < 0 && errno == EADDRINUSE) {
 		int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -141,7 +148,9 @@ int vr_ctl_listen(const char *path)
 		r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
 	}
 	umask(old_mask);
-	if (r < 0 || listen(fd, 8) < 0) {
+	/* Room for a burst beyond the clients served at once: those wait in
+	 * the backlog for their slot or their "busy", not in connect(). */
+	if (r < 0 || listen(fd, 2 * VR_CTL_CLIENTS_MAX) < 0) {
 		r = -errno;
 		close(fd);
 		return r;
@@ -157,6 +166,179 @@ bool vr_ctl_peer_allowed(int fd)
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || len != sizeof(cred))
 		return false;
 	return cred.uid == 0 || cred.uid == geteuid();
+}
+
+bool vr_ctl_verb_allowed(enum vr_ctl_verb verb, bool privileged)
+{
+	return privileged || verb == VR_CTL_STATUS;
+}
+
+void vr_ctl_reply_error(int fd, const char *msg)
+{
+	char line[512];
+	int n = snprintf(line, sizeof(line), "error: %s\n", msg);
+
+	if (n > 0)
+		(void)!send(fd, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1,
+			    MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
+void vr_ctl_server_init(struct vr_ctl_server *s, int listen_fd, uint64_t timeout_usec)
+{
+	size_t i;
+
+	memset(s, 0, sizeof(*s));
+	s->listen_fd = listen_fd;
+	s->timeout_usec = timeout_usec;
+	for (i = 0; i < VR_CTL_CLIENTS_MAX; i++)
+		s->client[i].fd = -1;
+}
+
+static void client_drop(struct vr_ctl_client *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	c->len = 0;
+}
+
+void vr_ctl_server_close_clients(struct vr_ctl_server *s)
+{
+	size_t i;
+
+	for (i = 0; i < VR_CTL_CLIENTS_MAX; i++)
+		client_drop(&s->client[i]);
+}
+
+size_t vr_ctl_server_pollfds(const struct vr_ctl_server *s, struct pollfd *p)
+{
+	size_t i, n = 0;
+
+	p[n++] = (struct pollfd){ .fd = s->listen_fd, .events = POLLIN };
+	for (i = 0; i < VR_CTL_CLIENTS_MAX; i++)
+		if (s->client[i].fd >= 0)
+			p[n++] = (struct pollfd){ .fd = s->client[i].fd, .events = POLLIN };
+	return n;
+}
+
+int vr_ctl_server_timeout_ms(const struct vr_ctl_server *s, uint64_t now_usec)
+{
+	uint64_t nearest = UINT64_MAX;
+	size_t i;
+
+	for (i = 0; i < VR_CTL_CLIENTS_MAX; i++)
+		if (s->client[i].fd >= 0 && s->client[i].deadline_usec < nearest)
+			nearest = s->client[i].deadline_usec;
+	if (nearest == UINT64_MAX)
+		return -1;
+	if (nearest <= now_usec)
+		return 0;
+	/* Rounded up, so that the wake-up finds the deadline passed. */
+	return (int)((nearest - now_usec + 999) / 1000);
+}
+
+/* Take every waiting connection: each gets a slot, or "busy" at once. */
+static void server_accept(struct vr_ctl_server *s, uint64_t now_usec)
+{
+	for (;;) {
+		struct vr_ctl_client *slot = NULL;
+		size_t i, unpriv = 0;
+		bool privileged;
+		int fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+		if (fd < 0)
+			return; /* EAGAIN: none left; anything else: next wake-up */
+		privileged = vr_ctl_peer_allowed(fd);
+		for (i = 0; i < VR_CTL_CLIENTS_MAX; i++) {
+			if (s->client[i].fd < 0) {
+				if (!slot)
+					slot = &s->client[i];
+				continue;
+			}
+			unpriv += !s->client[i].privileged;
+		}
+		if (!slot || (!privileged && unpriv >= VR_CTL_UNPRIV_MAX)) {
+			vr_ctl_reply_error(fd, "busy: too many clients at once; try again");
+			close(fd);
+			continue;
+		}
+		*slot = (struct vr_ctl_client){ .fd = fd, .privileged = privileged,
+						.deadline_usec = now_usec + s->timeout_usec };
+	}
+}
+
+/* Answer @c's request once it is whole (a newline, a full buffer, or the
+ * end of the stream); returns true when @c is done with. */
+static bool client_read(struct vr_ctl_client *c, vr_ctl_handler *h, void *ctx)
+{
+	struct vr_ctl_request req;
+	char err[256];
+	const char *nl;
+	size_t len;
+	bool eof = false;
+
+	for (;;) {
+		ssize_t n = recv(c->fd, c->buf + c->len, sizeof(c->buf) - c->len, MSG_DONTWAIT);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			break;
+		if (n <= 0) {
+			eof = true;
+			break;
+		}
+		c->len += (size_t)n;
+		if (c->len == sizeof(c->buf) || memchr(c->buf, '\n', c->len))
+			break;
+	}
+	nl = memchr(c->buf, '\n', c->len);
+	if (!nl && !eof && c->len < sizeof(c->buf))
+		return false; /* more to come, before the deadline */
+	len = nl ? (size_t)(nl - c->buf) + 1 : c->len;
+	if (memchr(c->buf, '\0', len))
+		vr_ctl_reply_error(c->fd, "request holds a NUL byte");
+	else if (vr_ctl_parse(c->buf, len, &req, err, sizeof(err)) < 0)
+		vr_ctl_reply_error(c->fd, err);
+	else if (!vr_ctl_verb_allowed(req.verb, c->privileged))
+		vr_ctl_reply_error(c->fd, "permission denied: only root may ask vmreclaimd to act "
+					  "or reload (status is open to every user)");
+	else
+		h(ctx, c->fd, &req);
+	return true;
+}
+
+void vr_ctl_server_events(struct vr_ctl_server *s, const struct pollfd *p, size_t n,
+			  uint64_t now_usec, vr_ctl_handler *h, void *ctx)
+{
+	size_t i, j;
+
+	/* Clients first: a request that waited its turn is answered before
+	 * new connections are taken. */
+	for (i = 1; i < n; i++) {
+		if (!p[i].revents)
+			continue;
+		for (j = 0; j < VR_CTL_CLIENTS_MAX; j++)
+			if (s->client[j].fd == p[i].fd)
+				break;
+		if (j == VR_CTL_CLIENTS_MAX)
+			continue;
+		if ((p[i].revents & POLLNVAL) || client_read(&s->client[j], h, ctx))
+			client_drop(&s->client[j]);
+	}
+	if (n > 0 && (p[0].revents & POLLIN))
+		server_accept(s, now_usec);
+	/* Past the deadline: the request never came whole. */
+	for (j = 0; j < VR_CTL_CLIENTS_MAX; j++) {
+		struct vr_ctl_client *c = &s->client[j];
+
+		if (c->fd < 0 || now_usec < c->deadline_usec)
+			continue;
+		/* What came while a long request was being served counts. */
+		if (!client_read(c, h, ctx))
+			vr_ctl_reply_error(c->fd, "no whole request line in time");
+		client_drop(c);
+	}
 }
 
 static int wait_fd(int fd, short events, int timeout_ms)

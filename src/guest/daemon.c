@@ -83,7 +83,8 @@ int vr_daemon_load_config(const struct vr_daemon_opts *o, struct vr_config *ret,
 struct daemon {
 	const struct vr_daemon_opts *opts;
 	struct vr_guest g;
-	int sig_fd, timer_fd, ctl_fd, psi_fd, chan_fd;
+	int sig_fd, timer_fd, psi_fd, chan_fd;
+	struct vr_ctl_server ctl; /* the control socket and its clients */
 	/* the guest channel: a partial request line, and whether the rest of
 	 * an overlong one is being skipped */
 	char chan_buf[VR_CHAN_REQUEST_MAX];
@@ -158,20 +159,12 @@ static int reload(struct daemon *d, FILE *report)
 	return 0;
 }
 
-static void reply_error(int fd, const char *msg)
-{
-	char line[512];
-	int n = snprintf(line, sizeof(line), "error: %s\n", msg);
-
-	if (n > 0 && send(fd, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1,
-			  MSG_NOSIGNAL) < 0)
-		vr_debug("control reply: %s", strerror(errno));
-}
-
+/* The client's socket is non-blocking: a reply that does not fit in its
+ * buffer (the client does not read) is cut, never waited for. */
 static void send_all(int fd, const char *buf, size_t len)
 {
 	while (len) {
-		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -215,8 +208,9 @@ static int reload_request(struct daemon *d, int fd, FILE *f)
 	return r;
 }
 
-static void handle_request(struct daemon *d, int fd, const struct vr_ctl_request *req)
+static void handle_request(void *ctx, int fd, const struct vr_ctl_request *req)
 {
+	struct daemon *d = ctx;
 	struct vr_action_record a;
 	char *body = NULL, line[512];
 	size_t body_len = 0;
@@ -225,7 +219,7 @@ static void handle_request(struct daemon *d, int fd, const struct vr_ctl_request
 
 	f = open_memstream(&body, &body_len);
 	if (!f) {
-		reply_error(fd, "out of memory");
+		vr_ctl_reply_error(fd, "out of memory");
 		return;
 	}
 	fputs("ok\n", f);
@@ -253,7 +247,7 @@ static void handle_request(struct daemon *d, int fd, const struct vr_ctl_request
 		if (r < 0) {
 			fclose(f);
 			free(body);
-			reply_error(fd, line);
+			vr_ctl_reply_error(fd, line);
 			return;
 		}
 		fprintf(f, "%s\n", line);
@@ -261,63 +255,11 @@ static void handle_request(struct daemon *d, int fd, const struct vr_ctl_request
 	}
 	if (fclose(f) != 0) {
 		free(body);
-		reply_error(fd, "out of memory");
+		vr_ctl_reply_error(fd, "out of memory");
 		return;
 	}
 	send_all(fd, body, body_len);
 	free(body);
-}
-
-static void serve_client(struct daemon *d)
-{
-	struct timeval tv = { .tv_sec = CLIENT_TIMEOUT_SEC };
-	struct vr_ctl_request req;
-	char buf[VR_CTL_REQUEST_MAX + 1], err[256];
-	uint64_t deadline;
-	size_t len = 0;
-	int fd;
-
-	fd = accept4(d->ctl_fd, NULL, NULL, SOCK_CLOEXEC);
-	if (fd < 0) {
-		if (errno != EAGAIN && errno != EINTR)
-			vr_warn("control socket: accept: %s", strerror(errno));
-		return;
-	}
-	if (!vr_ctl_peer_allowed(fd)) {
-		reply_error(fd, "permission denied: vmreclaimd answers root only");
-		goto out;
-	}
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	/* One line, bounded, within one deadline for the whole request: a
-	 * slow or silent client costs the loop CLIENT_TIMEOUT_SEC at most. */
-	deadline = vr_now_usec() + CLIENT_TIMEOUT_SEC * VR_USEC_PER_SEC;
-	while (len < sizeof(buf) && !memchr(buf, '\n', len)) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		uint64_t now = vr_now_usec();
-		ssize_t n;
-
-		if (now >= deadline || poll(&p, 1, (int)((deadline - now) / 1000) + 1) <= 0)
-			break;
-		n = recv(fd, buf + len, sizeof(buf) - len, MSG_DONTWAIT);
-		if (n < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	if (memchr(buf, '\n', len))
-		len = (size_t)((char *)memchr(buf, '\n', len) - buf) + 1;
-	if (memchr(buf, '\0', len)) {
-		reply_error(fd, "request holds a NUL byte");
-		goto out;
-	}
-	if (vr_ctl_parse(buf, len, &req, err, sizeof(err)) < 0) {
-		reply_error(fd, err);
-		goto out;
-	}
-	handle_request(d, fd, &req);
-out:
-	close(fd);
 }
 
 static int setup_signals(void)
@@ -491,16 +433,16 @@ static void chan_read(struct daemon *d)
 static int loop(struct daemon *d)
 {
 	while (!d->quit) {
-		struct pollfd p[5] = {
+		struct pollfd p[5 + VR_CTL_CLIENTS_MAX] = {
 			{ .fd = d->sig_fd, .events = POLLIN },
 			{ .fd = d->timer_fd, .events = POLLIN },
-			{ .fd = d->ctl_fd, .events = POLLIN },
 			{ .fd = d->psi_fd, .events = POLLPRI },
 			{ .fd = d->chan_hup ? -1 : d->chan_fd,
 			  .events = (short)(POLLIN | (d->chan_out.len ? POLLOUT : 0)) },
 		};
+		size_t nctl = vr_ctl_server_pollfds(&d->ctl, p + 4);
 		uint64_t expirations;
-		int n = poll(p, 5, -1);
+		int n = poll(p, (nfds_t)(4 + nctl), vr_ctl_server_timeout_ms(&d->ctl, vr_now_usec()));
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -518,28 +460,27 @@ static int loop(struct daemon *d)
 			if (d->g.cfg.metrics_file[0])
 				vr_guest_metrics_file(&d->g, d->g.cfg.metrics_file);
 		}
-		if (p[2].revents)
-			serve_client(d);
-		if (d->psi_fd >= 0 && (p[3].revents & (POLLERR | POLLNVAL))) {
+		vr_ctl_server_events(&d->ctl, p + 4, nctl, vr_now_usec(), handle_request, d);
+		if (d->psi_fd >= 0 && (p[2].revents & (POLLERR | POLLNVAL))) {
 			vr_guest_iface(&d->g, VR_IF_PSI, -EIO);
 			close(d->psi_fd);
 			d->psi_fd = -1;
 			d->g.psi_available = false;
-		} else if (d->psi_fd >= 0 && (p[3].revents & POLLPRI)) {
+		} else if (d->psi_fd >= 0 && (p[2].revents & POLLPRI)) {
 			vr_guest_pressure(&d->g);
 		}
-		if (p[4].fd >= 0 && (p[4].revents & POLLOUT) && d->chan_out.len) {
+		if (p[3].fd >= 0 && (p[3].revents & POLLOUT) && d->chan_out.len) {
 			int r = vr_chan_out_flush(&d->chan_out, d->chan_fd);
 
 			if (r < 0)
 				vr_guest_iface(&d->g, VR_IF_CHANNEL, r);
 		}
-		if (p[4].fd >= 0 && (p[4].revents & POLLIN)) {
+		if (p[3].fd >= 0 && (p[3].revents & POLLIN)) {
 			chan_read(d);
-		} else if (p[4].fd >= 0 && (p[4].revents & (POLLHUP | POLLERR))) {
+		} else if (p[3].fd >= 0 && (p[3].revents & (POLLHUP | POLLERR))) {
 			d->chan_hup = true;
 			d->chan_out.len = 0;
-		} else if (p[4].fd >= 0 && (p[4].revents & POLLNVAL)) {
+		} else if (p[3].fd >= 0 && (p[3].revents & POLLNVAL)) {
 			d->chan_fd = -1;
 			d->g.channel_open = false;
 		}
@@ -557,7 +498,8 @@ int vr_daemon_run(const struct vr_daemon_opts *o, const struct vr_config *cfg)
 		return 1;
 	}
 	d->opts = o;
-	d->sig_fd = d->timer_fd = d->ctl_fd = d->psi_fd = d->chan_fd = -1;
+	d->sig_fd = d->timer_fd = d->psi_fd = d->chan_fd = -1;
+	vr_ctl_server_init(&d->ctl, -1, CLIENT_TIMEOUT_SEC * VR_USEC_PER_SEC);
 	r = vr_guest_init(&d->g, cfg, o->root, o->dry_run ? &vr_sys_ops_dry_run : &vr_sys_ops_real,
 			  NULL, NULL);
 	if (r < 0) {
@@ -575,12 +517,12 @@ int vr_daemon_run(const struct vr_daemon_opts *o, const struct vr_config *cfg)
 		vr_err("timerfd: %s", strerror(errno));
 		goto out;
 	}
-	d->ctl_fd = vr_ctl_listen(cfg->control_socket);
-	if (d->ctl_fd < 0) {
-		vr_err("control socket %s: %s%s", cfg->control_socket, strerror(-d->ctl_fd),
-		       d->ctl_fd == -EADDRINUSE ? " (another vmreclaimd is running)"
-		       : d->ctl_fd == -EEXIST   ? " (and it is not a socket: not removed)"
-						: "");
+	d->ctl.listen_fd = vr_ctl_listen(cfg->control_socket);
+	if (d->ctl.listen_fd < 0) {
+		vr_err("control socket %s: %s%s", cfg->control_socket, strerror(-d->ctl.listen_fd),
+		       d->ctl.listen_fd == -EADDRINUSE ? " (another vmreclaimd is running)"
+		       : d->ctl.listen_fd == -EEXIST   ? " (and it is not a socket: not removed)"
+						       : "");
 		goto out;
 	}
 	open_psi(d);
@@ -595,8 +537,9 @@ int vr_daemon_run(const struct vr_daemon_opts *o, const struct vr_config *cfg)
 	status = loop(d);
 	vr_guest_shutdown(&d->g);
 out:
-	if (d->ctl_fd >= 0) {
-		close(d->ctl_fd);
+	vr_ctl_server_close_clients(&d->ctl);
+	if (d->ctl.listen_fd >= 0) {
+		close(d->ctl.listen_fd);
 		unlink(d->g.cfg.control_socket);
 	}
 	if (d->psi_fd >= 0)
