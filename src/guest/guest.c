@@ -394,6 +394,20 @@ int vr_guest_act(struct vr_guest *g, enum vr_action_kind kind, uint64_t bytes,
 			bytes = a.before.valid ? a.before.file_cache_bytes : 0;
 			if (bytes == 0)
 				bytes = VR_GIB;
+		} else if (a.before.valid && bytes > a.before.file_cache_bytes + m.sreclaimable_bytes +
+								VR_RECLAIM_CHUNK_BYTES) {
+			/* Swap is refused above, so nothing beyond the caches
+			 * can come back: a request for more (2^64 - 2 bytes,
+			 * say) is cut to what they hold plus one chunk, and
+			 * holds the event loop no longer than they take. */
+			uint64_t cap = a.before.file_cache_bytes + m.sreclaimable_bytes +
+				       VR_RECLAIM_CHUNK_BYTES;
+			char s[2][VR_SIZE_STR_MAX];
+
+			snprintf(a.note, sizeof(a.note), "asked %s, cut to %s: what the caches hold",
+				 vr_format_size(bytes, s[0], sizeof(s[0])),
+				 vr_format_size(cap, s[1], sizeof(s[1])));
+			bytes = cap;
 		}
 		r = do_reclaim(g, &a, bytes);
 		break;

@@ -789,6 +789,29 @@ static void test_reclaim_chunks_stop_early(void **state)
 	assert_non_null(strstr(a.note, "stopped after 256 MiB"));
 }
 
+/* Nothing past the caches can come back (swap is refused), so a request
+ * for far more is cut to what they hold plus one chunk: 2^64 - 2 bytes
+ * once held the event loop for good. */
+static void test_reclaim_cut_to_caches(void **state)
+{
+	struct fx *f = *state;
+	struct vr_action_record a;
+
+	put_meminfo(f, 100, 0); /* 100 MiB of file cache, 8 MiB of slab */
+	start(f);
+	rec_clear(&f->rec);
+	assert_int_equal(vr_guest_act(&f->g, VR_ACTION_RECLAIM, UINT64_MAX - 1, VR_TRIGGER_MANUAL, &a),
+			 0);
+	assert_string_equal(writes(f), "memory.reclaim=268435456 swappiness=0;"
+				       "memory.reclaim=113246208 swappiness=0");
+	assert_non_null(strstr(a.note, "cut to 364 MiB"));
+	/* Within the caches, a request is taken as it is. */
+	rec_clear(&f->rec);
+	assert_int_equal(vr_guest_act(&f->g, VR_ACTION_RECLAIM, 64 * VR_MIB, VR_TRIGGER_MANUAL, &a), 0);
+	assert_string_equal(writes(f), "memory.reclaim=67108864 swappiness=0");
+	assert_string_equal(a.note, "");
+}
+
 static uint64_t self_cpu_fake;
 
 static uint64_t fake_self_cpu(void)
@@ -891,6 +914,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_missing_compaction_quiet, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reporting_registers_later, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reclaim_chunks_stop_early, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reclaim_cut_to_caches, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_own_cpu_keeps_idle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_status_outputs, setup, teardown),
 	};
