@@ -620,7 +620,7 @@ int vr_config_parse_cmdline(struct vr_config *c, const char *cmdline, const char
 {
 	const char *p = cmdline;
 	bool failed = false;
-	unsigned word = 0;
+	unsigned word = 0, seen[VR_ARRAY_SIZE(keys)] = { 0 };
 
 	for (;;) {
 		char buf[CMDLINE_WORD_MAX];
@@ -674,6 +674,12 @@ int vr_config_parse_cmdline(struct vr_config *c, const char *cmdline, const char
 			failed = true;
 			continue;
 		}
+		/* As in a file: the last one wins, and is said to. */
+		if (k && seen[k - keys])
+			vr_diags_add(d, file, 0, false, "'%s' is set again (word %u, first word %u); this value wins",
+				     buf, word, seen[k - keys]);
+		if (k)
+			seen[k - keys] = word;
 		r = vr_config_set(c, buf + strlen(CMDLINE_PREFIX), eq + 1, err, sizeof(err));
 		if (r == -ENOENT) {
 			vr_diags_add(d, file, 0, true, "'%s': unknown key", buf);
