@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "common/config.h"
+#include "common/sanitize.h"
 #include "common/size.h"
 #include "common/util.h"
 
@@ -217,8 +218,12 @@ void vr_diags_print(const struct vr_diags *d, FILE *f)
 
 	diags_sorted(d, sorted);
 	for (i = 0; i < d->count; i++) {
+		/* Messages quote the file's text: no escape sequence of it
+		 * reaches the terminal. */
+		char shown[VR_SANITIZE_SIZE(sizeof(line))];
+
 		diag_format(&sorted[i], line, sizeof(line), true);
-		fprintf(f, "%s\n", line);
+		fprintf(f, "%s\n", vr_sanitize_str(line, shown, sizeof(shown)));
 	}
 	if (d->dropped)
 		fprintf(f, "(%u more not shown)\n", d->dropped);

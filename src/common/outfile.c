@@ -63,9 +63,10 @@ static int tmp_name(char *tmp, size_t size, const char *path)
 	size_t i;
 	int n;
 
-	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd)) {
-		/* No entropy yet (early boot): the time and pid are enough,
-		 * O_EXCL does the rest. */
+	/* GRND_NONBLOCK: a daemon started early in a guest's boot must not
+	 * wait for the entropy pool; the time and pid are enough then, and
+	 * O_EXCL does the rest. */
+	if (getrandom(rnd, sizeof(rnd), GRND_NONBLOCK) != (ssize_t)sizeof(rnd)) {
 		uint64_t x = vr_now_usec() ^ ((uint64_t)getpid() << 40);
 
 		memcpy(rnd, &x, sizeof(rnd));
@@ -80,7 +81,6 @@ static int tmp_name(char *tmp, size_t size, const char *path)
 static int open_replace(struct vr_outfile *o, const struct stat *old, bool exists, char *err,
 			size_t err_size)
 {
-	mode_t mask;
 	int i, fd = -1;
 
 	for (i = 0; i < TMP_TRIES && fd < 0; i++) {
@@ -92,7 +92,7 @@ static int open_replace(struct vr_outfile *o, const struct stat *old, bool exist
 		 * link to someone else's file); O_NOFOLLOW and O_NONBLOCK say
 		 * the same to a kernel that would think otherwise. */
 		fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY,
-			  0600);
+			  0666);
 		if (fd < 0 && errno != EEXIST) {
 			int r = -errno;
 
@@ -104,11 +104,9 @@ static int open_replace(struct vr_outfile *o, const struct stat *old, bool exist
 		o->tmp[0] = '\0';
 		return fail(err, err_size, -EEXIST, "cannot create a temporary file beside it");
 	}
-	/* The mode open() would have given a new file, or the old file's. */
-	mask = umask(0);
-	umask(mask);
-	if (fchmod(fd, exists ? old->st_mode & 07777 : 0666 & ~mask) < 0 ||
-	    fcntl(fd, F_SETFL, 0) < 0) {
+	/* A new file has the mode open() gave it (0666 less the umask), a
+	 * replaced one keeps its own. */
+	if ((exists && fchmod(fd, old->st_mode & 07777) < 0) || fcntl(fd, F_SETFL, 0) < 0) {
 		int r = -errno;
 
 		close(fd);

@@ -230,12 +230,15 @@ int vr_cmd_run(int argc, char **argv)
 				return VR_EXIT_USAGE;
 			}
 			*eq = '\0';
-			if (n_flags < VR_ARRAY_SIZE(flags)) {
-				flags[n_flags].key = optarg;
-				flags[n_flags].value = eq + 1;
-				flags[n_flags].flag = "set";
-				n_flags++;
+			if (n_flags == VR_ARRAY_SIZE(flags)) {
+				fprintf(stderr, "vmreclaim run: more than %zu settings given as flags\n",
+					VR_ARRAY_SIZE(flags));
+				return VR_EXIT_USAGE;
 			}
+			flags[n_flags].key = optarg;
+			flags[n_flags].value = eq + 1;
+			flags[n_flags].flag = "set";
+			n_flags++;
 			continue;
 		}
 		case 'w':
@@ -282,12 +285,16 @@ int vr_cmd_run(int argc, char **argv)
 			free(abs);
 			optarg = paths[n_paths++];
 		}
-		if (n_flags < VR_ARRAY_SIZE(flags)) {
-			flags[n_flags].key = key;
-			flags[n_flags].value = optarg;
-			flags[n_flags].flag = flag_name(longopts, c);
-			n_flags++;
+		/* Not dropped in silence past the table. */
+		if (n_flags == VR_ARRAY_SIZE(flags)) {
+			fprintf(stderr, "vmreclaim run: more than %zu settings given as flags\n",
+				VR_ARRAY_SIZE(flags));
+			return VR_EXIT_USAGE;
 		}
+		flags[n_flags].key = key;
+		flags[n_flags].value = optarg;
+		flags[n_flags].flag = flag_name(longopts, c);
+		n_flags++;
 	}
 	if (optind < argc) {
 		fprintf(stderr, "vmreclaim run: unexpected argument '%s'\n", argv[optind]);

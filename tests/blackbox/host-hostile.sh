@@ -124,6 +124,13 @@ within 10 $V top --name hrec --once >$T/top.out 2>&1
 check "top: an event with escapes is shown escaped" grep -qF '\x1b]0;pwned\x07\x1b[2Jx' $T/top.out
 check "with no escape byte" no_raw $T/top.out
 
+# A settings file's text, quoted in a message.
+printf '[wsl2]\nmemory = \033]0;pwned\007\033[2J\n' >$T/esc.conf
+within 10 $V run -c $T/esc.conf --dry-run >$T/out 2>&1
+check "run -c: a bad value with escapes is quoted escaped (exit $rc)" \
+	sh -c "[ $rc -eq 2 ] && grep -qF 'memory = \\x1b]0;pwned\\x07\\x1b[2J: not a size' $T/out"
+check "with no escape byte" no_raw $T/out
+
 # --- 4 and 5: the console, read right -----------------------------------------------
 
 # EV in the first sample, --after 0: "0 s after" was taken for "not seen".
@@ -207,6 +214,14 @@ VMRECLAIM_RUNTIME_DIR=$base70 within 120 $V stop --all >$T/stop70.out 2>&1
 check "stop --all stops all 70, exit 0 (got $(grep -c 'stopped' $T/stop70.out), exit $rc)" \
 	sh -c "[ $rc -eq 0 ] && [ $(grep -c 'stopped' $T/stop70.out) -eq 70 ]"
 check "and leaves none running" test -z "$(pgrep -f -- "-pidfile $base70/")"
+
+# run's flags: past its table of 64 they were dropped in silence.
+set --
+for k in $(seq 1 65); do set -- "$@" -s idleSeconds=$((k + 10)); done
+within 10 $V run --kernel $T/vmlinuz --image $T/initrd.img --dry-run "$@" >$T/out 2>&1
+check "run with 65 settings as flags: refused, exit 2 (got $rc)" test $rc -eq 2
+check "says so" grep -q "more than 64 settings given as flags" $T/out
+set --
 
 # --- 9: every command checks the runtime directory ----------------------------------
 
