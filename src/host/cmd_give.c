@@ -422,6 +422,16 @@ int vr_cmd_watch(int argc, char **argv)
 		fputs(usage, stderr);
 		return VR_EXIT_USAGE;
 	}
+	/* Said once here, not at every look. */
+	{
+		char base[VR_PATH_MAX];
+		int r = vr_vm_base(base, sizeof(base), false);
+
+		if (r < 0) {
+			fprintf(stderr, "vmreclaim watch: %s\n", vr_vm_strerror(r));
+			return VR_EXIT_FAILURE;
+		}
+	}
 	if (!min_set) {
 		if (host_mem(&m) < 0) {
 			fprintf(stderr, "vmreclaim watch: /proc/meminfo unreadable\n");

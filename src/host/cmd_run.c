@@ -347,6 +347,20 @@ int vr_cmd_run(int argc, char **argv)
 		free(store);
 		return n == -ENOENT ? VR_EXIT_FAILURE : VR_EXIT_USAGE;
 	}
+	/* Read the guest's command line as the guest will, to say here what
+	 * it would only log: a key set twice (kernelCommandLine and
+	 * --set), or one it does not take. */
+	for (i = 0; i + 1 < (size_t)n; i++) {
+		struct vr_diags cd = { 0 };
+		struct vr_config scratch;
+
+		if (strcmp(qargv[i], "-append") != 0)
+			continue;
+		vr_config_defaults(&scratch);
+		(void)vr_config_parse_cmdline(&scratch, qargv[i + 1], "guest kernel command line", &cd);
+		vr_diags_print(&cd, stderr);
+		break;
+	}
 	if (dry) {
 		for (i = 0; i < (size_t)n; i++)
 			printf("%s%s", i ? " " : "", qargv[i]);
@@ -377,7 +391,10 @@ int vr_cmd_run(int argc, char **argv)
 	 * exactly one goes on, and no listing takes the directory of the VM
 	 * being started for a stale one.  Closed on exec (QEMU does not
 	 * hold it) and at exit. */
-	lock_fd = vr_vm_lock(&vm);
+	/* A listing holds the lock for a moment while it looks at a
+	 * directory: a run is refused only when it stays held. */
+	for (i = 0; (lock_fd = vr_vm_lock(&vm)) == -EBUSY && i < 50; i++)
+		usleep(10 * 1000);
 	if (lock_fd < 0) {
 		if (lock_fd == -EBUSY)
 			fprintf(stderr, "vmreclaim run: a VM named %s is being started or run by another "

@@ -235,8 +235,9 @@ for c in "top --once" "give --all" "stop --all" "give ho" "stop ho" "top --name 
 	check "$c in a runtime directory open to others: refused, exit 1 (got $rc)" test $rc -eq 1
 	check "says why" grep -q "runtime directory $open is not ours" $T/out
 done
-VMRECLAIM_RUNTIME_DIR=$open within 30 $V watch --once -m 100TB >$T/out 2>&1
-check "watch: refuses it too" grep -q "runtime directory $open is not ours" $T/out
+VMRECLAIM_RUNTIME_DIR=$open within 30 $V watch -i 1 -m 100TB >$T/out 2>&1
+check "watch: refuses it too, at start, exit 1 (got $rc)" test $rc -eq 1
+check "said once" test "$(grep -c "runtime directory $open is not ours" $T/out)" -eq 1
 check "and the VM was left alone" test -n "$(pgrep -f -- "-pidfile $open/ho/")"
 chmod 700 $open
 VMRECLAIM_RUNTIME_DIR=$open $V stop ho >/dev/null 2>&1
@@ -273,6 +274,11 @@ within 10 $V run --kernel $T/vmlinuz --image $T/initrd.img --dry-run \
 init=/bin/sh" >$T/out 2>&1
 check "run -s with a newline: refused, exit 2 (got $rc)" test $rc -eq 2
 check "says why" grep -q "control character (0x0a)" $T/out
+
+within 10 $V run --kernel $T/vmlinuz --image $T/initrd.img --dry-run -s idleSeconds=5 \
+	-s kernelCommandLine=vmreclaim.idleSeconds=9 >$T/out 2>$T/err
+check "run: a key twice on the guest's command line is warned about (exit $rc)" sh -c \
+	"[ $rc -eq 0 ] && grep -q \"guest kernel command line: warning: 'vmreclaim.idleSeconds' is set again\" $T/err"
 
 check "no fake QEMU of these cases is left" test -z "$(pgrep -f -- "-pidfile $T/")"
 pgrep -af -- "-pidfile $T/" | sed 's/^/# left: /'
