@@ -6,6 +6,7 @@
 
 #include "common/sanitize.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static const char *clean(const char *s, size_t len)
@@ -77,6 +78,52 @@ static void test_sanitize_cut(void **state)
 	}
 }
 
+/* Whatever comes in, what goes out holds no control byte, no DEL, no C1
+ * control and no invalid UTF-8, and fits its buffer: 200,000 random
+ * strings (a fixed seed), biased towards the bytes that matter. */
+static void test_sanitize_random(void **state)
+{
+	static const unsigned char interesting[] = { 0x00, 0x07, 0x0a, 0x1b, 0x5c, 0x7f, 0x80, 0x9b,
+						     0xc0, 0xc2, 0xe2, 0xed, 0xf0, 0xf4, 0xff };
+	unsigned seed = 12;
+	char in[32], out[VR_SANITIZE_SIZE(sizeof(in))], small[9];
+	int k;
+
+	(void)state;
+	for (k = 0; k < 200000; k++) {
+		size_t len = (size_t)(rand_r(&seed) % (int)sizeof(in)), i;
+		const unsigned char *p;
+
+		for (i = 0; i < len; i++) {
+			int r = rand_r(&seed);
+
+			in[i] = (char)(r % 3 ? interesting[(unsigned)(r >> 4) % sizeof(interesting)]
+					     : (r >> 8) & 0xff);
+		}
+		vr_sanitize(in, len, out, sizeof(out));
+		vr_sanitize(in, len, small, sizeof(small));
+		assert_true(strlen(small) < sizeof(small));
+		for (p = (const unsigned char *)out; *p;) {
+			if (*p < 0x80) {
+				assert_true(*p >= 0x20 && *p != 0x7f);
+				p++;
+			} else if ((*p & 0xe0) == 0xc0) {
+				assert_true(*p >= 0xc2 && (p[1] & 0xc0) == 0x80);
+				/* U+0080-U+009F */
+				assert_false(*p == 0xc2 && p[1] < 0xa0);
+				p += 2;
+			} else if ((*p & 0xf0) == 0xe0) {
+				assert_true((p[1] & 0xc0) == 0x80 && (p[2] & 0xc0) == 0x80);
+				p += 3;
+			} else {
+				assert_true((*p & 0xf8) == 0xf0 && (p[1] & 0xc0) == 0x80 &&
+					    (p[2] & 0xc0) == 0x80 && (p[3] & 0xc0) == 0x80);
+				p += 4;
+			}
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -84,6 +131,7 @@ int main(void)
 		cmocka_unit_test(test_sanitize_escapes),
 		cmocka_unit_test(test_sanitize_bad_utf8),
 		cmocka_unit_test(test_sanitize_cut),
+		cmocka_unit_test(test_sanitize_random),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
