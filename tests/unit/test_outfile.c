@@ -271,6 +271,30 @@ static void test_outfile_in_place(void **state)
 	assert_int_equal(entries(d), 2);
 }
 
+/* What the metrics file of a root daemon met in a shared directory: a
+ * FIFO planted at the old fixed temporary name (PATH.tmp) must not block
+ * the write, and a hard link planted at the target must not make us
+ * write into the file it links to: replacing renames over the name. */
+static void test_outfile_planted(void **state)
+{
+	const struct dir *d = *state;
+	char path[PATH_MAX], fifo[PATH_MAX], victim[PATH_MAX], err[256];
+	struct vr_outfile o;
+
+	path_in(d, "metrics", path, sizeof(path));
+	path_in(d, "metrics.tmp", fifo, sizeof(fifo));
+	path_in(d, "victim", victim, sizeof(victim));
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	put(victim, "somebody's data");
+	assert_int_equal(link(victim, path), 0);
+	assert_int_equal(vr_outfile_open(&o, path, VR_OUTFILE_REPLACE, 0, NULL, err, sizeof(err)), 0);
+	write_all(&o, "vmreclaim_up 1\n");
+	assert_int_equal(vr_outfile_commit(&o, err, sizeof(err)), 0);
+	assert_string_equal(get(path), "vmreclaim_up 1\n");
+	assert_string_equal(get(victim), "somebody's data");
+	assert_int_equal(entries(d), 3);
+}
+
 /* A FIFO where a file is read (a config, a pid file): refused at once. */
 static void test_read_regular_only(void **state)
 {
@@ -307,6 +331,7 @@ int main(void)
 						dir_teardown),
 		cmocka_unit_test_setup_teardown(test_outfile_same_file, dir_setup, dir_teardown),
 		cmocka_unit_test_setup_teardown(test_outfile_in_place, dir_setup, dir_teardown),
+		cmocka_unit_test_setup_teardown(test_outfile_planted, dir_setup, dir_teardown),
 		cmocka_unit_test_setup_teardown(test_read_regular_only, dir_setup, dir_teardown),
 	};
 
