@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "common/config.h"
+#include "common/sanitize.h"
 #include "common/size.h"
 #include "common/util.h"
 
@@ -217,8 +218,12 @@ void vr_diags_print(const struct vr_diags *d, FILE *f)
 
 	diags_sorted(d, sorted);
 	for (i = 0; i < d->count; i++) {
+		/* Messages quote the file's text: no escape sequence of it
+		 * reaches the terminal. */
+		char shown[VR_SANITIZE_SIZE(sizeof(line))];
+
 		diag_format(&sorted[i], line, sizeof(line), true);
-		fprintf(f, "%s\n", line);
+		fprintf(f, "%s\n", vr_sanitize_str(line, shown, sizeof(shown)));
 	}
 	if (d->dropped)
 		fprintf(f, "(%u more not shown)\n", d->dropped);
@@ -620,7 +625,7 @@ int vr_config_parse_cmdline(struct vr_config *c, const char *cmdline, const char
 {
 	const char *p = cmdline;
 	bool failed = false;
-	unsigned word = 0;
+	unsigned word = 0, seen[VR_ARRAY_SIZE(keys)] = { 0 };
 
 	for (;;) {
 		char buf[CMDLINE_WORD_MAX];
@@ -674,6 +679,12 @@ int vr_config_parse_cmdline(struct vr_config *c, const char *cmdline, const char
 			failed = true;
 			continue;
 		}
+		/* As in a file: the last one wins, and is said to. */
+		if (k && seen[k - keys])
+			vr_diags_add(d, file, 0, false, "'%s' is set again (word %u, first word %u); this value wins",
+				     buf, word, seen[k - keys]);
+		if (k)
+			seen[k - keys] = word;
 		r = vr_config_set(c, buf + strlen(CMDLINE_PREFIX), eq + 1, err, sizeof(err));
 		if (r == -ENOENT) {
 			vr_diags_add(d, file, 0, true, "'%s': unknown key", buf);

@@ -13,26 +13,34 @@ static const struct {
 } units[] = {
 	{ "", 0 },    { "b", 0 },    { "k", 10 },  { "kb", 10 }, { "kib", 10 },
 	{ "m", 20 },  { "mb", 20 },  { "mib", 20 }, { "g", 30 }, { "gb", 30 },
-	{ "gib", 30 }, { "t", 40 },  { "tb", 40 },  { "tib", 40 },
+	{ "gib", 30 }, { "t", 40 },  { "tb", 40 },  { "tib", 40 }, { "p", 50 },
+	{ "pb", 50 },  { "pib", 50 }, { "e", 60 },  { "eb", 60 },  { "eib", 60 },
 };
 
 int vr_parse_size(const char *s, uint64_t *ret_bytes)
 {
-	const char *p = s, *unit;
+	const char *p, *unit, *end;
 	uint64_t n;
-	size_t i;
+	size_t i, unit_len;
 	int r;
 
-	while (*p >= '0' && *p <= '9')
-		p++;
+	/* Blanks around the value and before the unit are all taken alike:
+	 * " 2GB", "2 GB" and "2GB " are the same size. */
+	s = vr_skip_blanks(s);
+	end = s + strlen(s);
+	while (end > s && (end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	for (p = s; p < end && *p >= '0' && *p <= '9'; p++)
+		;
 	r = vr_parse_u64(s, p, &n);
 	if (r < 0)
 		return r;
-	unit = vr_skip_blanks(p);
-	if (unit != p && *unit == '\0')
-		return -EINVAL; /* "1 ": a blank and no unit */
+	for (unit = p; unit < end && (*unit == ' ' || *unit == '\t'); unit++)
+		;
+	unit_len = (size_t)(end - unit);
 	for (i = 0; i < VR_ARRAY_SIZE(units); i++) {
-		if (strcasecmp(unit, units[i].suffix) != 0)
+		if (strlen(units[i].suffix) != unit_len ||
+		    strncasecmp(unit, units[i].suffix, unit_len) != 0)
 			continue;
 		if (units[i].shift && n > (UINT64_MAX >> units[i].shift))
 			return -ERANGE;

@@ -6,10 +6,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Parse a size.  Units are binary multiples, case-insensitive, with an
- * optional blank before them: B, K/KB/KiB, M/MB/MiB, G/GB/GiB, T/TB/TiB
- * (WSL reads "1GB" as 1024^3 bytes, and so do we).  A bare number is
- * bytes.  Returns 0 and sets *ret_bytes, -EINVAL for a malformed value, or
+/* Parse a size.  Units are binary multiples, case-insensitive: B,
+ * K/KB/KiB, M/MB/MiB, G/GB/GiB, T/TB/TiB, P/PB/PiB, E/EB/EiB (WSL reads
+ * "1GB" as 1024^3 bytes, and so do we), up to 16 EiB - 1 byte.  A bare
+ * number is bytes.  Blanks (spaces, tabs) before the number, before the
+ * unit and after it are allowed alike.  Returns 0 and sets *ret_bytes, -EINVAL for a malformed value, or
  * -ERANGE when it does not fit in 64 bits. */
 int vr_parse_size(const char *s, uint64_t *ret_bytes);
 

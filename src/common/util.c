@@ -6,9 +6,46 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
+
+const char *vr_strerror(int r)
+{
+	return r == -VR_ENOTREG ? "not a regular file" : strerror(r < 0 ? -r : r);
+}
+
+int vr_open_regular(const char *path, int flags)
+{
+	struct stat st;
+	int fd, r;
+
+	/* Not even opened when it is a device: a driver's open may do
+	 * something (a tape rewinds).  Checked again below on what was
+	 * opened, as the path may change in between. */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return S_ISDIR(st.st_mode) ? -EISDIR : -VR_ENOTREG;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY | flags);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0) {
+		r = -errno;
+		goto close_fd;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		r = S_ISDIR(st.st_mode) ? -EISDIR : -VR_ENOTREG;
+		goto close_fd;
+	}
+	if (!(flags & O_NONBLOCK) && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
+		r = -errno;
+		goto close_fd;
+	}
+	return fd;
+close_fd:
+	close(fd);
+	return r;
+}
 
 int vr_read_file(const char *path, char *buf, size_t size, size_t *ret_len)
 {
@@ -17,9 +54,9 @@ int vr_read_file(const char *path, char *buf, size_t size, size_t *ret_len)
 
 	if (size == 0)
 		return -EINVAL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = vr_open_regular(path, 0);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	for (;;) {
 		ssize_t n;
 

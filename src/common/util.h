@@ -4,6 +4,7 @@
 #ifndef VR_UTIL_H
 #define VR_UTIL_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -17,9 +18,25 @@
 #define VR_USEC_PER_SEC ((uint64_t)1000000)
 #define VR_USEC_PER_MSEC ((uint64_t)1000)
 
+/* -VR_ENOTREG: "not a regular file" (Linux has no errno for it; say it
+ * with vr_strerror()). */
+#define VR_ENOTREG EMEDIUMTYPE
+
+/* strerror(-@r), but "not a regular file" for -VR_ENOTREG. */
+const char *vr_strerror(int r);
+
+/* Open @path for reading (O_RDONLY | O_CLOEXEC | @flags) only if it is a
+ * regular file: with O_NONBLOCK, so that a FIFO or a device put at the
+ * path (another user's mkfifo, a config replaced by a FIFO) cannot block
+ * us in open(), then checked with fstat() and made blocking again.
+ * Returns the fd, -VR_ENOTREG, -EISDIR, or -errno. */
+int vr_open_regular(const char *path, int flags);
+
 /* Read the whole of @path (at most @size - 1 bytes) into @buf and
- * NUL-terminate it.  Returns 0 and sets *ret_len, -errno on failure, or
- * -EFBIG when the file does not fit (the buffer is then undefined). */
+ * NUL-terminate it.  @path must be a regular file (procfs and sysfs files
+ * are): anything else is -VR_ENOTREG, without blocking.  Returns 0 and
+ * sets *ret_len, -errno on failure, or -EFBIG when the file does not fit
+ * (the buffer is then undefined). */
 int vr_read_file(const char *path, char *buf, size_t size, size_t *ret_len);
 
 /* Read the start of @path: at most @size - 1 bytes, NUL-terminated, with

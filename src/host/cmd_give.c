@@ -3,6 +3,7 @@
  * guest channel.  vmreclaim watch: do so when the host runs short of
  * memory, asking the guests that hold the most stranded memory first. */
 #include "common/channel.h"
+#include "common/sanitize.h"
 #include "common/size.h"
 #include "common/util.h"
 #include "guest/meminfo.h"
@@ -23,7 +24,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define GIVE_VM_MAX 64
 /* The guest reads its channel once per sample (5 s by default) and then
  * reclaims: room for both. */
 #define CALL_TIMEOUT_MS 20000
@@ -56,7 +56,11 @@ static int guest_mem(struct vr_vm *vm, struct vr_guest_mem *ret, char *err, size
 	if (vr_chan_reply_u64(reply, "total", &s.guest_total_bytes) < 0 ||
 	    vr_chan_reply_u64(reply, "available", &s.guest_available_bytes) < 0 ||
 	    s.guest_available_bytes > s.guest_total_bytes) {
-		snprintf(err, err_size, "status: %s", reply);
+		/* The guest wrote it: no escape sequence reaches the
+		 * terminal. */
+		char shown[VR_SANITIZE_SIZE(VR_CHAN_REPLY_MAX)];
+
+		snprintf(err, err_size, "status: %s", vr_sanitize_str(reply, shown, sizeof(shown)));
 		return -EPROTO;
 	}
 	/* used and stranded as top computes them */
@@ -86,7 +90,9 @@ static int give_one(struct vr_vm *vm, uint64_t bytes, uint64_t *ret_gained)
 		return VR_EXIT_FAILURE;
 	}
 	if (strncmp(reply, "ok ", 3) != 0) {
-		printf("%s: %s\n", vm->name, reply);
+		char shown[VR_SANITIZE_SIZE(VR_CHAN_REPLY_MAX)];
+
+		printf("%s: %s\n", vm->name, vr_sanitize_str(reply, shown, sizeof(shown)));
 		return VR_EXIT_FAILURE;
 	}
 	(void)vr_chan_reply_u64(reply, "released", &released);
@@ -100,29 +106,47 @@ static int give_one(struct vr_vm *vm, uint64_t bytes, uint64_t *ret_gained)
 	return 0;
 }
 
-static int list_or_name(int argc, char **argv, bool all, struct vr_vm *vms, const char *cmd)
+/* The VMs named on the command line, or every running one with @all,
+ * into *ret_vms (malloc'd): as many as there are, no fixed limit.
+ * Returns the count, or -errno said on stderr. */
+static int list_or_name(int argc, char **argv, bool all, struct vr_vm **ret_vms, const char *cmd)
 {
-	int n = 0;
+	struct vr_vm *vms;
+	int n = 0, r;
 
+	*ret_vms = NULL;
 	if (all) {
-		n = vr_vm_list(vms, GIVE_VM_MAX, false);
+		n = vr_vm_list(ret_vms, false);
 		if (n < 0)
-			fprintf(stderr, "vmreclaim %s: %s\n", cmd, strerror(-n));
+			fprintf(stderr, "vmreclaim %s: %s\n", cmd, vr_vm_strerror(n));
 		return n;
 	}
-	for (; optind < argc && n < GIVE_VM_MAX; optind++) {
-		if (vr_vm_paths(&vms[n], argv[optind], NULL) < 0) {
-			fprintf(stderr, "vmreclaim %s: %s: not a VM name\n", cmd, argv[optind]);
-			return -EINVAL;
+	vms = calloc((size_t)(argc - optind), sizeof(*vms));
+	if (!vms) {
+		fprintf(stderr, "vmreclaim %s: out of memory\n", cmd);
+		return -ENOMEM;
+	}
+	for (; optind < argc; optind++) {
+		r = vr_vm_paths(&vms[n], argv[optind], NULL);
+		if (r < 0) {
+			if (r == -EINVAL)
+				fprintf(stderr, "vmreclaim %s: %s: not a VM name\n", cmd, argv[optind]);
+			else
+				fprintf(stderr, "vmreclaim %s: %s: %s\n", cmd, argv[optind],
+					vr_vm_strerror(r));
+			free(vms);
+			return r;
 		}
 		if (vr_vm_alive(&vms[n]) != 1) {
 			/* As "stop" does: what a dead VM left goes. */
 			fprintf(stderr, "vmreclaim %s: %s is not running\n", cmd, argv[optind]);
 			vr_vm_remove_if_gone(&vms[n]);
+			free(vms);
 			return -ESRCH;
 		}
 		n++;
 	}
+	*ret_vms = vms;
 	return n;
 }
 
@@ -136,7 +160,7 @@ int vr_cmd_give(int argc, char **argv)
 	};
 	static const char usage[] = "Usage: vmreclaim give [--bytes SIZE] NAME... | --all\n"
 				    "Ask running guests to give memory back now (default: 1GB each).\n";
-	struct vr_vm vms[GIVE_VM_MAX];
+	struct vr_vm *vms = NULL;
 	uint64_t bytes = VR_GIB;
 	bool all = false;
 	int c, i, n, status = 0;
@@ -165,11 +189,12 @@ int vr_cmd_give(int argc, char **argv)
 		fputs(usage, stderr);
 		return VR_EXIT_USAGE;
 	}
-	n = list_or_name(argc, argv, all, vms, "give");
+	n = list_or_name(argc, argv, all, &vms, "give");
 	if (n < 0)
 		return n == -EINVAL ? VR_EXIT_USAGE : VR_EXIT_FAILURE;
 	for (i = 0; i < n; i++)
 		status |= give_one(&vms[i], bytes, NULL);
+	free(vms);
 	return status;
 }
 
@@ -209,41 +234,51 @@ static void stamp(char *buf, size_t size)
  * and go between looks, and the runtime directory lists them in no fixed
  * order. */
 struct watched {
-	char name[VR_VM_NAME_MAX + 1]; /* "" for a free slot */
+	char name[VR_VM_NAME_MAX + 1];
 	uint64_t asked_usec;           /* the last give; 0 = never */
 	char err[VR_CHAN_REPLY_MAX + 64]; /* the last status error said, "" if none */
 };
 
-/* @name's slot, a fresh one if it has none.  There is always one: at most
- * GIVE_VM_MAX VMs are listed, and the slots of VMs no longer listed are
- * freed before. */
-static struct watched *watched_get(struct watched *ws, const char *name)
-{
-	struct watched *free_slot = NULL;
-	size_t i;
+/* One per VM listed at the last look: no fixed limit. */
+struct watch_set {
+	struct watched *items;
+	size_t n;
+};
 
-	for (i = 0; i < GIVE_VM_MAX; i++) {
-		if (ws[i].name[0] && strcmp(ws[i].name, name) == 0)
-			return &ws[i];
-		if (!free_slot && !ws[i].name[0])
-			free_slot = &ws[i];
+/* Keep the slots of the @n VMs of @vms, in their order, and a fresh one
+ * for each VM not seen before; the slots of VMs no longer listed go.
+ * Returns 0 or -ENOMEM (the set is then as it was). */
+static int watched_update(struct watch_set *ws, const struct vr_vm *vms, size_t n)
+{
+	struct watched *items = calloc(n ? n : 1, sizeof(*items));
+	size_t i, j;
+
+	if (!items)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < ws->n && strcmp(ws->items[j].name, vms[i].name) != 0; j++)
+			;
+		if (j < ws->n)
+			items[i] = ws->items[j];
+		else
+			vr_strlcpy(items[i].name, vms[i].name, sizeof(items[i].name));
 	}
-	memset(free_slot, 0, sizeof(*free_slot));
-	vr_strlcpy(free_slot->name, name, sizeof(free_slot->name));
-	return free_slot;
+	free(ws->items);
+	ws->items = items;
+	ws->n = n;
+	return 0;
 }
 
 /* One look at the host; when it is short, ask the guests with the most
  * stranded memory, in turn, until the deficit is covered.  A guest that
  * does not answer is said once, not at every look, and again when it
  * answers. */
-static void watch_once(const struct vr_pressure_settings *s, struct watched *ws, bool verbose)
+static void watch_once(const struct vr_pressure_settings *s, struct watch_set *ws, bool verbose)
 {
-	struct vr_vm vms[GIVE_VM_MAX];
-	struct vr_guest_mem g[GIVE_VM_MAX];
-	struct watched *wv[GIVE_VM_MAX];
+	struct vr_vm *vms = NULL;
+	struct vr_guest_mem *g = NULL;
 	struct vr_host_mem m;
-	char why[128], when[16], err[sizeof(ws[0].err)], x[VR_SIZE_STR_MAX];
+	char why[128], when[16], err[sizeof(ws->items[0].err)], x[VR_SIZE_STR_MAX];
 	uint64_t deficit, now = vr_now_usec();
 	int n, i, j, r;
 
@@ -258,28 +293,31 @@ static void watch_once(const struct vr_pressure_settings *s, struct watched *ws,
 			printf("%s %s\n", when, why);
 		return;
 	}
-	n = vr_vm_list(vms, GIVE_VM_MAX, true);
-	/* Forget the VMs that are gone, then find or add those listed. */
-	for (i = 0; i < GIVE_VM_MAX; i++) {
-		for (j = 0; j < n && strcmp(ws[i].name, vms[j].name) != 0; j++)
-			;
-		if (j == n)
-			ws[i].name[0] = '\0';
+	n = vr_vm_list(&vms, true);
+	if (n < 0) {
+		fprintf(stderr, "vmreclaim watch: %s\n", vr_vm_strerror(n));
+		return;
 	}
-	for (i = 0; i < n; i++)
-		wv[i] = watched_get(ws, vms[i].name);
-	if (n <= 0) {
+	if (n == 0) {
+		(void)watched_update(ws, NULL, 0);
 		printf("%s %s; no VM to ask\n", when, why);
 		return;
 	}
+	g = calloc((size_t)n, sizeof(*g));
+	if (!g || watched_update(ws, vms, (size_t)n) < 0) {
+		fprintf(stderr, "vmreclaim watch: out of memory\n");
+		goto out;
+	}
 	for (i = 0; i < n; i++) {
+		struct watched *wv = &ws->items[i];
+
 		if (guest_mem(&vms[i], &g[i], err, sizeof(err)) < 0) {
-			if (strcmp(err, wv[i]->err) != 0)
+			if (strcmp(err, wv->err) != 0)
 				fprintf(stderr, "vmreclaim watch: %s: %s\n", vms[i].name, err);
-			vr_strlcpy(wv[i]->err, err, sizeof(wv[i]->err));
-		} else if (wv[i]->err[0]) {
+			vr_strlcpy(wv->err, err, sizeof(wv->err));
+		} else if (wv->err[0]) {
 			fprintf(stderr, "vmreclaim watch: %s: the guest answers again\n", vms[i].name);
-			wv[i]->err[0] = '\0';
+			wv->err[0] = '\0';
 		}
 	}
 	vr_pressure_rank(g, (size_t)n);
@@ -291,9 +329,9 @@ static void watch_once(const struct vr_pressure_settings *s, struct watched *ws,
 			break;
 		for (j = 0; j < n && strcmp(vms[j].name, g[i].name) != 0; j++)
 			;
-		if (j == n || (wv[j]->asked_usec && now - wv[j]->asked_usec < WATCH_COOLDOWN_USEC))
+		if (j == n || (ws->items[j].asked_usec && now - ws->items[j].asked_usec < WATCH_COOLDOWN_USEC))
 			continue;
-		wv[j]->asked_usec = now;
+		ws->items[j].asked_usec = now;
 		printf("%s %s holds %s beyond what its guest uses\n", when, g[i].name,
 		       vr_format_size(g[i].stranded_bytes, x, sizeof(x)));
 		if (give_one(&vms[j], deficit < g[i].stranded_bytes ? deficit : g[i].stranded_bytes,
@@ -301,6 +339,9 @@ static void watch_once(const struct vr_pressure_settings *s, struct watched *ws,
 			deficit = vr_sat_sub(deficit, gained);
 	}
 	fflush(stdout);
+out:
+	free(g);
+	free(vms);
 }
 
 int vr_cmd_watch(int argc, char **argv)
@@ -324,7 +365,7 @@ int vr_cmd_watch(int argc, char **argv)
 		"      --once                look once and exit\n"
 		"  -v, --verbose             say so when the host is not short\n";
 	struct vr_pressure_settings s = { 0, 10.0 };
-	static struct watched ws[GIVE_VM_MAX];
+	struct watch_set ws = { 0 };
 	unsigned interval = 5;
 	bool once = false, verbose = false, min_set = false;
 	struct vr_host_mem m;
@@ -343,19 +384,27 @@ int vr_cmd_watch(int argc, char **argv)
 			min_set = true;
 			break;
 		case 'p':
+			errno = 0;
 			s.psi_some_pct = strtod(optarg, &end);
-			if (*end || s.psi_some_pct < 0 || s.psi_some_pct > 100) {
+			/* Written so that NaN fails too. */
+			if (end == optarg || *end || errno ||
+			    !(s.psi_some_pct >= 0 && s.psi_some_pct <= 100)) {
 				fprintf(stderr, "vmreclaim watch: --psi %s: a percentage, 0 to 100\n", optarg);
 				return VR_EXIT_USAGE;
 			}
 			break;
-		case 'i':
-			interval = (unsigned)strtoul(optarg, &end, 10);
-			if (*end || interval < 1 || interval > 3600) {
+		case 'i': {
+			uint64_t v = 0;
+
+			/* Strict: strtoul() took "-1", and 4294967297 came out
+			 * as 1 once cut to unsigned. */
+			if (vr_parse_u64(optarg, NULL, &v) < 0 || v < 1 || v > 3600) {
 				fprintf(stderr, "vmreclaim watch: --interval %s: 1 to 3600 seconds\n", optarg);
 				return VR_EXIT_USAGE;
 			}
+			interval = (unsigned)v;
 			break;
+		}
 		case 'o':
 			once = true;
 			break;
@@ -373,6 +422,16 @@ int vr_cmd_watch(int argc, char **argv)
 		fputs(usage, stderr);
 		return VR_EXIT_USAGE;
 	}
+	/* Said once here, not at every look. */
+	{
+		char base[VR_PATH_MAX];
+		int r = vr_vm_base(base, sizeof(base), false);
+
+		if (r < 0) {
+			fprintf(stderr, "vmreclaim watch: %s\n", vr_vm_strerror(r));
+			return VR_EXIT_FAILURE;
+		}
+	}
 	if (!min_set) {
 		if (host_mem(&m) < 0) {
 			fprintf(stderr, "vmreclaim watch: /proc/meminfo unreadable\n");
@@ -383,10 +442,11 @@ int vr_cmd_watch(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	do {
-		watch_once(&s, ws, verbose || once);
+		watch_once(&s, &ws, verbose || once);
 		if (once)
 			break;
 		sleep(interval);
 	} while (!stop_signal);
+	free(ws.items);
 	return 0;
 }

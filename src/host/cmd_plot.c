@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* vmreclaim plot: a recording of `vmreclaim top --record` as an SVG. */
+#include "common/outfile.h"
+#include "common/util.h"
 #include "host/commands.h"
 #include "host/plot.h"
 
@@ -10,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static void usage(FILE *f)
@@ -19,62 +22,49 @@ static void usage(FILE *f)
 		   "(solid), the guest's used memory (dashed), the stranded memory between them\n"
 		   "(band) and the events, with RSS at the start, peak and end of each VM.\n"
 		   "\nOptions:\n"
-		   "  -o, --output FILE   the SVG to write (required; replaced whole or not at all)\n"
+		   "  -o, --output FILE   the SVG to write (required; replaced whole or not at all;\n"
+		   "                      a regular file, or - for standard output)\n"
 		   "      --title TEXT    the title (default: the name of the CSV file)\n"
 		   "  -h, --help          this text\n"
 		   "\nExit status: 0 done, 1 I/O failure, 2 usage or a bad recording.\n");
 }
 
-/* Write the SVG to @path by way of @path.tmp, so that a reader never sees
- * half a picture and a failure leaves the old file, if any, alone.
- * Returns 0 or -errno; @what gets the step that failed. */
+/* Write the SVG to @path whole or not at all (common/outfile.h: only a
+ * regular file is replaced, "-" is standard output, never the recording
+ * @in_st itself).  Returns 0 or -errno with what failed in @err. */
 static int write_svg(const char *path, const struct vr_recording *rec, const char *title,
-		     const char **what)
+		     const struct stat *in_st, char *err, size_t err_size)
 {
-	char tmp[PATH_MAX];
+	struct vr_outfile o;
 	FILE *f;
 	int fd, r;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
-		*what = "temporary file";
-		return -ENAMETOOLONG;
-	}
-	/* O_NOFOLLOW: a planted symlink at the .tmp name must not make us
-	 * write somewhere else. */
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0) {
-		*what = "create";
-		return -errno;
-	}
-	f = fdopen(fd, "w");
+	r = vr_outfile_open(&o, path, VR_OUTFILE_REPLACE, VR_OUTFILE_STDOUT, in_st, err, err_size);
+	if (r < 0)
+		return r;
+	/* A stream on a copy of the fd: fclose() leaves o.fd for the
+	 * commit (and fd 1 open). */
+	fd = dup(o.fd);
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
 	if (!f) {
 		r = -errno;
-		close(fd);
-		*what = "create";
-		goto remove_tmp;
+		if (fd >= 0)
+			close(fd);
+		snprintf(err, err_size, "write: %s", strerror(-r));
+		vr_outfile_abort(&o);
+		return r;
 	}
 	r = vr_plot_svg(rec->samples, rec->n, title, f);
 	if (r == 0 && fflush(f) != 0)
 		r = -errno;
-	/* Durable before it takes the real name. */
-	if (r == 0 && fsync(fd) < 0)
-		r = -errno;
 	if (fclose(f) != 0 && r == 0)
 		r = -errno;
 	if (r < 0) {
-		*what = "write";
-		goto remove_tmp;
+		snprintf(err, err_size, "write: %s", strerror(-r));
+		vr_outfile_abort(&o);
+		return r;
 	}
-	if (rename(tmp, path) < 0) {
-		r = -errno;
-		*what = "rename";
-		goto remove_tmp;
-	}
-	return 0;
-
-remove_tmp:
-	unlink(tmp);
-	return r;
+	return vr_outfile_commit(&o, err, err_size);
 }
 
 int vr_cmd_plot(int argc, char **argv)
@@ -86,9 +76,10 @@ int vr_cmd_plot(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	const char *input, *output = NULL, *title = NULL, *what = "";
+	const char *input, *output = NULL, *title = NULL;
 	struct vr_recording rec;
 	unsigned long line = 0;
+	struct stat in_st;
 	char err[256];
 	FILE *in;
 	int c, r;
@@ -120,10 +111,6 @@ int vr_cmd_plot(int argc, char **argv)
 		return VR_EXIT_USAGE;
 	}
 	input = argv[optind];
-	if (strcmp(input, output) == 0) {
-		fprintf(stderr, "vmreclaim plot: the SVG would replace the recording %s\n", input);
-		return VR_EXIT_USAGE;
-	}
 	if (!title) {
 		const char *slash = strrchr(input, '/');
 
@@ -133,6 +120,11 @@ int vr_cmd_plot(int argc, char **argv)
 	in = fopen(input, "re");
 	if (!in) {
 		fprintf(stderr, "vmreclaim plot: %s: %s\n", input, strerror(errno));
+		return VR_EXIT_FAILURE;
+	}
+	if (fstat(fileno(in), &in_st) < 0) {
+		fprintf(stderr, "vmreclaim plot: %s: %s\n", input, strerror(errno));
+		fclose(in);
 		return VR_EXIT_FAILURE;
 	}
 	r = vr_recording_read(in, &rec, &line, err, sizeof(err));
@@ -152,11 +144,14 @@ int vr_cmd_plot(int argc, char **argv)
 	if (rec.cut_line)
 		fprintf(stderr, "%s:%lu: incomplete last line left out\n", input, rec.cut_line);
 
-	r = write_svg(output, &rec, title, &what);
+	r = write_svg(output, &rec, title, &in_st, err, sizeof(err));
 	vr_recording_free(&rec);
 	if (r < 0) {
-		fprintf(stderr, "vmreclaim plot: %s: %s: %s\n", output, what, strerror(-r));
-		return VR_EXIT_FAILURE;
+		fprintf(stderr, "vmreclaim plot: %s: %s\n", output, err);
+		/* Refusing to touch a device or the recording is the user's
+		 * mistake, not an I/O failure. */
+		return r == -EEXIST || r == -VR_ENOTREG || r == -EISDIR ? VR_EXIT_USAGE
+									: VR_EXIT_FAILURE;
 	}
 	return 0;
 }

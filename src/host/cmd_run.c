@@ -191,7 +191,7 @@ int vr_cmd_run(int argc, char **argv)
 	bool dry = false;
 	sigset_t block, old_mask;
 	pid_t child, parent;
-	int c, n, r, sig = 0, status = 0;
+	int c, n, r, sig = 0, status = 0, lock_fd = -1;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "c:n:m:p:s:w:dh", longopts, NULL)) != -1) {
@@ -230,12 +230,15 @@ int vr_cmd_run(int argc, char **argv)
 				return VR_EXIT_USAGE;
 			}
 			*eq = '\0';
-			if (n_flags < VR_ARRAY_SIZE(flags)) {
-				flags[n_flags].key = optarg;
-				flags[n_flags].value = eq + 1;
-				flags[n_flags].flag = "set";
-				n_flags++;
+			if (n_flags == VR_ARRAY_SIZE(flags)) {
+				fprintf(stderr, "vmreclaim run: more than %zu settings given as flags\n",
+					VR_ARRAY_SIZE(flags));
+				return VR_EXIT_USAGE;
 			}
+			flags[n_flags].key = optarg;
+			flags[n_flags].value = eq + 1;
+			flags[n_flags].flag = "set";
+			n_flags++;
 			continue;
 		}
 		case 'w':
@@ -282,12 +285,16 @@ int vr_cmd_run(int argc, char **argv)
 			free(abs);
 			optarg = paths[n_paths++];
 		}
-		if (n_flags < VR_ARRAY_SIZE(flags)) {
-			flags[n_flags].key = key;
-			flags[n_flags].value = optarg;
-			flags[n_flags].flag = flag_name(longopts, c);
-			n_flags++;
+		/* Not dropped in silence past the table. */
+		if (n_flags == VR_ARRAY_SIZE(flags)) {
+			fprintf(stderr, "vmreclaim run: more than %zu settings given as flags\n",
+				VR_ARRAY_SIZE(flags));
+			return VR_EXIT_USAGE;
 		}
+		flags[n_flags].key = key;
+		flags[n_flags].value = optarg;
+		flags[n_flags].flag = flag_name(longopts, c);
+		n_flags++;
 	}
 	if (optind < argc) {
 		fprintf(stderr, "vmreclaim run: unexpected argument '%s'\n", argv[optind]);
@@ -303,7 +310,7 @@ int vr_cmd_run(int argc, char **argv)
 		r = vr_config_parse_file(&cfg, config, VR_SCOPE_HOST | VR_SCOPE_GUEST, &diags);
 		vr_diags_print(&diags, stderr);
 		if (r < 0 && r != -EINVAL) {
-			fprintf(stderr, "vmreclaim run: %s: %s\n", config, strerror(-r));
+			fprintf(stderr, "vmreclaim run: %s: %s\n", config, vr_strerror(r));
 			return VR_EXIT_USAGE;
 		}
 		if (r < 0)
@@ -327,7 +334,8 @@ int vr_cmd_run(int argc, char **argv)
 	r = vr_vm_paths(&vm, o.name, console);
 	if (r < 0) {
 		fprintf(stderr, "vmreclaim run: --name %s: %s\n", o.name,
-			r == -EINVAL ? "use 1-32 of A-Z a-z 0-9 _ . -" : strerror(-r));
+			r == -EINVAL ? "use 1-32 of A-Z a-z 0-9 _ . -, not starting with . or -"
+				     : vr_vm_strerror(r));
 		return VR_EXIT_USAGE;
 	}
 	store = malloc(QEMU_STORE);
@@ -338,6 +346,20 @@ int vr_cmd_run(int argc, char **argv)
 		fprintf(stderr, "vmreclaim run: %s\n", err);
 		free(store);
 		return n == -ENOENT ? VR_EXIT_FAILURE : VR_EXIT_USAGE;
+	}
+	/* Read the guest's command line as the guest will, to say here what
+	 * it would only log: a key set twice (kernelCommandLine and
+	 * --set), or one it does not take. */
+	for (i = 0; i + 1 < (size_t)n; i++) {
+		struct vr_diags cd = { 0 };
+		struct vr_config scratch;
+
+		if (strcmp(qargv[i], "-append") != 0)
+			continue;
+		vr_config_defaults(&scratch);
+		(void)vr_config_parse_cmdline(&scratch, qargv[i + 1], "guest kernel command line", &cd);
+		vr_diags_print(&cd, stderr);
+		break;
 	}
 	if (dry) {
 		for (i = 0; i < (size_t)n; i++)
@@ -359,7 +381,27 @@ int vr_cmd_run(int argc, char **argv)
 	/* A directory left by a VM that crashed is removed; a live one wins. */
 	r = vr_vm_base(err, sizeof(err), true);
 	if (r < 0) {
-		fprintf(stderr, "vmreclaim run: runtime directory %s: %s\n", err, strerror(-r));
+		fprintf(stderr, "vmreclaim run: runtime directory %s: %s\n", err,
+			r == -EPERM ? vr_vm_strerror(r) : strerror(-r));
+		free(store);
+		return VR_EXIT_FAILURE;
+	}
+	/* The name's lock, held until QEMU runs detached or, in the
+	 * foreground, until it ends: of two "run" of one name at once
+	 * exactly one goes on, and no listing takes the directory of the VM
+	 * being started for a stale one.  Closed on exec (QEMU does not
+	 * hold it) and at exit. */
+	/* A listing holds the lock for a moment while it looks at a
+	 * directory: a run is refused only when it stays held. */
+	for (i = 0; (lock_fd = vr_vm_lock(&vm)) == -EBUSY && i < 50; i++)
+		usleep(10 * 1000);
+	if (lock_fd < 0) {
+		if (lock_fd == -EBUSY)
+			fprintf(stderr, "vmreclaim run: a VM named %s is being started or run by another "
+					"\"vmreclaim run\"\n",
+				vm.name);
+		else
+			fprintf(stderr, "vmreclaim run: %s: %s\n", vm.lock, strerror(-lock_fd));
 		free(store);
 		return VR_EXIT_FAILURE;
 	}
@@ -370,6 +412,7 @@ int vr_cmd_run(int argc, char **argv)
 	}
 	if (access(vm.dir, F_OK) == 0) {
 		fprintf(stderr, "vmreclaim run: removing the stale runtime directory %s\n", vm.dir);
+		/* Not the lock file: we hold it. */
 		vr_vm_remove_dir(&vm);
 	}
 	if (mkdir(vm.dir, 0700) < 0) {
@@ -399,7 +442,7 @@ int vr_cmd_run(int argc, char **argv)
 	child = fork();
 	if (child < 0) {
 		fprintf(stderr, "vmreclaim run: fork: %s\n", strerror(errno));
-		vr_vm_remove_dir(&vm);
+		vr_vm_remove_all(&vm);
 		free(store);
 		return VR_EXIT_FAILURE;
 	}
@@ -429,7 +472,7 @@ int vr_cmd_run(int argc, char **argv)
 			;
 		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 			fprintf(stderr, "vmreclaim run: QEMU failed to start\n");
-			vr_vm_remove_dir(&vm);
+			vr_vm_remove_all(&vm);
 			return VR_EXIT_FAILURE;
 		}
 		r = wait_qmp(&vm, 0, &sig, NULL, err, sizeof(err));
@@ -449,7 +492,7 @@ int vr_cmd_run(int argc, char **argv)
 			if (vr_vm_alive(&vm) == 1 && vr_vm_terminate(&vm, 0, NULL) < 0)
 				fprintf(stderr, "vmreclaim run: QEMU (pid %d) would not exit\n", (int)vm.pid);
 		}
-		vr_vm_remove_dir(&vm);
+		vr_vm_remove_all(&vm);
 		return r == -EINTR ? 0 : VR_EXIT_FAILURE;
 	}
 
@@ -458,7 +501,7 @@ int vr_cmd_run(int argc, char **argv)
 		say_how_qemu_ended(&vm, child, status, " while starting");
 		if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 			fprintf(stderr, "vmreclaim run: %s: QEMU exited while starting\n", vm.name);
-		vr_vm_remove_dir(&vm);
+		vr_vm_remove_all(&vm);
 		return VR_EXIT_FAILURE;
 	}
 	if (r < 0 && r != -EINTR) {
@@ -467,7 +510,7 @@ int vr_cmd_run(int argc, char **argv)
 		fprintf(stderr, "vmreclaim run: %s: %s; stopping QEMU\n", vm.name, err);
 		if (vr_vm_terminate(&vm, child, &status) < 0)
 			fprintf(stderr, "vmreclaim run: QEMU (pid %d) would not exit\n", (int)child);
-		vr_vm_remove_dir(&vm);
+		vr_vm_remove_all(&vm);
 		return VR_EXIT_FAILURE;
 	}
 	for (sig = r == -EINTR ? sig : 0;;) {
@@ -481,7 +524,7 @@ int vr_cmd_run(int argc, char **argv)
 			break;
 		sig = take_signal(200);
 	}
-	vr_vm_remove_dir(&vm);
+	vr_vm_remove_all(&vm);
 	if (sig)
 		return 0;
 	say_how_qemu_ended(&vm, child, status, "");

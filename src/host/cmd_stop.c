@@ -10,16 +10,17 @@
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#define STOP_VM_MAX 64
 
 static int stop_one(struct vr_vm *vm)
 {
 	if (vr_vm_alive(vm) != 1) {
 		fprintf(stderr, "vmreclaim stop: %s is not running\n", vm->name);
-		vr_vm_remove_dir(vm);
+		/* What a dead VM left goes; not a VM that a "run" is
+		 * starting. */
+		vr_vm_remove_if_gone(vm);
 		return VR_EXIT_FAILURE;
 	}
 	if (vr_vm_shutdown(vm, 0, NULL) < 0) {
@@ -27,7 +28,8 @@ static int stop_one(struct vr_vm *vm)
 		fprintf(stderr, "vmreclaim stop: %s: QEMU (pid %d) would not exit\n", vm->name, (int)vm->pid);
 		return VR_EXIT_FAILURE;
 	}
-	vr_vm_remove_dir(vm);
+	/* A "run" in the foreground removes it itself. */
+	vr_vm_remove_dir_if_free(vm);
 	printf("%s stopped\n", vm->name);
 	return 0;
 }
@@ -39,7 +41,7 @@ int vr_cmd_stop(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct vr_vm vms[STOP_VM_MAX];
+	struct vr_vm *vms = NULL;
 	bool all = false;
 	int c, i, n, status = 0;
 
@@ -57,13 +59,15 @@ int vr_cmd_stop(int argc, char **argv)
 		}
 	}
 	if (all) {
-		n = vr_vm_list(vms, STOP_VM_MAX, true);
+		/* Every one of them: no fixed limit. */
+		n = vr_vm_list(&vms, true);
 		if (n < 0) {
-			fprintf(stderr, "vmreclaim stop: %s\n", strerror(-n));
+			fprintf(stderr, "vmreclaim stop: %s\n", vr_vm_strerror(n));
 			return VR_EXIT_FAILURE;
 		}
 		for (i = 0; i < n; i++)
 			status |= stop_one(&vms[i]);
+		free(vms);
 		return status;
 	}
 	if (optind >= argc) {
@@ -72,10 +76,15 @@ int vr_cmd_stop(int argc, char **argv)
 	}
 	for (; optind < argc; optind++) {
 		struct vr_vm vm;
+		int r = vr_vm_paths(&vm, argv[optind], NULL);
 
-		if (vr_vm_paths(&vm, argv[optind], NULL) < 0) {
+		if (r == -EINVAL) {
 			fprintf(stderr, "vmreclaim stop: %s: not a VM name\n", argv[optind]);
 			return VR_EXIT_USAGE;
+		}
+		if (r < 0) {
+			fprintf(stderr, "vmreclaim stop: %s: %s\n", argv[optind], vr_vm_strerror(r));
+			return VR_EXIT_FAILURE;
 		}
 		status |= stop_one(&vm);
 	}

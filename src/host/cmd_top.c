@@ -2,6 +2,8 @@
 /* vmreclaim top: once a second, host RSS of each VM process against the
  * guest's own figures (balloon statistics over QMP), and the stranded
  * memory between them; --record writes the samples as CSV. */
+#include "common/outfile.h"
+#include "common/sanitize.h"
 #include "common/size.h"
 #include "common/util.h"
 #include "host/commands.h"
@@ -18,8 +20,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#define TOP_VM_MAX 32
 #define HEADER_EVERY 20
+/* Console lines longer than this are taken in pieces. */
+#define CONSOLE_LINE_MAX 512
 /* Each QMP call may take its timeout (2 s) when QEMU does not answer: after
  * two failures in a row, QMP is tried again only this often, so that one
  * broken VM does not hold up every sample of the others. */
@@ -67,52 +70,96 @@ static void usage(FILE *f)
 		"balloon's statistics interval (whole seconds, at least 1).\n");
 }
 
+/* One line of the console into @buf (at most @size - 1 bytes), NUL bytes
+ * and all: fgets() would stop at a NUL byte, and a line that seemed to
+ * have no end would be read again for ever.  Returns its length; sets
+ * *ret_nl when a newline ended it. */
+static size_t console_line(FILE *f, char *buf, size_t size, bool *ret_nl)
+{
+	size_t n = 0;
+	int ch;
+
+	*ret_nl = false;
+	while (n + 1 < size && (ch = getc(f)) != EOF) {
+		buf[n++] = (char)ch;
+		if (ch == '\n') {
+			*ret_nl = true;
+			break;
+		}
+	}
+	buf[n] = '\0';
+	return n;
+}
+
+/* The event a console line announces, into @name (sanitized: the guest
+ * writes it, and it goes to the terminal), or false. */
+static bool console_event(const char *line, size_t len, char *name, size_t size)
+{
+	static const char *const actions[] = { "compact", "dropcache", "reclaim" };
+	static const char ev_tag[] = "vmreclaim-event: ", d_tag[] = "vmreclaimd: ";
+	const char *p, *end = line + len;
+	size_t i, n;
+
+	if ((p = memmem(line, len, ev_tag, strlen(ev_tag)))) {
+		p += strlen(ev_tag);
+		for (n = 0; p + n < end && p[n] != ' ' && p[n] != '\r' && p[n] != '\n'; n++)
+			;
+		if (n == 0)
+			return false;
+		vr_sanitize(p, n, name, size);
+		return true;
+	}
+	if ((p = memmem(line, len, d_tag, strlen(d_tag)))) {
+		p += strlen(d_tag);
+		for (i = 0; i < VR_ARRAY_SIZE(actions); i++) {
+			n = strlen(actions[i]);
+			if ((size_t)(end - p) > n + 1 && memcmp(p, actions[i], n) == 0 && p[n] == ' ' &&
+			    p[n + 1] == '(') {
+				vr_strlcpy(name, actions[i], size);
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
 /* Events: lines the guest prints on its console. */
 static void scan_console(struct watch *w)
 {
-	char line[512];
+	char line[CONSOLE_LINE_MAX], name[64];
 
 	if (!w->console) {
-		if (!w->vm.console[0] || !(w->console = fopen(w->vm.console, "re")))
+		int fd;
+
+		/* Not a FIFO or a device put in its place: that would block. */
+		if (!w->vm.console[0] || (fd = vr_open_regular(w->vm.console, 0)) < 0)
 			return;
+		if (!(w->console = fdopen(fd, "r"))) {
+			close(fd);
+			return;
+		}
 	}
 	clearerr(w->console);
 	for (;;) {
-		long at = ftell(w->console);
+		off_t at = ftello(w->console);
+		bool nl;
+		size_t len = console_line(w->console, line, sizeof(line), &nl);
 
-		if (!fgets(line, sizeof(line), w->console))
+		if (len == 0)
 			break;
 		/* QEMU writes the console a byte at a time: a line without
 		 * its newline is not finished yet; read it again next time. */
-		if (!strchr(line, '\n') && strlen(line) < sizeof(line) - 1) {
+		if (!nl && len < sizeof(line) - 1) {
 			if (at >= 0)
-				fseek(w->console, at, SEEK_SET);
+				fseeko(w->console, at, SEEK_SET);
 			break;
 		}
-		static const char *const actions[] = { "compact", "dropcache", "reclaim" };
-		const char *ev = NULL, *p;
-		char name[64];
-		size_t i;
-
-		if ((p = strstr(line, "vmreclaim-event: "))) {
-			p += strlen("vmreclaim-event: ");
-			snprintf(name, sizeof(name), "%.*s", (int)strcspn(p, " \r\n"), p);
-			ev = name;
-		} else if ((p = strstr(line, "vmreclaimd: "))) {
-			p += strlen("vmreclaimd: ");
-			for (i = 0; i < VR_ARRAY_SIZE(actions); i++) {
-				size_t n = strlen(actions[i]);
-
-				if (strncmp(p, actions[i], n) == 0 && p[n] == ' ' && p[n + 1] == '(')
-					ev = actions[i];
-			}
-		}
-		if (!ev || !*ev)
+		if (!console_event(line, len, name, sizeof(name)))
 			continue;
-		if (w->event[0] && strlen(w->event) + strlen(ev) + 2 < sizeof(w->event))
+		if (w->event[0] && strlen(w->event) + strlen(name) + 2 < sizeof(w->event))
 			strcat(w->event, "+");
-		if (strlen(w->event) + strlen(ev) + 1 < sizeof(w->event))
-			strcat(w->event, ev);
+		if (strlen(w->event) + strlen(name) + 1 < sizeof(w->event))
+			strcat(w->event, name);
 	}
 }
 
@@ -240,41 +287,52 @@ int vr_cmd_top(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	static struct watch w[TOP_VM_MAX];
-	const char *names[TOP_VM_MAX], *record = NULL, *until = NULL, *qmp = NULL;
+	/* As many VMs as asked for or running: no fixed limit. */
+	struct watch *w = NULL;
+	const char **names = NULL, *record = NULL, *until = NULL, *qmp = NULL;
 	size_t n_names = 0, n = 0, i, rows = 0;
 	double interval = 1.0, duration = 0, after = 0, stop_at = 0;
-	bool once = false, quiet = false;
+	bool once = false, quiet = false, seen = false;
 	uint64_t t0, next;
-	pid_t pids[TOP_VM_MAX];
+	pid_t *pids = NULL;
 	size_t n_pids = 0;
+	struct vr_outfile rec_out = { .fd = -1 };
+	char err[256];
 	FILE *csv = NULL;
-	int c, status = 0;
+	int c, r, status = 0;
 
+	names = calloc((size_t)argc + 1, sizeof(*names));
+	pids = calloc((size_t)argc + 1, sizeof(*pids));
+	if (!names || !pids) {
+		fprintf(stderr, "vmreclaim top: out of memory\n");
+		status = VR_EXIT_FAILURE;
+		goto out;
+	}
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "n:i:r:qh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
-			if (n_names < TOP_VM_MAX)
-				names[n_names++] = optarg;
+			names[n_names++] = optarg;
 			break;
 		case OPT_PID: {
 			uint64_t v;
 
 			if (vr_parse_u64(optarg, NULL, &v) < 0 || v == 0 || v > INT32_MAX) {
 				fprintf(stderr, "vmreclaim top: --pid %s: not a process id\n", optarg);
-				return VR_EXIT_USAGE;
+				status = VR_EXIT_USAGE;
+				goto out;
 			}
-			if (n_pids < TOP_VM_MAX)
-				pids[n_pids++] = (pid_t)v;
+			pids[n_pids++] = (pid_t)v;
 			break;
 		}
 		case OPT_QMP:
 			qmp = optarg;
 			break;
 		case 'i':
-			if (parse_sec("--interval", optarg, &interval) < 0)
-				return VR_EXIT_USAGE;
+			if (parse_sec("--interval", optarg, &interval) < 0) {
+				status = VR_EXIT_USAGE;
+				goto out;
+			}
 			break;
 		case OPT_ONCE:
 			once = true;
@@ -283,50 +341,76 @@ int vr_cmd_top(int argc, char **argv)
 			record = optarg;
 			break;
 		case OPT_DURATION:
-			if (parse_sec("--duration", optarg, &duration) < 0)
-				return VR_EXIT_USAGE;
+			if (parse_sec("--duration", optarg, &duration) < 0) {
+				status = VR_EXIT_USAGE;
+				goto out;
+			}
 			break;
 		case OPT_UNTIL:
 			until = optarg;
 			break;
 		case OPT_AFTER:
-			if (strcmp(optarg, "0") != 0 && parse_sec("--after", optarg, &after) < 0)
-				return VR_EXIT_USAGE;
+			if (strcmp(optarg, "0") != 0 && parse_sec("--after", optarg, &after) < 0) {
+				status = VR_EXIT_USAGE;
+				goto out;
+			}
 			break;
 		case 'q':
 			quiet = true;
 			break;
 		case 'h':
 			usage(stdout);
-			return 0;
+			goto out;
 		default:
 			usage(stderr);
-			return VR_EXIT_USAGE;
+			status = VR_EXIT_USAGE;
+			goto out;
 		}
 	}
 	if (optind < argc) {
 		fprintf(stderr, "vmreclaim top: unexpected argument '%s'\n", argv[optind]);
-		return VR_EXIT_USAGE;
+		status = VR_EXIT_USAGE;
+		goto out;
 	}
 
 	if (n_names) {
-		for (i = 0; i < n_names; i++) {
+		w = calloc(n_names + n_pids, sizeof(*w));
+		for (i = 0; w && i < n_names; i++) {
 			struct vr_vm vm;
 
-			if (vr_vm_paths(&vm, names[i], NULL) < 0 || vr_vm_alive(&vm) != 1) {
-				fprintf(stderr, "vmreclaim top: %s: no such VM running\n", names[i]);
-				return VR_EXIT_FAILURE;
+			r = vr_vm_paths(&vm, names[i], NULL);
+			if (r < 0 || vr_vm_alive(&vm) != 1) {
+				if (r < 0 && r != -EINVAL)
+					fprintf(stderr, "vmreclaim top: %s: %s\n", names[i], vr_vm_strerror(r));
+				else
+					fprintf(stderr, "vmreclaim top: %s: no such VM running\n", names[i]);
+				status = VR_EXIT_FAILURE;
+				goto out;
 			}
 			w[n++].vm = vm;
 		}
 	} else if (!n_pids) {
-		struct vr_vm vms[TOP_VM_MAX];
-		int k = vr_vm_list(vms, TOP_VM_MAX, true);
+		struct vr_vm *vms = NULL;
+		int k = vr_vm_list(&vms, true);
 
-		for (i = 0; k > 0 && i < (size_t)k; i++)
+		if (k < 0) {
+			fprintf(stderr, "vmreclaim top: %s\n", vr_vm_strerror(k));
+			status = VR_EXIT_FAILURE;
+			goto out;
+		}
+		w = calloc((size_t)k + n_pids + 1, sizeof(*w));
+		for (i = 0; w && i < (size_t)k; i++)
 			w[n++].vm = vms[i];
+		free(vms);
+	} else {
+		w = calloc(n_pids, sizeof(*w));
 	}
-	for (i = 0; i < n_pids && n < TOP_VM_MAX; i++) {
+	if (!w) {
+		fprintf(stderr, "vmreclaim top: out of memory\n");
+		status = VR_EXIT_FAILURE;
+		goto out;
+	}
+	for (i = 0; i < n_pids; i++) {
 		memset(&w[n].vm, 0, sizeof(w[n].vm));
 		snprintf(w[n].vm.name, sizeof(w[n].vm.name), "pid%d", (int)pids[i]);
 		w[n].vm.pid = pids[i];
@@ -336,13 +420,28 @@ int vr_cmd_top(int argc, char **argv)
 	}
 	if (n == 0) {
 		fprintf(stderr, "vmreclaim top: no VM running (start one with \"vmreclaim run\")\n");
-		return VR_EXIT_FAILURE;
+		status = VR_EXIT_FAILURE;
+		goto out;
 	}
 	if (record) {
-		csv = fopen(record, "we");
-		if (!csv) {
-			fprintf(stderr, "vmreclaim top: %s: %s\n", record, strerror(errno));
-			return VR_EXIT_FAILURE;
+		/* The recording itself, not a temporary file: what was
+		 * recorded stays when top is killed.  A regular file only;
+		 * "-" for standard output. */
+		int fd = -1;
+
+		r = vr_outfile_open(&rec_out, record, VR_OUTFILE_IN_PLACE, VR_OUTFILE_STDOUT, NULL, err,
+				    sizeof(err));
+		if (r == 0 && ((fd = dup(rec_out.fd)) < 0 || !(csv = fdopen(fd, "w")))) {
+			r = -errno;
+			snprintf(err, sizeof(err), "%s", strerror(errno));
+			if (fd >= 0)
+				close(fd);
+		}
+		if (r < 0) {
+			fprintf(stderr, "vmreclaim top: %s: %s\n", record, err);
+			vr_outfile_abort(&rec_out);
+			status = VR_EXIT_FAILURE;
+			goto out;
 		}
 		vr_sample_write_header(csv);
 	}
@@ -388,13 +487,16 @@ int vr_cmd_top(int argc, char **argv)
 				print_row(&s);
 			if (csv)
 				vr_sample_write_csv(csv, &s);
-			if (until && stop_at == 0 && s.event[0]) {
+			if (until && !seen && s.event[0]) {
 				/* Events are joined with '+'. */
 				const char *p = s.event;
 				size_t ul = strlen(until);
 
 				while ((p = strstr(p, until))) {
 					if ((p == s.event || p[-1] == '+') && (p[ul] == '\0' || p[ul] == '+')) {
+						/* With --after 0 in the first sample
+						 * that is 0: "seen" is its own flag. */
+						seen = true;
 						stop_at = t + after;
 						break;
 					}
@@ -406,7 +508,7 @@ int vr_cmd_top(int argc, char **argv)
 		fflush(stdout);
 		if (csv)
 			fflush(csv);
-		if (alive == 0 || once || (duration > 0 && t >= duration) || (stop_at > 0 && t >= stop_at))
+		if (alive == 0 || once || (duration > 0 && t >= duration) || (seen && t >= stop_at))
 			break;
 		next += (uint64_t)(interval * 1e6);
 		{
@@ -418,7 +520,7 @@ int vr_cmd_top(int argc, char **argv)
 				next = now;
 		}
 	}
-	if (until && stop_at == 0 && !stop_signal) {
+	if (until && !seen && !stop_signal) {
 		fprintf(stderr, "vmreclaim top: event '%s' never came\n", until);
 		status = VR_EXIT_FAILURE;
 	}
@@ -432,5 +534,14 @@ int vr_cmd_top(int argc, char **argv)
 		fprintf(stderr, "vmreclaim top: %s: %s\n", record, strerror(errno));
 		status = VR_EXIT_FAILURE;
 	}
+	csv = NULL;
+	if (record && vr_outfile_commit(&rec_out, err, sizeof(err)) < 0) {
+		fprintf(stderr, "vmreclaim top: %s: %s\n", record, err);
+		status = VR_EXIT_FAILURE;
+	}
+out:
+	free(w);
+	free(names);
+	free(pids);
 	return status;
 }

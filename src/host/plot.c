@@ -311,13 +311,67 @@ static void draw_key(FILE *f, const struct frame *fr, bool any_guest, bool any_e
 	fprintf(f, "</g>\n");
 }
 
+static uint64_t val_rss(const struct vr_sample *p)
+{
+	return p->rss_bytes;
+}
+
+static uint64_t val_used(const struct vr_sample *p)
+{
+	return p->guest_used_bytes;
+}
+
+static uint64_t val_top(const struct vr_sample *p)
+{
+	return vr_sat_add(p->guest_used_bytes, p->stranded_bytes);
+}
+
+/* The samples of @idx[0..count) worth drawing for the value @val: in each
+ * pixel column, the first, the lowest, the highest and the last, in time
+ * order.  A line through them looks the same as one through every sample
+ * and keeps every peak, but a week at one sample a second (604,800)
+ * becomes a few thousand points: one point per sample made a 13 MB SVG
+ * of a 72 h recording, which rsvg-convert could not read.  Writes the
+ * kept positions (into @idx) to @out, which has room for @count; returns
+ * how many. */
+static size_t thin(const struct frame *fr, const struct vr_sample *s, const size_t *idx,
+		   size_t count, uint64_t (*val)(const struct vr_sample *), size_t *out)
+{
+	size_t a, b, n = 0;
+
+	for (a = 0; a < count; a = b) {
+		double col = floor(px(fr, s[idx[a]].t_sec));
+		size_t lo = a, hi = a, keep[4];
+		size_t m = 0, i, j;
+
+		for (b = a + 1; b < count && floor(px(fr, s[idx[b]].t_sec)) == col; b++) {
+			if (val(&s[idx[b]]) < val(&s[idx[lo]]))
+				lo = b;
+			if (val(&s[idx[b]]) > val(&s[idx[hi]]))
+				hi = b;
+		}
+		keep[m++] = a;
+		keep[m++] = lo < hi ? lo : hi;
+		keep[m++] = lo < hi ? hi : lo;
+		keep[m++] = b - 1;
+		for (i = 0; i < m; i++) {
+			for (j = 0; j < i && keep[j] != keep[i]; j++)
+				;
+			if (j == i)
+				out[n++] = keep[i];
+		}
+	}
+	return n;
+}
+
 /* Host RSS as one polyline; guest used as a dashed path that breaks where
  * the guest did not report; stranded as a band from guest used up to
- * guest used + stranded over the same stretches. */
+ * guest used + stranded over the same stretches.  Each drawn through the
+ * samples thin() keeps.  @keep has room for @count. */
 static void draw_vm(FILE *f, const struct frame *fr, const struct vr_sample *s, const size_t *idx,
-		    size_t count, const char *colour, bool any_guest)
+		    size_t count, const char *colour, bool any_guest, size_t *keep)
 {
-	size_t k, a, b, j;
+	size_t k, a, b, j, n;
 
 	if (any_guest) {
 		fprintf(f, "<path class=\"stranded\" fill=\"%s\" fill-opacity=\"0.16\" stroke=\"none\" d=\"",
@@ -327,15 +381,22 @@ static void draw_vm(FILE *f, const struct frame *fr, const struct vr_sample *s, 
 				b = a + 1;
 				continue;
 			}
-			for (b = a; b < count && s[idx[b]].have_guest; b++) {
-				const struct vr_sample *p = &s[idx[b]];
+			for (b = a; b < count && s[idx[b]].have_guest; b++)
+				;
+			/* Up along the top edge, back along guest used. */
+			n = thin(fr, s, idx + a, b - a, val_top, keep);
+			for (k = 0; k < n; k++) {
+				const struct vr_sample *p = &s[idx[a + keep[k]]];
 
-				fprintf(f, "%s%.1f %.1f", b == a ? "M" : " L", px(fr, p->t_sec),
-					py(fr, vr_sat_add(p->guest_used_bytes, p->stranded_bytes)));
+				fprintf(f, "%s%.1f %.1f", k == 0 ? "M" : " L", px(fr, p->t_sec),
+					py(fr, val_top(p)));
 			}
-			for (j = b; j-- > a;)
-				fprintf(f, " L%.1f %.1f", px(fr, s[idx[j]].t_sec),
-					py(fr, s[idx[j]].guest_used_bytes));
+			n = thin(fr, s, idx + a, b - a, val_used, keep);
+			for (j = n; j-- > 0;) {
+				const struct vr_sample *p = &s[idx[a + keep[j]]];
+
+				fprintf(f, " L%.1f %.1f", px(fr, p->t_sec), py(fr, p->guest_used_bytes));
+			}
 			fputs(" Z", f);
 		}
 		fputs("\"/>\n", f);
@@ -343,13 +404,20 @@ static void draw_vm(FILE *f, const struct frame *fr, const struct vr_sample *s, 
 		fprintf(f, "<path class=\"used\" fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\" "
 			   "stroke-dasharray=\"6 4\" d=\"",
 			colour);
-		for (k = 0; k < count; k++) {
-			const struct vr_sample *p = &s[idx[k]];
-
-			if (!p->have_guest)
+		for (a = 0; a < count; a = b) {
+			if (!s[idx[a]].have_guest) {
+				b = a + 1;
 				continue;
-			fprintf(f, "%s%.1f %.1f", k > 0 && s[idx[k - 1]].have_guest ? " L" : " M",
-				px(fr, p->t_sec), py(fr, p->guest_used_bytes));
+			}
+			for (b = a; b < count && s[idx[b]].have_guest; b++)
+				;
+			n = thin(fr, s, idx + a, b - a, val_used, keep);
+			for (k = 0; k < n; k++) {
+				const struct vr_sample *p = &s[idx[a + keep[k]]];
+
+				fprintf(f, "%s%.1f %.1f", k == 0 ? " M" : " L", px(fr, p->t_sec),
+					py(fr, p->guest_used_bytes));
+			}
 		}
 		fputs("\"/>\n", f);
 	}
@@ -357,9 +425,10 @@ static void draw_vm(FILE *f, const struct frame *fr, const struct vr_sample *s, 
 	fprintf(f, "<polyline class=\"rss\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\" "
 		   "stroke-linejoin=\"round\" points=\"",
 		colour);
-	for (k = 0; k < count; k++)
-		fprintf(f, "%s%.1f,%.1f", k ? " " : "", px(fr, s[idx[k]].t_sec),
-			py(fr, s[idx[k]].rss_bytes));
+	n = thin(fr, s, idx, count, val_rss, keep);
+	for (k = 0; k < n; k++)
+		fprintf(f, "%s%.1f,%.1f", k ? " " : "", px(fr, s[idx[keep[k]]].t_sec),
+			py(fr, s[idx[keep[k]]].rss_bytes));
 	fputs("\"/>\n", f);
 }
 
@@ -367,14 +436,23 @@ static void draw_vm(FILE *f, const struct frame *fr, const struct vr_sample *s, 
 static void draw_event_lines(FILE *f, const struct frame *fr, const struct vr_sample *s,
 			     const struct event *ev, size_t n_events, const unsigned char *vm_of)
 {
+	double last_col[VR_PLOT_MAX_VMS];
 	size_t k;
 
 	if (n_events == 0)
 		return;
+	for (k = 0; k < VR_PLOT_MAX_VMS; k++)
+		last_col[k] = -1;
 	fprintf(f, "<g stroke-width=\"1\" stroke-opacity=\"0.6\">\n");
 	for (k = 0; k < n_events; k++) {
 		const struct vr_sample *p = &s[ev[k].i];
 		double x = px(fr, p->t_sec);
+
+		/* One line per pixel column and VM: more would draw the same
+		 * pixels, and a long recording has events by the thousand. */
+		if (floor(x) == last_col[vm_of[ev[k].i]])
+			continue;
+		last_col[vm_of[ev[k].i]] = floor(x);
 
 		fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"><title>",
 			x, fr->top, x, fr->bottom, palette[vm_of[ev[k].i] % VR_ARRAY_SIZE(palette)]);
@@ -466,7 +544,7 @@ int vr_plot_svg(const struct vr_sample *s, size_t n, const char *title, FILE *ou
 	struct frame fr;
 	struct event *ev = NULL;
 	unsigned char *vm_of = NULL;
-	size_t *idx = NULL;
+	size_t *idx = NULL, *keep = NULL;
 	size_t n_vms = 0, n_events = 0, i, v, count;
 	double t_min = 0, t_max = 0, height;
 	uint64_t y_max = 0;
@@ -477,8 +555,9 @@ int vr_plot_svg(const struct vr_sample *s, size_t n, const char *title, FILE *ou
 		return -EINVAL;
 	vm_of = malloc(n);
 	idx = malloc(n * sizeof(*idx));
+	keep = malloc(n * sizeof(*keep));
 	ev = malloc(n * sizeof(*ev));
-	if (!vm_of || !idx || !ev) {
+	if (!vm_of || !idx || !keep || !ev) {
 		r = -ENOMEM;
 		goto out;
 	}
@@ -555,7 +634,7 @@ int vr_plot_svg(const struct vr_sample *s, size_t n, const char *title, FILE *ou
 			if (vm_of[i] == v)
 				idx[count++] = i;
 		draw_vm(out, &fr, s, idx, count, palette[v % VR_ARRAY_SIZE(palette)],
-			vms[v].any_guest);
+			vms[v].any_guest, keep);
 	}
 	draw_event_labels(out, &fr, s, ev, n_events, vm_of);
 	draw_caption(out, &fr, s, vms, n_vms);
@@ -564,6 +643,7 @@ int vr_plot_svg(const struct vr_sample *s, size_t n, const char *title, FILE *ou
 		r = -EIO;
 out:
 	free(ev);
+	free(keep);
 	free(idx);
 	free(vm_of);
 	return r;

@@ -3,6 +3,7 @@
  * docs/interop/qmp-spec).  One command at a time; every read and write
  * runs against a deadline so that a stuck or dead QEMU gives an error. */
 #include "host/qmp.h"
+#include "common/sanitize.h"
 #include "common/util.h"
 
 #include <errno.h>
@@ -282,7 +283,11 @@ static int read_message(struct vr_qmp *q, uint64_t deadline_usec, json_t **ret, 
 		quote(text, sizeof(text), line, len);
 		free(line);
 		if (!msg) {
-			set_err(err, err_size, "QMP: not JSON (%s): '%s'", e.text, text);
+			/* jansson's message quotes the input ("near '...'"). */
+			char why[VR_SANITIZE_SIZE(sizeof(e.text))];
+
+			set_err(err, err_size, "QMP: not JSON (%s): '%s'",
+				vr_sanitize_str(e.text, why, sizeof(why)), text);
 			return -EPROTO;
 		}
 		if (!json_is_object(msg)) {
@@ -374,9 +379,12 @@ static int execute(struct vr_qmp *q, const char *command, json_t *args, bool clo
 		v = json_object_get(msg, "error");
 		if (v) {
 			const char *desc = json_string_value(json_object_get(v, "desc"));
+			char shown[256];
 
+			/* Printed on the terminal: nothing raw from the socket. */
 			set_err(err, err_size, "%s",
-				desc ? desc : "QMP: QEMU error without description");
+				desc ? vr_sanitize_str(desc, shown, sizeof(shown))
+				     : "QMP: QEMU error without description");
 			r = -EREMOTEIO;
 			goto out;
 		}

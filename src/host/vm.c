@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -21,6 +22,7 @@
 int vr_vm_base(char *buf, size_t size, bool create)
 {
 	const char *env = getenv("VMRECLAIM_RUNTIME_DIR"), *xdg = getenv("XDG_RUNTIME_DIR");
+	struct stat st;
 	int n;
 
 	if (env && *env)
@@ -35,24 +37,39 @@ int vr_vm_base(char *buf, size_t size, bool create)
 		return -ENAMETOOLONG;
 	if (create && mkdir(buf, 0700) < 0 && errno != EEXIST)
 		return -errno;
-	if (create) {
-		struct stat st;
-
-		/* Somebody else's directory (another user made it first in
-		 * /tmp) is not a place for our sockets. */
-		if (lstat(buf, &st) < 0)
-			return -errno;
-		if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 0077))
-			return -EPERM;
-	}
+	/* Somebody else's directory (another user made it first in /tmp)
+	 * is not a place for our sockets, nor one to take sockets, pids and
+	 * names from: every command checks, not only "run". */
+	if (lstat(buf, &st) < 0)
+		return errno == ENOENT && !create ? 0 : -errno;
+	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 0077))
+		return -EPERM;
 	return 0;
+}
+
+const char *vr_vm_strerror(int r)
+{
+	static char msg[VR_PATH_MAX + 160];
+	char base[VR_PATH_MAX];
+
+	if (r != -EPERM)
+		return strerror(-r);
+	if (vr_vm_base(base, sizeof(base), false) != -EPERM)
+		return strerror(-r);
+	snprintf(msg, sizeof(msg),
+		 "the runtime directory %s is not ours (it must be a directory of uid %u, "
+		 "mode 0700; another user may have made it first): left alone",
+		 base, (unsigned)geteuid());
+	return msg;
 }
 
 bool vr_vm_name_ok(const char *name)
 {
 	size_t n = strlen(name);
 
-	if (n == 0 || n > VR_VM_NAME_MAX || name[0] == '.')
+	/* Not '.' first (hidden, and ".lock" files are ours), nor '-' (it
+	 * would be read as an option by the next command given it). */
+	if (n == 0 || n > VR_VM_NAME_MAX || name[0] == '.' || name[0] == '-')
 		return false;
 	return strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n;
 }
@@ -80,13 +97,16 @@ int vr_vm_paths(struct vr_vm *vm, const char *name, const char *console)
 		return r;
 	strcpy(vm->name, name);
 	/* Unix socket paths must fit sun_path (108 bytes). */
-	if (strlen(base) + strlen(name) + 1 + 12 >= VR_SOCKET_PATH_MAX)
+	if (strlen(base) + strlen(name) + 1 + 12 >= VR_SOCKET_PATH_MAX ||
+	    strlen(base) + strlen(name) + 8 >= VR_PATH_MAX)
 		return -ENAMETOOLONG;
 	join(vm->dir, base, "/", name);
 	join(vm->qmp, vm->dir, "/", "qmp.sock");
 	join(vm->monitor, vm->dir, "/", "monitor.sock");
 	join(vm->guest, vm->dir, "/", "guest.sock");
 	join(vm->pidfile, vm->dir, "/", "qemu.pid");
+	join(vm->lock, base, "/.", name);
+	strcat(vm->lock, ".lock");
 	if (!console)
 		join(vm->console, vm->dir, "/", "console.log");
 	else if (!vr_strlcpy(vm->console, console, sizeof(vm->console)))
@@ -194,6 +214,12 @@ void vr_vm_remove_dir(const struct vr_vm *vm)
 	nftw(vm->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
 }
 
+void vr_vm_remove_all(const struct vr_vm *vm)
+{
+	vr_vm_remove_dir(vm);
+	unlink(vm->lock);
+}
+
 /* Created in the last minute. */
 static bool recent(const char *path)
 {
@@ -202,37 +228,111 @@ static bool recent(const char *path)
 	return stat(path, &st) == 0 && vr_wall_sec() - (int64_t)st.st_mtime < 60;
 }
 
-bool vr_vm_remove_if_gone(struct vr_vm *vm)
+int vr_vm_lock(const struct vr_vm *vm)
 {
-	if (!vm->dir[0] || access(vm->dir, F_OK) != 0 || vr_vm_alive(vm) == 1)
+	struct stat held, now;
+	int fd, r, tries;
+
+	for (tries = 0; tries < 8; tries++) {
+		/* O_NOFOLLOW | O_NONBLOCK: in our own directory, but never
+		 * follow or wait on what might be there. */
+		fd = open(vm->lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY,
+			  0600);
+		if (fd < 0)
+			return -errno;
+		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+			r = errno == EWOULDBLOCK ? -EBUSY : -errno;
+			close(fd);
+			return r;
+		}
+		/* The holder before us removes the file with the VM's
+		 * directory, then lets go: a lock on a file that no longer
+		 * has the name locks nothing.  Take the one that has it. */
+		if (fstat(fd, &held) == 0 && stat(vm->lock, &now) == 0 && held.st_dev == now.st_dev &&
+		    held.st_ino == now.st_ino)
+			return fd;
+		close(fd);
+	}
+	return -EAGAIN;
+}
+
+void vr_vm_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
+
+bool vr_vm_remove_dir_if_free(const struct vr_vm *vm)
+{
+	int fd = vr_vm_lock(vm);
+
+	if (fd < 0)
 		return false;
-	/* No pid file yet: a VM that "run" is starting right now. */
-	if (access(vm->pidfile, F_OK) != 0 && recent(vm->dir))
-		return false;
-	vr_vm_remove_dir(vm);
+	vr_vm_remove_all(vm);
+	vr_vm_unlock(fd);
 	return true;
 }
 
-int vr_vm_list(struct vr_vm *vms, size_t max, bool verbose)
+bool vr_vm_remove_if_gone(struct vr_vm *vm)
+{
+	bool removed = false;
+	int fd;
+
+	if (!vm->dir[0] || access(vm->dir, F_OK) != 0)
+		return false;
+	/* A "run" that holds the lock is starting this VM or runs it in
+	 * the foreground: its directory is not stale, whatever it holds. */
+	fd = vr_vm_lock(vm);
+	if (fd < 0)
+		return false;
+	if (vr_vm_alive(vm) == 1)
+		goto unlock;
+	/* No pid file yet: a VM that a "run" without the lock (an older
+	 * one) is starting right now. */
+	if (access(vm->pidfile, F_OK) != 0 && recent(vm->dir))
+		goto unlock;
+	vr_vm_remove_all(vm);
+	removed = true;
+unlock:
+	vr_vm_unlock(fd);
+	return removed;
+}
+
+int vr_vm_list(struct vr_vm **ret_vms, bool verbose)
 {
 	char base[VR_PATH_MAX];
+	struct vr_vm *vms = NULL;
 	struct dirent *de;
-	size_t n = 0;
+	size_t n = 0, cap = 0;
 	DIR *d;
 	int r;
 
+	*ret_vms = NULL;
 	r = vr_vm_base(base, sizeof(base), false);
 	if (r < 0)
 		return r;
 	d = opendir(base);
 	if (!d)
 		return errno == ENOENT ? 0 : -errno;
-	while ((de = readdir(d)) && n < max) {
+	/* No fixed limit: as many as there are. */
+	while ((de = readdir(d))) {
 		struct vr_vm vm;
 
 		if (!vr_vm_name_ok(de->d_name) || vr_vm_paths(&vm, de->d_name, NULL) < 0)
 			continue;
 		if (vr_vm_alive(&vm) == 1) {
+			if (n == cap) {
+				size_t new_cap = cap ? 2 * cap : 16;
+				struct vr_vm *more = realloc(vms, new_cap * sizeof(*vms));
+
+				if (!more) {
+					free(vms);
+					closedir(d);
+					return -ENOMEM;
+				}
+				vms = more;
+				cap = new_cap;
+			}
 			vms[n++] = vm;
 			continue;
 		}
@@ -240,6 +340,11 @@ int vr_vm_list(struct vr_vm *vms, size_t max, bool verbose)
 			fprintf(stderr, "vmreclaim: %s: QEMU is gone; removing %s\n", vm.name, vm.dir);
 	}
 	closedir(d);
+	if (n > INT_MAX) {
+		free(vms);
+		return -E2BIG;
+	}
+	*ret_vms = vms;
 	return (int)n;
 }
 
@@ -473,6 +578,20 @@ int vr_vm_qemu_argv(const struct vr_run_opts *o, const struct vr_vm *vm, char **
 		strcat(cmdline, c->kernel_cmdline);
 	}
 
+	/* A newline or another control character would end or split a word
+	 * where the guest does not expect it (a newline in "-s KEY=VALUE" is
+	 * not quoted by vr_config_guest_cmdline()): refused, not passed. */
+	for (r = 0; cmdline[r]; r++) {
+		unsigned char ch = (unsigned char)cmdline[r];
+
+		if (ch < 0x20 || ch == 0x7f) {
+			snprintf(err, err_size,
+				 "a guest setting or kernelCommandLine holds a control character (0x%02x), "
+				 "which the guest kernel command line cannot carry",
+				 ch);
+			return -EINVAL;
+		}
+	}
 	accel = vr_vm_pick_accel(o->accel, why, sizeof(why));
 	arg(&a, "%s", o->qemu ? o->qemu : "qemu-system-x86_64");
 	arg(&a, "-name");

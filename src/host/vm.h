@@ -34,6 +34,7 @@ struct vr_vm {
 	char guest[VR_PATH_MAX];
 	char console[VR_PATH_MAX]; /* "" when on the terminal */
 	char pidfile[VR_PATH_MAX];
+	char lock[VR_PATH_MAX];    /* BASE/.NAME.lock: held by "run" while it starts or runs it */
 	pid_t pid;                 /* 0 when not known */
 };
 
@@ -49,12 +50,18 @@ struct vr_run_opts {
 	const char *qemu;      /* the binary; NULL: qemu-system-x86_64 */
 };
 
-/* The runtime base directory (created 0700 when @create). Returns 0 or
- * -errno. */
+/* The runtime base directory (created 0700 when @create).  When it
+ * exists it must be a directory of ours that nobody else can enter, for
+ * every command: -EPERM otherwise.  Returns 0 (also when it does not
+ * exist and !@create) or -errno. */
 int vr_vm_base(char *buf, size_t size, bool create);
 
+/* A message for an error of vr_vm_base(), vr_vm_paths() or vr_vm_list():
+ * for -EPERM, which directory and why. */
+const char *vr_vm_strerror(int r);
+
 /* True when @name is a usable VM name: 1-32 of [A-Za-z0-9_.-], not
- * starting with '.'. */
+ * starting with '.' or '-'. */
 bool vr_vm_name_ok(const char *name);
 
 /* Fill @vm's paths for @name under the base (nothing is created). */
@@ -78,16 +85,36 @@ int vr_vm_terminate(struct vr_vm *vm, pid_t child, int *ret_status);
 /* Remove a VM's runtime directory and what is in it. */
 void vr_vm_remove_dir(const struct vr_vm *vm);
 
-/* Remove @vm's runtime directory if its QEMU is gone: not while its pid
- * file names this VM's running QEMU, nor while "run" is starting one (no
- * pid file yet, the directory made in the last minute), nor for a VM
- * without one (top --pid).  True when it was removed. */
+/* The same and its lock file, for a caller that holds the lock and lets
+ * go of it next (vr_vm_lock() then never keeps a lock on a removed
+ * file). */
+void vr_vm_remove_all(const struct vr_vm *vm);
+
+/* Take @vm's lock (flock on vm->lock), without waiting: "run" holds it
+ * from before it looks for a running VM of that name until QEMU runs
+ * detached, or for as long as it runs QEMU in the foreground; so of two
+ * "run" of one name exactly one goes on, and nothing removes the
+ * directory of a VM being started.  Returns the fd to give to
+ * vr_vm_unlock(), -EBUSY when another process holds it, or -errno. */
+int vr_vm_lock(const struct vr_vm *vm);
+void vr_vm_unlock(int fd);
+
+/* Remove @vm's runtime directory unless a "run" holds its lock (that run
+ * removes it when its QEMU ends).  True when it was removed. */
+bool vr_vm_remove_dir_if_free(const struct vr_vm *vm);
+
+/* Remove @vm's runtime directory if its QEMU is gone: not while a "run"
+ * holds its lock, nor while its pid file names this VM's running QEMU,
+ * nor while an older "run" without the lock may be starting one (no pid
+ * file yet, the directory made in the last minute), nor for a VM without
+ * one (top --pid).  True when it was removed. */
 bool vr_vm_remove_if_gone(struct vr_vm *vm);
 
-/* List the VMs in the base directory whose QEMU runs; directories of VMs
- * that are gone are removed (and said so on stderr when @verbose).
- * Returns the count (at most @max), or -errno. */
-int vr_vm_list(struct vr_vm *vms, size_t max, bool verbose);
+/* List the VMs in the base directory whose QEMU runs, as many as there
+ * are, into *ret_vms (malloc'd, free() it; NULL when none); directories
+ * of VMs that are gone are removed (and said so on stderr when
+ * @verbose).  Returns the count, or -errno (-EPERM: see vr_vm_base()). */
+int vr_vm_list(struct vr_vm **ret_vms, bool verbose);
 
 /* The accelerator to use: KVM only when the CPU has vmx or svm AND
  * /dev/kvm opens (a /dev/kvm alone is not enough: some hosts have one

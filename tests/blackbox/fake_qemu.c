@@ -31,6 +31,8 @@
  *       close     closes the connection at once
  *       bytes     sends bytes without a newline, without end
  *       lines     sends lines nobody asked for, without end
+ *       hostile   answers status and give with terminal escape sequences
+ *                 (a title change, a screen clear), as a hostile guest
  *       noaccept, none   as above
  *   exit=MS[:STATUS]        exits with STATUS (default 1) after MS ms
  *   console=TEXT            writes TEXT and a newline to the console file
@@ -60,6 +62,8 @@
 #define GUEST_STATUS \
 	"ok total=1073741824 available=536870912 cache=104857600 reportable=0 stranded=0 order=9\n"
 #define GUEST_GIVE "ok released=0 reportable_gained=0 stranded=0 order=9 compacted=1\n"
+#define HOSTILE_STATUS "ok total=1073741824 available=\033[2J\033]0;pwned\007\n"
+#define HOSTILE_GIVE "refused \033]0;pwned\007\033[2J\302\233" "31m\n"
 
 struct endpoint {
 	const char *what; /* "qmp", "monitor", "guest" */
@@ -276,6 +280,15 @@ static void serve_guest(int fd, const char *mode)
 		/* A thousand a second: a flood that leaves the CPU to others. */
 		while (send_all(fd, "noise from an old guest\n", 24))
 			usleep(1000);
+		return;
+	}
+	if (strcmp(mode, "hostile") == 0) {
+		while (read_line(fd, line, sizeof(line)) >= 0) {
+			if (strncmp(line, "status", 6) == 0)
+				send_all(fd, HOSTILE_STATUS, strlen(HOSTILE_STATUS));
+			else
+				send_all(fd, HOSTILE_GIVE, strlen(HOSTILE_GIVE));
+		}
 		return;
 	}
 	while (read_line(fd, line, sizeof(line)) >= 0) {

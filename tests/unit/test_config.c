@@ -301,6 +301,29 @@ static void test_cmdline(void **state)
 	assert_int_equal(vr_config_parse_cmdline(&c, "vmreclaim.memory=4GB", "c", &d), -EINVAL);
 }
 
+/* A key given twice on the kernel command line (kernelCommandLine and
+ * -s both set it): the last wins, as in a file, and is warned about. */
+static void test_cmdline_duplicate(void **state)
+{
+	struct vr_diags d = { 0 };
+	struct vr_config c;
+	char *out;
+
+	(void)state;
+	vr_config_defaults(&c);
+	assert_int_equal(vr_config_parse_cmdline(&c,
+						 "vmreclaim.idleSeconds=10 quiet vmreclaim.autoMemoryReclaim=gradual "
+						 "vmreclaim.idleSeconds=20",
+						 "/proc/cmdline", &d),
+			 0);
+	assert_int_equal(c.idle_usec, 20 * VR_USEC_PER_SEC);
+	assert_int_equal(d.errors, 0);
+	out = diags_text(&d);
+	assert_non_null(strstr(out, "'vmreclaim.idleSeconds' is set again (word 4, first word 1); "
+				    "this value wins"));
+	free(out);
+}
+
 static void test_cmdline_hostile(void **state)
 {
 	struct vr_diags d = { 0 };
@@ -442,6 +465,7 @@ int main(void)
 		cmocka_unit_test(test_duplicate_key_warns),
 		cmocka_unit_test(test_many_errors_bounded),
 		cmocka_unit_test(test_cmdline),
+		cmocka_unit_test(test_cmdline_duplicate),
 		cmocka_unit_test(test_cmdline_hostile),
 		cmocka_unit_test(test_guest_cmdline_round_trip),
 		cmocka_unit_test(test_sample_round_trip),

@@ -47,6 +47,10 @@ static void test_names(void **state)
 	assert_false(vr_vm_name_ok("../x"));
 	assert_false(vr_vm_name_ok("a b"));
 	assert_false(vr_vm_name_ok("123456789012345678901234567890123"));
+	/* Read as an option by the next command given the name. */
+	assert_false(vr_vm_name_ok("-x"));
+	assert_false(vr_vm_name_ok("--all"));
+	assert_true(vr_vm_name_ok("x-"));
 }
 
 struct tmp {
@@ -149,6 +153,17 @@ static void test_qemu_argv(void **state)
 	assert_int_equal(vr_vm_qemu_argv(&o, &vm, argv, 10, store, sizeof(store), err, sizeof(err)), -ENOSPC);
 	assert_int_equal(vr_vm_qemu_argv(&o, &vm, argv, 96, store, 100, err, sizeof(err)), -ENOSPC);
 
+	/* A newline in a guest setting (-s KEY=VALUE) or kernelCommandLine
+	 * never reaches the kernel command line. */
+	assert_int_equal(vr_config_set(&c, "kernelCommandLine", "quiet\ninit=/bin/sh", e, sizeof(e)), 0);
+	assert_int_equal(vr_vm_qemu_argv(&o, &vm, argv, 96, store, sizeof(store), err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "control character (0x0a)"));
+	assert_int_equal(vr_config_set(&c, "kernelCommandLine", "", e, sizeof(e)), 0);
+	assert_int_equal(vr_config_set(&c, "metricsFile", "/run/m\nvmreclaim.mode=x", e, sizeof(e)), 0);
+	assert_int_equal(vr_vm_qemu_argv(&o, &vm, argv, 96, store, sizeof(store), err, sizeof(err)), -EINVAL);
+	assert_int_equal(vr_config_set(&c, "metricsFile", "/run/m", e, sizeof(e)), 0);
+	assert_true(vr_vm_qemu_argv(&o, &vm, argv, 96, store, sizeof(store), err, sizeof(err)) > 0);
+
 	/* A missing image says what to do. */
 	assert_int_equal(vr_config_set(&c, "image", "/nonexistent/initrd.img", e, sizeof(e)), 0);
 	assert_int_equal(vr_vm_qemu_argv(&o, &vm, argv, 96, store, sizeof(store), err, sizeof(err)), -ENOENT);
@@ -187,7 +202,49 @@ static void test_base_must_be_ours(void **state)
 	assert_int_equal(vr_vm_base(buf, sizeof(buf), true), 0);
 	assert_int_equal(chmod(dir, 0777), 0);
 	assert_int_equal(vr_vm_base(buf, sizeof(buf), true), -EPERM);
+	/* Every command checks, not only "run": top, give, stop and watch
+	 * find VMs by vr_vm_paths() and vr_vm_list(). */
+	assert_int_equal(vr_vm_base(buf, sizeof(buf), false), -EPERM);
+	{
+		struct vr_vm vm, *vms = NULL;
+
+		assert_int_equal(vr_vm_paths(&vm, "t", NULL), -EPERM);
+		assert_int_equal(vr_vm_list(&vms, false), -EPERM);
+		assert_null(vms);
+		assert_non_null(strstr(vr_vm_strerror(-EPERM), "is not ours"));
+	}
+	/* Not there yet: nothing to list, nothing wrong. */
+	snprintf(dir, sizeof(dir), "%s/none", t->dir);
+	setenv("VMRECLAIM_RUNTIME_DIR", dir, 1);
+	assert_int_equal(vr_vm_base(buf, sizeof(buf), false), 0);
 	setenv("VMRECLAIM_RUNTIME_DIR", t->dir, 1);
+}
+
+/* Two "run" of one name: the lock lets one through; a directory whose
+ * lock is held is never taken for a stale one. */
+static void test_lock(void **state)
+{
+	struct tmp *t = *state;
+	struct vr_vm vm;
+	int a, b;
+
+	assert_int_equal(vr_vm_paths(&vm, "locked", NULL), 0);
+	assert_non_null(strstr(vm.lock, "/.locked.lock"));
+	a = vr_vm_lock(&vm);
+	assert_true(a >= 0);
+	assert_int_equal(vr_vm_lock(&vm), -EBUSY);
+	/* A starting VM: its directory, a pid file not yet naming QEMU. */
+	fake_put(t->dir, "/locked/qemu.pid", "garbage\n");
+	assert_false(vr_vm_remove_if_gone(&vm));
+	assert_false(vr_vm_remove_dir_if_free(&vm));
+	assert_int_equal(access(vm.dir, F_OK), 0);
+	vr_vm_unlock(a);
+	/* Its run is gone: stale now. */
+	assert_true(vr_vm_remove_if_gone(&vm));
+	assert_int_equal(access(vm.dir, F_OK), -1);
+	b = vr_vm_lock(&vm);
+	assert_true(b >= 0);
+	vr_vm_unlock(b);
 }
 
 int main(void)
@@ -198,6 +255,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_qemu_argv, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alive, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_base_must_be_ours, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lock, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("host", tests, NULL, NULL);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 /* --- helpers ------------------------------------------------------------ */
@@ -606,6 +607,65 @@ static void test_recording_many(void **state)
 	vr_recording_free(&rec);
 }
 
+/* A 72 h recording at one sample a second made a 13 MB SVG with lines of
+ * up to 3.9 MB, which rsvg-convert could not read.  Thinned per pixel
+ * column it stays small, and keeps its one-second peak. */
+static void test_svg_long_thinned(void **state)
+{
+	const size_t n = 72 * 3600;
+	struct vr_sample *s = malloc(n * sizeof(*s));
+	const char *pts, *end, *p;
+	double y, y_min = 1e9, y_max = -1e9;
+	unsigned distinct_low = 0;
+	char *svg;
+	size_t i, len, longest = 0;
+
+	(void)state;
+	assert_non_null(s);
+	for (i = 0; i < n; i++)
+		s[i] = sample((double)i, "week", i == n / 3 ? 3000 : 1024 + (i % 7), true, 4096,
+			      2048 + (i % 5), i % 50000 == 0 ? "reclaim" : NULL);
+	svg = svg_of(s, n, NULL);
+	len = strlen(svg);
+	assert_true(len < 300 * 1024);
+	/* Every line is short enough for any reader. */
+	for (p = svg; (end = strchr(p, '\n')); p = end + 1)
+		if ((size_t)(end - p) > longest)
+			longest = (size_t)(end - p);
+	fprintf(stderr, "  (72 h at 1 s: %zu bytes of SVG, longest line %zu)\n", len, longest);
+	assert_true(longest < 128 * 1024);
+	/* The RSS line still reaches the one-second peak: its highest
+	 * point (lowest y) stands far above the rest. */
+	pts = strstr(svg, "class=\"rss\"");
+	assert_non_null(pts);
+	pts = strstr(pts, "points=\"") + 8;
+	end = strchr(pts, '"');
+	for (p = pts; p < end;) {
+		const char *comma = strchr(p, ',');
+
+		y = strtod(comma + 1, (char **)&p);
+		if (y < y_min)
+			y_min = y;
+		if (y > y_max)
+			y_max = y;
+		while (*p == ' ')
+			p++;
+	}
+	for (p = pts; p < end;) {
+		const char *comma = strchr(p, ',');
+
+		y = strtod(comma + 1, (char **)&p);
+		if (y < y_max - 100)
+			distinct_low++;
+		while (*p == ' ')
+			p++;
+	}
+	assert_true(y_max - y_min > 100);
+	assert_int_equal(distinct_low, 1);
+	free(svg);
+	free(s);
+}
+
 /* --- the command ---------------------------------------------------------- */
 
 struct cmd_dir {
@@ -684,10 +744,10 @@ static int run_plot(struct cmd_dir *d, const char *const *args)
 
 static char *read_err(const struct cmd_dir *d)
 {
-	char *buf = malloc(4096);
+	char *buf = malloc(1 << 20);
 
 	assert_non_null(buf);
-	assert_int_equal(vr_read_file(d->err, buf, 4096, NULL), 0);
+	assert_int_equal(vr_read_file(d->err, buf, 1 << 20, NULL), 0);
 	return buf;
 }
 
@@ -803,6 +863,58 @@ static void test_cmd_plot_bad(void **state)
 			 2);
 	assert_false(exists(d.svg));
 
+	/* The recording named another way is still the recording: the
+	 * same-file guard compared strings, and "./rec.csv" overwrote it. */
+	write_demo(d.csv);
+	{
+		static char before[1 << 18], after[1 << 18];
+		char cwd[512];
+
+		assert_int_equal(vr_read_file(d.csv, before, sizeof(before), NULL), 0);
+		assert_non_null(getcwd(cwd, sizeof(cwd)));
+		assert_int_equal(chdir(d.dir), 0);
+		assert_int_equal(run_plot(&d, (const char *const[]){ d.csv, "-o", "./rec.csv", NULL }), 2);
+		assert_int_equal(chdir(cwd), 0);
+		assert_int_equal(vr_read_file(d.csv, after, sizeof(after), NULL), 0);
+		assert_string_equal(before, after);
+		err = read_err(&d);
+		assert_non_null(strstr(err, "./rec.csv: the same file as the input"));
+		free(err);
+	}
+	/* A device, or a link to one, is not replaced: exit 2, said.  A
+	 * device node of our own that no driver serves (0:0): as root, the
+	 * probe's -o /dev/null turned /dev/null into a regular file, and a
+	 * test must not risk that.  Without root, a FIFO stands in. */
+	{
+		char dev[160];
+		struct stat st;
+		bool have_dev;
+
+		snprintf(dev, sizeof(dev), "%s/dev", d.dir);
+		have_dev = geteuid() == 0 && mknod(dev, S_IFCHR | 0600, makedev(0, 0)) == 0;
+		if (!have_dev)
+			assert_int_equal(mkfifo(dev, 0600), 0);
+		assert_int_equal(run_plot(&d, (const char *const[]){ d.csv, "-o", dev, NULL }), 2);
+		err = read_err(&d);
+		assert_non_null(strstr(err, "/dev: not a regular file"));
+		free(err);
+		assert_int_equal(lstat(dev, &st), 0);
+		assert_true(have_dev ? S_ISCHR(st.st_mode) : S_ISFIFO(st.st_mode));
+		assert_int_equal(symlink(dev, d.svg), 0);
+		assert_int_equal(run_plot(&d, (const char *const[]){ d.csv, "-o", d.svg, NULL }), 2);
+		err = read_err(&d);
+		assert_non_null(strstr(err, "symbolic link"));
+		free(err);
+		unlink(d.svg);
+		unlink(dev);
+	}
+	/* "-" is standard output, on purpose. */
+	assert_int_equal(run_plot(&d, (const char *const[]){ d.csv, "-o", "-", NULL }), 0);
+	err = read_err(&d);
+	assert_non_null(strstr(err, "<?xml"));
+	assert_non_null(strstr(err, "</svg>"));
+	free(err);
+
 	/* I/O: a missing recording, an SVG in a missing directory. */
 	unlink(d.csv);
 	assert_int_equal(run_plot(&d, (const char *const[]){ d.csv, "-o", d.svg, NULL }), 1);
@@ -831,6 +943,7 @@ int main(void)
 		cmocka_unit_test(test_svg_errors),
 		cmocka_unit_test(test_recording_read),
 		cmocka_unit_test(test_recording_many),
+		cmocka_unit_test(test_svg_long_thinned),
 		cmocka_unit_test(test_cmd_plot_ok),
 		cmocka_unit_test(test_cmd_plot_bad),
 	};
