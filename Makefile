@@ -37,7 +37,11 @@ endif
 
 CPPFLAGS_ALL := -Isrc -D_GNU_SOURCE -MMD -MP
 CFLAGS_ALL   := -std=c11 $(WARNINGS) -fno-common
-INIH_LIB     := /usr/lib/x86_64-linux-gnu/libinih.a
+# inih's static library where the compiler finds it: /usr/lib/<multiarch>/
+# on Debian (x86_64-linux-gnu, aarch64-linux-gnu, ...), none hard-coded.
+# Without libinih-dev the compiler echoes the bare name back.
+INIH_LIB     ?= $(shell $(CC) -print-file-name=libinih.a 2>/dev/null)
+INIH_H       ?= /usr/include/ini.h
 
 LIB_SRCS := $(wildcard src/common/*.c) \
 	$(filter-out src/guest/vmreclaimd.c src/guest/vmreclaimctl.c,$(wildcard src/guest/*.c))
@@ -62,9 +66,21 @@ guest: $(addprefix build/,$(BIN_NAMES)) build/vrload build/wslpeer
 
 # musl-gcc searches only musl's headers; give it inih's and nothing else
 # from /usr/include.
-$(S)/include/ini.h: /usr/include/ini.h
+$(S)/include/ini.h: $(INIH_H)
 	@mkdir -p $(dir $@)
 	cp $< $@
+
+# What is missing, said by name instead of make's "No rule to make target".
+$(INIH_H):
+	@echo "make: $@ missing: install libinih-dev (scripts/deps.sh, or apt-get install libinih-dev)" >&2; exit 1
+ifneq ($(INIH_LIB),$(notdir $(INIH_LIB)))
+$(INIH_LIB):
+	@echo "make: $@ missing: install libinih-dev" >&2; exit 1
+else
+.PHONY: $(INIH_LIB)
+$(INIH_LIB):
+	@echo "make: $(CC) finds no libinih.a: install libinih-dev (scripts/deps.sh; for a cross build, libinih-dev:ARCH)" >&2; exit 1
+endif
 
 $(S)/%.o: src/%.c $(S)/include/ini.h
 	@mkdir -p $(dir $@)
@@ -73,8 +89,8 @@ $(S)/%.o: src/%.c $(S)/include/ini.h
 $(S)/libvmreclaim.a: $(S_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
-build/vmreclaimd build/vmreclaimctl: build/%: $(S)/guest/%.o $(S)/libvmreclaim.a
-	$(STATIC_CC) $(S_LDFLAGS) $^ $(INIH_LIB) -o $@
+build/vmreclaimd build/vmreclaimctl: build/%: $(S)/guest/%.o $(S)/libvmreclaim.a $(INIH_LIB)
+	$(STATIC_CC) $(S_LDFLAGS) $^ -o $@
 
 # The guest workload tool (for the image, the demo and the benchmark).
 build/vrload: $(S)/workload/vrload.o $(S)/libvmreclaim.a
