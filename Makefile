@@ -237,11 +237,15 @@ check:
 	@scripts/run-tests.sh
 
 # --- install ----------------------------------------------------------------
-# Inside a VM: the static guest binaries and what runs them.
+# Inside a VM: the guest binaries and what runs them.  vmreclaimctl goes to
+# BINDIR: users run it to read the status (/usr/local/sbin is not in a
+# Debian user's PATH).
+GUEST_BIN := build
 install-guest: guest
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
-		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(SYSCONFDIR)
-	install -m 0755 build/vmreclaimd build/vmreclaimctl $(DESTDIR)$(SBINDIR)/
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(SYSCONFDIR)
+	install -m 0755 $(GUEST_BIN)/vmreclaimd $(DESTDIR)$(SBINDIR)/
+	install -m 0755 $(GUEST_BIN)/vmreclaimctl $(DESTDIR)$(BINDIR)/
 	install -m 0644 docs/vmreclaimd.8 docs/vmreclaimctl.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 docs/vmreclaim.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	sed 's|@SBINDIR@|$(SBINDIR)|g' packaging/vmreclaimd.service.in > $(DESTDIR)$(UNITDIR)/vmreclaimd.service
@@ -265,13 +269,25 @@ install-host: build/vmreclaim
 
 install: install-guest install-host
 
+# A running service is stopped and disabled first (on this system only:
+# not for a DESTDIR, nor without systemd), so that neither the daemon nor a
+# dangling multi-user.target.wants link stays behind.  vmreclaimctl goes
+# from SBINDIR too, where earlier installs put it.
 uninstall:
-	rm -f $(addprefix $(DESTDIR)$(SBINDIR)/,$(BIN_NAMES)) $(DESTDIR)$(BINDIR)/vmreclaim \
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null && \
+		systemctl cat vmreclaimd.service >/dev/null 2>&1; then \
+		echo "systemctl disable --now vmreclaimd"; \
+		systemctl disable --now vmreclaimd.service; \
+	fi
+	rm -f $(addprefix $(DESTDIR)$(SBINDIR)/,$(BIN_NAMES)) $(DESTDIR)$(BINDIR)/vmreclaimctl \
+		$(DESTDIR)$(BINDIR)/vmreclaim \
 		$(DESTDIR)$(MANDIR)/man8/vmreclaimd.8 $(DESTDIR)$(MANDIR)/man8/vmreclaimctl.8 \
 		$(DESTDIR)$(MANDIR)/man5/vmreclaim.conf.5 $(DESTDIR)$(UNITDIR)/vmreclaimd.service \
 		$(DESTDIR)$(MANDIR)/man1/vmreclaim.1 \
 		$(DESTDIR)$(DOCDIR)/vmreclaim.conf.sample
 	rm -rf $(DESTDIR)$(LIBDIR)/vmreclaim
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then \
+		systemctl daemon-reload; fi
 
 clean:
 	rm -rf build
