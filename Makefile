@@ -6,6 +6,7 @@
 #   make check      install missing packages, build, run every test
 #   make fuzz       every libFuzzer target for FUZZ_SECONDS each (docs/fuzzing.md)
 #   make install-guest / install-host / install    PREFIX=/usr/local DESTDIR=
+#   make deb        the guest side as a Debian package, in build/deb/
 #
 # Four builds of the one library (everything but main()):
 #   build/static/  musl, -static -Os: vmreclaimd and vmreclaimctl for guests
@@ -91,6 +92,40 @@ $(S)/libvmreclaim.a: $(S_OBJS)
 
 build/vmreclaimd build/vmreclaimctl: build/%: $(S)/guest/%.o $(S)/libvmreclaim.a $(INIH_LIB)
 	$(STATIC_CC) $(S_LDFLAGS) $^ -o $@
+
+# --- dynamic guest build (the Debian package, debian/rules) ---------------
+# The same two programs linked against the distribution's libc and libinih
+# (debian/control says why); CFLAGS, CPPFLAGS and LDFLAGS come from
+# dpkg-buildflags there.  No jansson: the host side is not in it.
+D := build/dyn
+$(D)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_ALL) $(CPPFLAGS) $(CFLAGS_ALL) -O2 $(CFLAGS) -c $< -o $@
+$(D)/libvmreclaim.a: $(patsubst %.c,$(D)/%.o,$(LIB_SRCS))
+	rm -f $@ && ar rcs $@ $^
+$(D)/vmreclaimd $(D)/vmreclaimctl: $(D)/%: $(D)/src/guest/%.o $(D)/libvmreclaim.a
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ -linih -o $@
+guest-dynamic: $(D)/vmreclaimd $(D)/vmreclaimctl
+
+# The Debian package of the guest side, built from a copy of the tracked
+# files in build/deb/ (dpkg-buildpackage writes its results next to the
+# source tree): build/deb/vmreclaimd_VERSION_ARCH.deb.  DEB_ARGS for
+# dpkg-buildpackage (e.g. -a arm64).
+# The tracked files in a git checkout, else every file but build/.
+DEB_LS := $(if $(wildcard .git),git ls-files -z,find . -path ./build -prune -o -path ./.git -prune -o -type f -printf '%P\0')
+DEB_EXCLUDE := '^tests/\|^bench/\|^image/'
+DEB_INPUTS := $(shell $(DEB_LS) 2>/dev/null | tr '\0' '\n' | grep -v $(DEB_EXCLUDE))
+build/deb/stamp: $(DEB_INPUTS)
+	@command -v dpkg-buildpackage >/dev/null && command -v dh >/dev/null || \
+		{ echo "make deb: install dpkg-dev and debhelper (scripts/deps.sh)" >&2; exit 1; }
+	rm -rf build/deb && mkdir -p build/deb/src
+	$(DEB_LS) | grep -zv $(DEB_EXCLUDE) | xargs -0 cp --parents -t build/deb/src
+	cd build/deb/src && dpkg-buildpackage -b -us -uc $(DEB_ARGS) >../build.log 2>&1 || \
+		{ tail -n 30 ../build.log >&2; exit 1; }
+	touch $@
+deb: build/deb/stamp
+	@ls build/deb/*.deb
+.PHONY: guest-dynamic deb
 
 # The guest workload tool (for the image, the demo and the benchmark).
 build/vrload: $(S)/workload/vrload.o $(S)/libvmreclaim.a
@@ -239,9 +274,10 @@ check:
 # --- install ----------------------------------------------------------------
 # Inside a VM: the guest binaries and what runs them.  vmreclaimctl goes to
 # BINDIR: users run it to read the status (/usr/local/sbin is not in a
-# Debian user's PATH).
-GUEST_BIN := build
-install-guest: guest
+# Debian user's PATH).  GUEST_BIN: where the binaries come from (build,
+# the static ones; build/dyn for the package).
+GUEST_BIN ?= build
+install-guest: $(if $(filter build,$(GUEST_BIN)),guest,guest-dynamic)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man5 \
 		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(SYSCONFDIR)
 	install -m 0755 $(GUEST_BIN)/vmreclaimd $(DESTDIR)$(SBINDIR)/
