@@ -6,6 +6,7 @@
 #   make check      install missing packages, build, run every test
 #   make fuzz       every libFuzzer target for FUZZ_SECONDS each (docs/fuzzing.md)
 #   make install-guest / install-host / install    PREFIX=/usr/local DESTDIR=
+#   make deb        the guest side as a Debian package, in build/deb/
 #
 # Four builds of the one library (everything but main()):
 #   build/static/  musl, -static -Os: vmreclaimd and vmreclaimctl for guests
@@ -37,7 +38,11 @@ endif
 
 CPPFLAGS_ALL := -Isrc -D_GNU_SOURCE -MMD -MP
 CFLAGS_ALL   := -std=c11 $(WARNINGS) -fno-common
-INIH_LIB     := /usr/lib/x86_64-linux-gnu/libinih.a
+# inih's static library where the compiler finds it: /usr/lib/<multiarch>/
+# on Debian (x86_64-linux-gnu, aarch64-linux-gnu, ...), none hard-coded.
+# Without libinih-dev the compiler echoes the bare name back.
+INIH_LIB     ?= $(shell $(CC) -print-file-name=libinih.a 2>/dev/null)
+INIH_H       ?= /usr/include/ini.h
 
 LIB_SRCS := $(wildcard src/common/*.c) \
 	$(filter-out src/guest/vmreclaimd.c src/guest/vmreclaimctl.c,$(wildcard src/guest/*.c))
@@ -62,9 +67,21 @@ guest: $(addprefix build/,$(BIN_NAMES)) build/vrload build/wslpeer
 
 # musl-gcc searches only musl's headers; give it inih's and nothing else
 # from /usr/include.
-$(S)/include/ini.h: /usr/include/ini.h
+$(S)/include/ini.h: $(INIH_H)
 	@mkdir -p $(dir $@)
 	cp $< $@
+
+# What is missing, said by name instead of make's "No rule to make target".
+$(INIH_H):
+	@echo "make: $@ missing: install libinih-dev (scripts/deps.sh, or apt-get install libinih-dev)" >&2; exit 1
+ifneq ($(INIH_LIB),$(notdir $(INIH_LIB)))
+$(INIH_LIB):
+	@echo "make: $@ missing: install libinih-dev" >&2; exit 1
+else
+.PHONY: $(INIH_LIB)
+$(INIH_LIB):
+	@echo "make: $(CC) finds no libinih.a: install libinih-dev (scripts/deps.sh; for a cross build, libinih-dev:ARCH)" >&2; exit 1
+endif
 
 $(S)/%.o: src/%.c $(S)/include/ini.h
 	@mkdir -p $(dir $@)
@@ -73,8 +90,42 @@ $(S)/%.o: src/%.c $(S)/include/ini.h
 $(S)/libvmreclaim.a: $(S_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
-build/vmreclaimd build/vmreclaimctl: build/%: $(S)/guest/%.o $(S)/libvmreclaim.a
-	$(STATIC_CC) $(S_LDFLAGS) $^ $(INIH_LIB) -o $@
+build/vmreclaimd build/vmreclaimctl: build/%: $(S)/guest/%.o $(S)/libvmreclaim.a $(INIH_LIB)
+	$(STATIC_CC) $(S_LDFLAGS) $^ -o $@
+
+# --- dynamic guest build (the Debian package, debian/rules) ---------------
+# The same two programs linked against the distribution's libc and libinih
+# (debian/control says why); CFLAGS, CPPFLAGS and LDFLAGS come from
+# dpkg-buildflags there.  No jansson: the host side is not in it.
+D := build/dyn
+$(D)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_ALL) $(CPPFLAGS) $(CFLAGS_ALL) -O2 $(CFLAGS) -c $< -o $@
+$(D)/libvmreclaim.a: $(patsubst %.c,$(D)/%.o,$(LIB_SRCS))
+	rm -f $@ && ar rcs $@ $^
+$(D)/vmreclaimd $(D)/vmreclaimctl: $(D)/%: $(D)/src/guest/%.o $(D)/libvmreclaim.a
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ -linih -o $@
+guest-dynamic: $(D)/vmreclaimd $(D)/vmreclaimctl
+
+# The Debian package of the guest side, built from a copy of the tracked
+# files in build/deb/ (dpkg-buildpackage writes its results next to the
+# source tree): build/deb/vmreclaimd_VERSION_ARCH.deb.  DEB_ARGS for
+# dpkg-buildpackage (e.g. -a arm64).
+# The tracked files in a git checkout, else every file but build/.
+DEB_LS := $(if $(wildcard .git),git ls-files -z,find . -path ./build -prune -o -path ./.git -prune -o -type f -printf '%P\0')
+DEB_EXCLUDE := '^tests/\|^bench/\|^image/'
+DEB_INPUTS := $(shell $(DEB_LS) 2>/dev/null | tr '\0' '\n' | grep -v $(DEB_EXCLUDE))
+build/deb/stamp: $(DEB_INPUTS)
+	@command -v dpkg-buildpackage >/dev/null && command -v dh >/dev/null || \
+		{ echo "make deb: install dpkg-dev and debhelper (scripts/deps.sh)" >&2; exit 1; }
+	rm -rf build/deb && mkdir -p build/deb/src
+	$(DEB_LS) | grep -zv $(DEB_EXCLUDE) | xargs -0 cp --parents -t build/deb/src
+	cd build/deb/src && dpkg-buildpackage -b -us -uc $(DEB_ARGS) >../build.log 2>&1 || \
+		{ tail -n 30 ../build.log >&2; exit 1; }
+	touch $@
+deb: build/deb/stamp
+	@ls build/deb/*.deb
+.PHONY: guest-dynamic deb
 
 # The guest workload tool (for the image, the demo and the benchmark).
 build/vrload: $(S)/workload/vrload.o $(S)/libvmreclaim.a
@@ -221,11 +272,16 @@ check:
 	@scripts/run-tests.sh
 
 # --- install ----------------------------------------------------------------
-# Inside a VM: the static guest binaries and what runs them.
-install-guest: guest
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
-		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(SYSCONFDIR)
-	install -m 0755 build/vmreclaimd build/vmreclaimctl $(DESTDIR)$(SBINDIR)/
+# Inside a VM: the guest binaries and what runs them.  vmreclaimctl goes to
+# BINDIR: users run it to read the status (/usr/local/sbin is not in a
+# Debian user's PATH).  GUEST_BIN: where the binaries come from (build,
+# the static ones; build/dyn for the package).
+GUEST_BIN ?= build
+install-guest: $(if $(filter build,$(GUEST_BIN)),guest,guest-dynamic)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(SYSCONFDIR)
+	install -m 0755 $(GUEST_BIN)/vmreclaimd $(DESTDIR)$(SBINDIR)/
+	install -m 0755 $(GUEST_BIN)/vmreclaimctl $(DESTDIR)$(BINDIR)/
 	install -m 0644 docs/vmreclaimd.8 docs/vmreclaimctl.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 docs/vmreclaim.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	sed 's|@SBINDIR@|$(SBINDIR)|g' packaging/vmreclaimd.service.in > $(DESTDIR)$(UNITDIR)/vmreclaimd.service
@@ -249,16 +305,35 @@ install-host: build/vmreclaim
 
 install: install-guest install-host
 
+# A running service is stopped and disabled first (on this system only:
+# not for a DESTDIR, nor without systemd), so that neither the daemon nor a
+# dangling multi-user.target.wants link stays behind.  vmreclaimctl goes
+# from SBINDIR too, where earlier installs put it.
 uninstall:
-	rm -f $(addprefix $(DESTDIR)$(SBINDIR)/,$(BIN_NAMES)) $(DESTDIR)$(BINDIR)/vmreclaim \
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null && \
+		systemctl cat vmreclaimd.service >/dev/null 2>&1; then \
+		echo "systemctl disable --now vmreclaimd"; \
+		systemctl disable --now vmreclaimd.service; \
+	fi
+	rm -f $(addprefix $(DESTDIR)$(SBINDIR)/,$(BIN_NAMES)) $(DESTDIR)$(BINDIR)/vmreclaimctl \
+		$(DESTDIR)$(BINDIR)/vmreclaim \
 		$(DESTDIR)$(MANDIR)/man8/vmreclaimd.8 $(DESTDIR)$(MANDIR)/man8/vmreclaimctl.8 \
 		$(DESTDIR)$(MANDIR)/man5/vmreclaim.conf.5 $(DESTDIR)$(UNITDIR)/vmreclaimd.service \
 		$(DESTDIR)$(MANDIR)/man1/vmreclaim.1 \
 		$(DESTDIR)$(DOCDIR)/vmreclaim.conf.sample
 	rm -rf $(DESTDIR)$(LIBDIR)/vmreclaim
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then \
+		systemctl daemon-reload; fi
 
 clean:
 	rm -rf build
+
+# The Debian 12 guest of tests/e2e/distro.sh (scripts/mkdistro.sh, from
+# Debian's archive: 20-45 s here; kept until the script changes).
+build/distro/rootfs.tar: scripts/mkdistro.sh
+	scripts/mkdistro.sh rootfs $@
+distro-rootfs: build/distro/rootfs.tar
+.PHONY: distro-rootfs
 
 .PHONY: all guest check bench deps demo image data install install-guest install-host uninstall clean unit-tests asan-tests blackbox-helpers \
 	fuzzers fuzz fuzz-smoke

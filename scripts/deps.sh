@@ -10,10 +10,12 @@ set -eu
 # host; qemu-system-x86: the VM; linux-image-amd64, busybox-static, kmod
 # (modinfo), cpio: the guest image; e2fsprogs (mkfs.ext4 -d): its data disk;
 # valgrind: memcheck over the resource-bounds test; clang-14,
-# libclang-rt-14-dev (libFuzzer and the sanitizer runtimes): the fuzzers.
+# libclang-rt-14-dev (libFuzzer and the sanitizer runtimes): the fuzzers;
+# debhelper, dpkg-dev: make deb (the guest side's Debian package);
+# mmdebstrap: the Debian 12 root file system of tests/e2e/distro.sh.
 PKGS="gcc make libc6-dev musl-tools libinih-dev libcmocka-dev jq libjansson-dev
 qemu-system-x86 linux-image-amd64 busybox-static kmod cpio e2fsprogs valgrind
-clang-14 libclang-rt-14-dev systemd"
+clang-14 libclang-rt-14-dev systemd debhelper dpkg-dev mmdebstrap"
 
 missing=""
 for p in $PKGS; do
