@@ -184,15 +184,18 @@ fuzz-smoke: $(FUZZERS)
 
 # --- the guest image ---------------------------------------------------------
 # Rebuilt when our binaries, the init or the workloads change; the kernel
-# is whatever linux-image is installed (scripts/mkimage.sh).
+# is the one linux-image-amd64 installs (scripts/mkimage.sh), its image in
+# build/image/KVER/ and copied to build/image/.  `make image KVER=6.12`
+# also builds that kernel's image, in build/image/6.12.../.
 IMAGE_INPUTS := build/vmreclaimd build/vmreclaimctl build/vrload build/wslpeer image/init \
 	$(wildcard image/workloads/*.sh) scripts/mkimage.sh
 build/image/initrd.img: $(IMAGE_INPUTS)
-	scripts/mkimage.sh
+	KVER= scripts/mkimage.sh
 build/image/data-400.img: scripts/mkdata.sh
 	scripts/mkdata.sh 400 $@
 
 image: build/image/initrd.img
+	@if [ -n "$(KVER)" ]; then scripts/mkimage.sh --kernel "$(KVER)"; fi
 data: build/image/data-400.img
 
 # --- the main job and the checks ---------------------------------------------
