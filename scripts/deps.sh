@@ -9,7 +9,8 @@ set -eu
 # tests check `status --json` with it; libjansson-dev: QMP's JSON on the
 # host; qemu-system-x86: the VM; linux-image-amd64, busybox-static, kmod
 # (modinfo), cpio: the guest image; linux-image-6.12-amd64 (Debian 12's
-# newer kernel, beside 6.1): the benchmark's and reclaim.sh's second guest kernel; e2fsprogs (mkfs.ext4 -d): its data disk;
+# newer kernel beside 6.1): the second guest kernel of the benchmark and of
+# tests/e2e/reclaim.sh; e2fsprogs (mkfs.ext4 -d): its data disk;
 # valgrind: memcheck over the resource-bounds test; clang-14,
 # libclang-rt-14-dev (libFuzzer and the sanitizer runtimes): the fuzzers.
 PKGS="gcc make libc6-dev musl-tools libinih-dev libcmocka-dev jq libjansson-dev
