@@ -8,15 +8,46 @@
 # The full VM must fall back to within 15% of its post-boot RSS after each
 # phase; the controls must not, which shows the checks can fail.
 # Prints "ok - ..." / "not ok - ..." and "# ..." figures.
+#   sh tests/e2e/reclaim.sh [KERNEL...]
+# once per guest kernel (a version or prefix in /boot, or "default", the
+# image in build/image/), one after the other; without arguments
+# RECLAIM_KERNELS, else "default" and, when installed, 6.12 (its image is
+# built in build/image/6.12.../ if missing).
 set -u
 cd "$(dirname "$0")/../.."
 
 . tests/e2e-setup.sh
 e2e_setup reclaim
 
+if [ $# -eq 0 ]; then
+	set -- ${RECLAIM_KERNELS:-default $(ls /boot/vmlinuz-6.12* >/dev/null 2>&1 && echo 6.12)}
+fi
+T0=$T
+for karg in "$@"; do
+if [ "$karg" = default ]; then
+	IMAGE=build/image/initrd.img
+	KV=$(cat build/image/kernel-version)
+else
+	KV=$(for d in /lib/modules/*; do
+		v=$(basename "$d")
+		[ -f "/boot/vmlinuz-$v" ] && echo "$v"
+	done | sort -V | grep "^$karg" | tail -n 1)
+	[ -n "$KV" ] || { nok "kernel $karg installed"; continue; }
+	IMAGE=build/image/$KV/initrd.img
+	# Built here when missing or older than what goes into it.
+	if [ ! -s "$IMAGE" ] || [ -n "$(find build/vmreclaimd build/vmreclaimctl build/vrload build/wslpeer \
+		image/init image/workloads scripts/mkimage.sh -newer "$IMAGE" 2>/dev/null)" ]; then
+		scripts/mkimage.sh --kernel "$KV" >/dev/null || { nok "$KV: image built"; continue; }
+	fi
+fi
+T=$T0/$KV
+mkdir -p "$T"
+# Every line says which kernel it is about.
+ok() { echo "ok - $KV: $*"; }
+nok() { echo "not ok - $KV: $*"; }
 DATA=build/image/data-400.img
 # Samples of 2 s: at USER_HZ 100 one tick of a 1 s sample is already 1%.
-common="--data $DATA -w demo -m 1GB -p 1 --set idleSeconds=6 --set sampleInterval=2"
+common="--data $DATA -w demo -m 1GB -p 1 --set idleSeconds=6 --set sampleInterval=2 --image $IMAGE"
 started=0
 for vm in full no-report no-daemon; do
 	case $vm in
@@ -38,7 +69,7 @@ rows=$(awk '$2 ~ /^(full|no-report|no-daemon)$/ && $5 ~ /M$/ && $9 ~ /M$/' $T/on
 if [ "$rows" -eq 3 ]; then ok "top --once shows host RSS, guest and stranded memory of the three VMs"
 else nok "top --once shows host RSS, guest and stranded memory of the three VMs"; sed 's/^/#   /' $T/once; fi
 for vm in full no-report no-daemon; do
-	cp $T/run/$vm/console.log $T/$vm.console 2>/dev/null
+	cp "$VMRECLAIM_RUNTIME_DIR/$vm/console.log" $T/$vm.console 2>/dev/null
 done
 $V stop --all >/dev/null 2>&1
 left=""
@@ -66,7 +97,7 @@ check_vm() { # check_vm NAME EXPECT(fall|stay-anon|stay-cache)
 	set -- "$1" "$2" $(figures "$csv")
 	name=$1 expect=$2 boot=$3 peak=$4 anon=$5 final=$6
 
-	echo "# $name: post-boot $(mib $boot) MiB, peak $(mib $peak) MiB, after freeing 512 MiB $(mib $anon) MiB, at the end $(mib $final) MiB"
+	echo "# $KV $name: post-boot $(mib $boot) MiB, peak $(mib $peak) MiB, after freeing 512 MiB $(mib $anon) MiB, at the end $(mib $final) MiB"
 	limit=$((boot + boot * 15 / 100))
 	case $expect in
 	fall)
@@ -103,5 +134,6 @@ if grep -q 'dropcache' $T/full.csv; then ok "full: the recording shows vmreclaim
 else nok "full: the recording shows vmreclaimd's dropcache"; fi
 if $V plot $T/full.csv -o $T/full.svg >/dev/null 2>&1 && grep -q '<svg' $T/full.svg; then ok "plot draws the recording"
 else nok "plot draws the recording"; fi
-if [ -z "$(ls -A $T/run 2>/dev/null)" ]; then ok "no runtime directory left behind"
-else nok "no runtime directory left behind ($(ls $T/run))"; fi
+if [ -z "$(ls -A "$VMRECLAIM_RUNTIME_DIR" 2>/dev/null)" ]; then ok "no runtime directory left behind"
+else nok "no runtime directory left behind ($(ls "$VMRECLAIM_RUNTIME_DIR"))"; fi
+done
