@@ -1,16 +1,16 @@
 #!/bin/sh
 # One kernel's benchmark report, in Markdown, from DIR/summary.csv,
 # DIR/ranges.csv and DIR/runs.csv (scripts/bench.sh writes them and calls
-# this with MODE, SCALE, WATCH, REPEATS, SIZE, PARALLEL, ELAPSED, KVER and
-# SCENARIOS in the environment).  Generated, never edited by hand.
+# this with MODE, SCALE, WATCH, REPEATS, SIZE, PARALLEL, ELAPSED, DATE,
+# KVER and SCENARIOS in the environment).  Generated, never edited by hand.
 #   scripts/bench-report.sh DIR
 set -eu
 D=$1
 cd "$(dirname "$0")/.."
 
-echo "# vmreclaim benchmark ($MODE), $(date -u +%Y-%m-%d), guest kernel $KVER"
+echo "# vmreclaim benchmark ($MODE), $DATE, guest kernel $KVER"
 echo
-echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), $(grep -qE 'vmx|svm' /proc/cpuinfo && echo KVM || echo TCG); guest: 2 GiB, 2 CPUs, kernel $KVER."
+echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), $(grep -qE 'vmx|svm' /proc/cpuinfo && echo KVM || echo TCG); guest: 2 GiB, 2 CPUs."
 if [ "$MODE" = defaults ]; then
 	echo "The shipped settings in real time: vmreclaimd's defaults (idleSeconds 120, sampleInterval 5), WSL dropcache and"
 	echo "WSL gradual at their own periods with page_reporting_order 5; sizes x$SIZE; each run recorded for $WATCH s after"

@@ -91,7 +91,7 @@ kver_of() {
 	for d in /lib/modules/*; do
 		v=$(basename "$d")
 		[ -f "/boot/vmlinuz-$v" ] && echo "$v"
-	done | sort -V | grep "^$1" | tail -n 1
+	done | sort -V | grep -E "^$1([.-]|$)" | tail -n 1
 }
 KVERS=
 for k in $KERNELS; do
@@ -237,9 +237,11 @@ if [ "$REPORT_ONLY" = 0 ]; then
 	done
 	wait
 	echo $(($(date +%s) - t0)) >"$OUT/elapsed"
+	date -u -d "@$t0" +%Y-%m-%d >"$OUT/date"
 	echo "$REPEATS" >"$OUT/repeats"
 fi
 ELAPSED=$(cat "$OUT/elapsed" 2>/dev/null || echo "?")
+DATE=$(cat "$OUT/date" 2>/dev/null || date -u +%Y-%m-%d)
 REPEATS=$(cat "$OUT/repeats" 2>/dev/null || echo "$REPEATS")
 
 # Metrics of one run, from its recording, its console and its host CPU.
@@ -415,18 +417,23 @@ for v in $KVERS; do
 			echo "bench: no plot for $v $s" >&2
 	done
 	MODE=$MODE SCALE=$SCALE WATCH=$WATCH REPEATS=$REPEATS SIZE=$SIZE PARALLEL=$PARALLEL ELAPSED=$ELAPSED \
-		KVER=$v SCENARIOS=$SCENARIOS scripts/bench-report.sh "$D" >"$D/report.md"
+		KVER=$v DATE=$DATE SCENARIOS=$SCENARIOS scripts/bench-report.sh "$D" >"$D/report.md"
 done
 # The whole run's report: every kernel's, one after the other.
 {
-	echo "# vmreclaim benchmark ($MODE), $(date -u +%Y-%m-%d)"
+	echo "# vmreclaim benchmark ($MODE), $DATE"
 	echo
-	echo "Kernels:$KVERS; $REPEATS repeat(s); $ELAPSED s in all."
+	echo "Guest kernels:$KVERS; $REPEATS repeat(s); $ELAPSED s in all."
+	# The definitions once, from the first kernel's report; then each
+	# kernel's tables.
+	first=1
 	for v in $KVERS; do
 		echo
+		[ $first = 1 ] && sed -n '3,/^## /{/^## /!p}' "$OUT/$v/report.md"
+		first=0
 		echo "## Guest kernel $v"
-		echo
-		sed -e '1d' -e 's/^## /### /' -e "s|^!\[\([^]]*\)\](\(.*\))|![\1]($v/\2)|" "$OUT/$v/report.md"
+		sed -n '/^## /,$p' "$OUT/$v/report.md" |
+			sed -e 's/^## /### /' -e "s|^!\[\([^]]*\)\](\(.*\))|![\1]($v/\2)|"
 	done
 } >"$OUT/report.md"
 echo "bench: $OUT/report.md ($ELAPSED s)"

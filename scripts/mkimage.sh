@@ -46,7 +46,7 @@ if [ -z "${KVER:-}" ]; then
 	is_default=1
 elif ! [ -f "/boot/vmlinuz-$KVER" ]; then
 	# A prefix (6.12): the newest installed kernel that starts with it.
-	KVER=$(installed | grep "^$KVER" | tail -n 1 || true)
+	KVER=$(installed | grep -E "^$KVER([.-]|$)" | tail -n 1 || true)
 fi
 [ -n "$KVER" ] || { echo "mkimage: no such kernel in /boot (apt-get install linux-image-amd64 or linux-image-6.12-amd64)" >&2; exit 1; }
 [ -r "/boot/vmlinuz-$KVER" ] || { echo "mkimage: /boot/vmlinuz-$KVER not readable" >&2; exit 1; }

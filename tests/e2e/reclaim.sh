@@ -31,7 +31,7 @@ else
 	KV=$(for d in /lib/modules/*; do
 		v=$(basename "$d")
 		[ -f "/boot/vmlinuz-$v" ] && echo "$v"
-	done | sort -V | grep "^$karg" | tail -n 1)
+	done | sort -V | grep -E "^$karg([.-]|$)" | tail -n 1)
 	[ -n "$KV" ] || { nok "kernel $karg installed"; continue; }
 	IMAGE=build/image/$KV/initrd.img
 	# Built here when missing or older than what goes into it.
