@@ -55,13 +55,14 @@ for s in $SCENARIOS; do
 	if [ "$MODE" = defaults ]; then
 		echo "| configuration | runs | boot | at workload end | end | returned | t50 s | t90 s | excess GiB*s ($WATCH s) | stranded GiB*s | floor MiB | read back MiB | service CPU s | service KiB |"
 		echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
-		cols="3 25 5 6% 7 8 23 9 24 26 15 16"
+		cols="3 25 5 6%r 7r 8r 23r 9r 24 26r 15r 16"
 	else
 		echo "| configuration | runs | boot | peak | end | returned | t50 | t90 | stranded GiB*s | excess GiB*s | floor MiB | refaults | disk MiB | hot re-read ms | hot re-read disk MiB | service CPU s | service KiB | host CPU s |"
 		echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
-		cols="3 4 5 6% 7 8 9 23 24 10 11 12 13 15 16 17"
+		cols="3 4 5 6%r 7r 8r 9r 23r 24 10r 11 12r 13r 15r 16 17"
 	fi
-	# A cell: the median, and (min-max) where the runs differ.
+	# A cell: the median, and (min-max) after more than one run for the
+	# columns marked r (the figures the verdicts read, and their costs).
 	awk -F, -v s="$s" -v cols="$cols" -v rng="$D/ranges.csv" '
 	BEGIN { while ((getline l < rng) > 0) { split(l, f, ","); r[f[1], f[2]] = l } }
 	$1 == s {
@@ -70,11 +71,11 @@ for s in $SCENARIOS; do
 		line = "| " $2 " | " ($28 > 0 ? $27 "/" total " (" $28 " failed)" : $27 "/" total)
 		n = split(cols, c, " ")
 		for (i = 1; i <= n; i++) {
-			pct = (c[i] ~ /%$/) ? "%" : ""
+			pct = (c[i] ~ /%/) ? "%" : ""
 			j = c[i] + 0
 			cell = $j
 			if (cell != "-" && pct) cell = cell "%"
-			if (g[j] ~ /-[0-9]/ && g[j] != $j) cell = cell " (" g[j] pct ")"
+			if (c[i] ~ /r$/ && g[j] ~ /[0-9]-([0-9]|never)/) cell = cell " (" g[j] pct ")"
 			line = line " | " cell
 		}
 		print line " |"

@@ -11,11 +11,11 @@ BEGIN {
 		split(l, f, ",")
 		for (j = 3; j <= 26; j++) {
 			lo[f[1], f[2], j] = f[j]; hi[f[1], f[2], j] = f[j]
-			if (f[j] ~ /[0-9]-[0-9]/) { split(f[j], p, "-"); lo[f[1], f[2], j] = p[1]; hi[f[1], f[2], j] = p[2] }
+			if (f[j] ~ /[0-9]-([0-9]|never)/) { split(f[j], p, "-"); lo[f[1], f[2], j] = p[1]; hi[f[1], f[2], j] = p[2] }
 		}
 	}
 }
-function num(x) { return x == "-" ? 1e18 : x + 0 }
+function num(x) { return (x == "-" || x == "never") ? 1e18 : x + 0 }
 # Compare column j of vmreclaim and of peer c on scenario s; big: 1 if
 # more is better.  Words for more / less.
 function judge(s, c, j, big, more, less,   a, b, x, y, w) {
