@@ -235,15 +235,18 @@ fuzz-smoke: $(FUZZERS)
 
 # --- the guest image ---------------------------------------------------------
 # Rebuilt when our binaries, the init or the workloads change; the kernel
-# is whatever linux-image is installed (scripts/mkimage.sh).
+# is the one linux-image-amd64 installs (scripts/mkimage.sh), its image in
+# build/image/KVER/ and copied to build/image/.  `make image KVER=6.12`
+# also builds that kernel's image, in build/image/6.12.../.
 IMAGE_INPUTS := build/vmreclaimd build/vmreclaimctl build/vrload build/wslpeer image/init \
 	$(wildcard image/workloads/*.sh) scripts/mkimage.sh
 build/image/initrd.img: $(IMAGE_INPUTS)
-	scripts/mkimage.sh
+	KVER= scripts/mkimage.sh
 build/image/data-400.img: scripts/mkdata.sh
 	scripts/mkdata.sh 400 $@
 
 image: build/image/initrd.img
+	@if [ -n "$(KVER)" ]; then scripts/mkimage.sh --kernel "$(KVER)"; fi
 data: build/image/data-400.img
 
 # --- the main job and the checks ---------------------------------------------
@@ -257,12 +260,17 @@ demo:
 	@$(MAKE) --no-print-directory all image data
 	@scripts/demo.sh
 
-# Every scenario under every configuration (scripts/bench.sh; about 45
-# minutes on 2 cores under TCG); BENCH_ARGS for its options.
+# Every scenario under every configuration, REPEATS times (default 3), on
+# the guest kernels in KERNELS (default: linux-image-amd64's); BENCH_DEFAULTS=1
+# for the shipped settings in real time; SCENARIOS, CONFIGS to choose;
+# BENCH_ARGS for scripts/bench.sh's other options.  See the README for how
+# long each takes on 2 cores under TCG.
+REPEATS ?= 3
+KERNELS ?= default
 bench:
 	@scripts/deps.sh
 	@$(MAKE) --no-print-directory all image
-	@scripts/bench.sh $(BENCH_ARGS)
+	@REPEATS="$(REPEATS)" KERNELS="$(KERNELS)" scripts/bench.sh $(BENCH_ARGS)
 
 # The README's test command.  deps first, on its own: the build needs what
 # it installs.

@@ -1,45 +1,85 @@
 #!/bin/sh
-# From a benchmark's summary.csv, where vmreclaim stands against the best
-# peer on each scenario (returned share, stranded GiB*s, refaults), said
-# plainly, wins and losses alike.  Prints Markdown.
-#   scripts/bench-verdict.sh RESULTS_DIR
+# From a benchmark's summary.csv (medians) and ranges.csv (min-max), where
+# vmreclaim stands against the best peer on each scenario, said plainly,
+# wins and losses alike: "more"/"less" only where the two ranges of runs
+# do not overlap, else "within noise".  Prints Markdown.
+#   [MODE=defaults] scripts/bench-verdict.sh RESULTS_DIR
 set -eu
-awk -F, '
+awk -F, -v mode="${MODE:-scaled}" -v rng="$1/ranges.csv" '
+BEGIN {
+	while ((getline l < rng) > 0) {
+		split(l, f, ",")
+		for (j = 3; j <= 26; j++) {
+			lo[f[1], f[2], j] = f[j]; hi[f[1], f[2], j] = f[j]
+			if (f[j] ~ /[0-9]-([0-9]|never)/) { split(f[j], p, "-"); lo[f[1], f[2], j] = p[1]; hi[f[1], f[2], j] = p[2] }
+		}
+	}
+}
+function num(x) { return (x == "-" || x == "never") ? 1e18 : x + 0 }
+# Compare column j of vmreclaim and of peer c on scenario s; big: 1 if
+# more is better.  Words for more / less.
+function judge(s, c, j, big, more, less,   a, b, x, y, w) {
+	a = num(lo[s, "vmreclaim", j]); b = num(hi[s, "vmreclaim", j])
+	x = num(lo[s, c, j]); y = num(hi[s, c, j])
+	if (a > y) w = big ? more : less
+	else if (b < x) w = big ? less : more
+	else if (a == b && x == y && a == x) w = "the same"
+	else w = "within noise"
+	if (ok[s, "vmreclaim"] < 2 || ok[s, c] < 2) w = w " (one run)"
+	return w
+}
 NR == 1 { next }
 {
 	s = $1; c = $2
 	if (!(s in seen)) { order[++n] = s; seen[s] = 1 }
-	ret[s, c] = $6; str[s, c] = $9; rf[s, c] = $10
-	if (c != "vmreclaim" && c != "none") {
-		if (!((s, "best_ret") in best) || $6 + 0 > best[s, "best_ret"] + 0) { best[s, "best_ret"] = $6; best[s, "best_ret_c"] = c }
-		if ($9 != "-" && (!((s, "best_str") in best) || $9 + 0 < best[s, "best_str"] + 0)) { best[s, "best_str"] = $9; best[s, "best_str_c"] = c }
+	for (j = 3; j <= 26; j++) med[s, c, j] = $j
+	ok[s, c] = $27
+	if (c == "vmreclaim" || c == "none" || $27 == 0) next
+	# The best peer by median: the most returned, the least stranded
+	# and excess, the shortest t50.
+	if (!((s, 6) in best) || num($6) > num(med[s, best[s, 6], 6])) best[s, 6] = c
+	split("7 8 9 23", low, " ")
+	for (q = 1; q <= 4; q++) {
+		j = low[q]
+		if (!((s, j) in best) || num($j) < num(med[s, best[s, j], j])) best[s, j] = c
 	}
 }
+function cell(s, c, j, pct) {
+	if (c == "") return "-"
+	return med[s, c, j] pct (lo[s, c, j] != hi[s, c, j] ? " (" lo[s, c, j] "-" hi[s, c, j] pct ")" : "") " " c
+}
+function mine(s, j, pct) { return med[s, "vmreclaim", j] pct (lo[s, "vmreclaim", j] != hi[s, "vmreclaim", j] ? " (" lo[s, "vmreclaim", j] "-" hi[s, "vmreclaim", j] pct ")" : "") }
 END {
 	print "## Where vmreclaim stands"
 	print ""
-	print "Against the best of the peers on each line (reporting alone, WSL 19013, WSL dropcache at order 9 and 5, WSL gradual, cron); generated from summary.csv."
+	print "Against the best peer on each line (by median; generated from summary.csv and ranges.csv): \"more\"/\"less\""
+	print "only where the ranges of the runs do not overlap, else \"within noise\"; \"(one run)\": a single run each, no range."
 	print ""
-	print "| scenario | returned: vmreclaim | best peer | stranded GiB*s: vmreclaim | best peer | verdict |"
-	print "|---|---|---|---|---|---|"
+	if (mode == "defaults") {
+		print "| scenario | t50 s: vmreclaim | best peer | t90 s: vmreclaim | best peer | excess GiB*s: vmreclaim | best peer | t50 <= 60 s | t90 <= 120 s | verdict |"
+		print "|---|---|---|---|---|---|---|---|---|---|"
+	} else {
+		print "| scenario | returned: vmreclaim | best peer | stranded GiB*s: vmreclaim | best peer | excess GiB*s: vmreclaim | best peer | verdict |"
+		print "|---|---|---|---|---|---|---|---|"
+	}
 	for (i = 1; i <= n; i++) {
 		s = order[i]
-		if (!((s, "vmreclaim") in ret)) continue
-		if (!((s, "best_ret") in best)) {
-			printf "| %s | %s%% | - | %s | - | no peer in this run |\n", s, ret[s, "vmreclaim"], str[s, "vmreclaim"]
-			continue
+		if (!((s, "vmreclaim", 6) in med) || ok[s, "vmreclaim"] == 0) { printf "| %s | every vmreclaim run failed |\n", s; continue }
+		if (!((s, 6) in best)) { printf "| %s | %s%% | no peer in this run |\n", s, med[s, "vmreclaim", 6]; continue }
+		if (mode == "defaults") {
+			v = "faster to half: " judge(s, best[s, 7], 7, 0, "yes", "no") "; to 90%: " judge(s, best[s, 8], 8, 0, "yes", "no") \
+				"; excess: " judge(s, best[s, 23], 23, 0, "less", "more")
+			t50 = med[s, "vmreclaim", 7]; t90 = med[s, "vmreclaim", 8]
+			m50 = (t50 != "-" && t50 + 0 <= 60) ? "met" : "missed"
+			m90 = (t90 != "-" && t90 + 0 <= 120) ? "met" : "missed"
+			printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", s, mine(s, 7, ""), cell(s, best[s, 7], 7, ""),
+				mine(s, 8, ""), cell(s, best[s, 8], 8, ""), mine(s, 23, ""), cell(s, best[s, 23], 23, ""), m50, m90, v
+		} else {
+			v = "returns " judge(s, best[s, 6], 6, 1, "more", "less") "; stranded " judge(s, best[s, 9], 9, 0, "less", "more") \
+				"; excess " judge(s, best[s, 23], 23, 0, "less", "more")
+			printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n", s, mine(s, 6, "%"), cell(s, best[s, 6], 6, "%"),
+				mine(s, 9, ""), cell(s, best[s, 9], 9, ""), mine(s, 23, ""), cell(s, best[s, 23], 23, ""), v
 		}
-		r = ret[s, "vmreclaim"]; st = str[s, "vmreclaim"]
-		br = best[s, "best_ret"]; bs = best[s, "best_str"]
-		v = ""
-		if (r + 0 < br - 5) v = v "returns less (" r "% vs " br "%); "
-		else if (r + 0 > br + 5) v = v "returns more; "
-		else v = v "returns as much; "
-		if (st == "-" || !((s, "best_str") in best)) { v = v "stranded memory not measured (no end of workload seen)"; bs = "-" }
-		else if (st + 0 > bs * 1.1) v = v "more stranded memory over time (" st " vs " bs ")"
-		else if (st + 0 < bs * 0.9) v = v "less stranded memory over time"
-		else v = v "as much stranded memory over time"
-		printf "| %s | %s%% | %s%% (%s) | %s | %s (%s) | %s |\n", s, r, br, best[s, "best_ret_c"], st, bs, best[s, "best_str_c"], v
 	}
 }' "$1/summary.csv"
 # The busy job against the same job under "none" (no service, no

@@ -8,14 +8,17 @@ set -eu
 # libinih-dev: INI parsing; libcmocka-dev: unit tests; jq: the black-box
 # tests check `status --json` with it; libjansson-dev: QMP's JSON on the
 # host; qemu-system-x86: the VM; linux-image-amd64, busybox-static, kmod
-# (modinfo), cpio: the guest image; e2fsprogs (mkfs.ext4 -d): its data disk;
+# (modinfo), cpio: the guest image; linux-image-6.12-amd64 (Debian 12's
+# newer kernel beside 6.1): the second guest kernel of the benchmark and of
+# tests/e2e/reclaim.sh; e2fsprogs (mkfs.ext4 -d): its data disk;
 # valgrind: memcheck over the resource-bounds test; clang-14,
 # libclang-rt-14-dev (libFuzzer and the sanitizer runtimes): the fuzzers;
 # debhelper, dpkg-dev: make deb (the guest side's Debian package);
 # mmdebstrap: the Debian 12 root file system of tests/e2e/distro.sh.
 PKGS="gcc make libc6-dev musl-tools libinih-dev libcmocka-dev jq libjansson-dev
-qemu-system-x86 linux-image-amd64 busybox-static kmod cpio e2fsprogs valgrind
-clang-14 libclang-rt-14-dev systemd debhelper dpkg-dev mmdebstrap"
+qemu-system-x86 linux-image-amd64 linux-image-6.12-amd64 busybox-static kmod cpio
+e2fsprogs valgrind clang-14 libclang-rt-14-dev systemd debhelper dpkg-dev
+mmdebstrap"
 
 missing=""
 for p in $PKGS; do

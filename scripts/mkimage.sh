@@ -1,26 +1,56 @@
 #!/bin/sh
 # Build the guest image from Debian's packages and our static binaries:
-#   build/image/vmlinuz      the kernel (a copy of /boot/vmlinuz-KVER)
-#   build/image/initrd.img   busybox, the modules below, vmreclaimd,
-#                            vmreclaimctl, vrload, image/init, workloads
-# KVER: the newest kernel in /lib/modules with a /boot/vmlinuz, unless set.
+#   vmlinuz      the kernel (a copy of /boot/vmlinuz-KVER)
+#   initrd.img   busybox, the modules below, vmreclaimd, vmreclaimctl,
+#                vrload, wslpeer, image/init, the workloads
+#   kernel-version
+# in build/image/KVER/, so that images of several kernels coexist; the
+# default kernel's image is also copied to build/image/, where
+# `vmreclaim run` and the tests look.
+#   scripts/mkimage.sh [--kernel KVER]      (or KVER=... in the environment)
+# KVER: a version in /lib/modules with a /boot/vmlinuz (6.1.0-57-amd64),
+# or a prefix of one (6.12); unset: the kernel Debian's linux-image-amd64
+# installs (6.1 on Debian 12), else the newest.  OUT=DIR writes there only.
 # The archive is reproducible: sorted names, fixed times and owners.
 set -eu
 cd "$(dirname "$0")/.."
 
-OUT=${OUT:-build/image}
+while [ $# -gt 0 ]; do
+	case $1 in
+	--kernel) KVER=$2; shift ;;
+	*) echo "mkimage: unknown option $1" >&2; exit 2 ;;
+	esac
+	shift
+done
+
 # crc32c_generic: ext4 asks the crypto API for crc32c, which modinfo does not
 # list as a dependency.
 MODULES="virtio_pci virtio_balloon virtio_blk virtio_console crc32c_generic ext4"
 
-if [ -z "${KVER:-}" ]; then
-	KVER=$(for d in /lib/modules/*; do
+installed() {
+	for d in /lib/modules/*; do
 		v=$(basename "$d")
 		[ -f "/boot/vmlinuz-$v" ] && echo "$v"
-	done | sort -V | tail -n 1)
+	done | sort -V
+}
+# The kernel the linux-image-amd64 metapackage depends on: the one every
+# figure in the README was measured on unless it says otherwise.
+debian_default() {
+	dpkg-query -W -f='${Depends}' linux-image-amd64 2>/dev/null |
+		sed -n 's/^linux-image-\([^ ,]*\).*/\1/p'
+}
+is_default=0
+if [ -z "${KVER:-}" ]; then
+	KVER=$(debian_default)
+	[ -n "$KVER" ] && [ -f "/boot/vmlinuz-$KVER" ] || KVER=$(installed | tail -n 1)
+	is_default=1
+elif ! [ -f "/boot/vmlinuz-$KVER" ]; then
+	# A prefix (6.12): the newest installed kernel that starts with it.
+	KVER=$(installed | grep -E "^$KVER([.-]|$)" | tail -n 1 || true)
 fi
-[ -n "$KVER" ] || { echo "mkimage: no kernel in /boot (apt-get install linux-image-amd64)" >&2; exit 1; }
+[ -n "$KVER" ] || { echo "mkimage: no such kernel in /boot (apt-get install linux-image-amd64 or linux-image-6.12-amd64)" >&2; exit 1; }
 [ -r "/boot/vmlinuz-$KVER" ] || { echo "mkimage: /boot/vmlinuz-$KVER not readable" >&2; exit 1; }
+[ "$KVER" = "$(debian_default)" ] && is_default=1
 BUSYBOX=/bin/busybox
 [ -x "$BUSYBOX" ] && file_is_static=$(readelf -l "$BUSYBOX" | grep -c 'program interpreter' || true)
 if [ ! -x "$BUSYBOX" ] || [ "${file_is_static:-1}" != 0 ]; then
@@ -74,15 +104,23 @@ echo "root:x:0:0:root:/root:/bin/sh" >"$STAGE/etc/passwd"
 echo "PS1='vmreclaim-guest# '" >"$STAGE/etc/profile"
 echo "$KVER" >"$STAGE/etc/kernel-version"
 
-mkdir -p "$OUT"
+DIR=${OUT:-build/image/$KVER}
+mkdir -p "$DIR"
 EPOCH=${SOURCE_DATE_EPOCH:-0}
 # The same bytes whatever the umask and the clock.
 chmod -R u=rwX,go=rX "$STAGE"
 chmod 0755 "$STAGE/init" "$STAGE"/etc/workloads/*.sh "$STAGE"/sbin/* "$STAGE/bin/busybox"
 find "$STAGE" -exec touch -h -d "@$EPOCH" {} +
 (cd "$STAGE" && find . -mindepth 1 | LC_ALL=C sort |
-	cpio --quiet -o -H newc --reproducible -R 0:0) | gzip -9 -n >"$OUT/initrd.img.tmp"
-mv "$OUT/initrd.img.tmp" "$OUT/initrd.img"
-cp "/boot/vmlinuz-$KVER" "$OUT/vmlinuz"
-echo "$KVER" >"$OUT/kernel-version"
-echo "mkimage: $OUT/initrd.img ($(wc -c <"$OUT/initrd.img") bytes) for kernel $KVER"
+	cpio --quiet -o -H newc --reproducible -R 0:0) | gzip -9 -n >"$DIR/initrd.img.tmp"
+mv "$DIR/initrd.img.tmp" "$DIR/initrd.img"
+cp "/boot/vmlinuz-$KVER" "$DIR/vmlinuz"
+echo "$KVER" >"$DIR/kernel-version"
+echo "mkimage: $DIR/initrd.img ($(wc -c <"$DIR/initrd.img") bytes) for kernel $KVER"
+if [ -z "${OUT:-}" ] && [ "$is_default" = 1 ]; then
+	# The default lookup: vmreclaim run, the e2e tests, make install.
+	for f in vmlinuz kernel-version initrd.img; do
+		cp "$DIR/$f" "build/image/$f.tmp" && mv "build/image/$f.tmp" "build/image/$f"
+	done
+	echo "mkimage: build/image/ is the $KVER image (the default)"
+fi
