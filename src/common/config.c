@@ -606,13 +606,30 @@ int vr_config_parse_file(struct vr_config *c, const char *path, unsigned scope,
 			 struct vr_diags *d)
 {
 	char *buf = malloc(CONFIG_FILE_MAX);
+	const char *nul;
+	size_t len;
 	int r;
 
 	if (!buf)
 		return -ENOMEM;
-	r = vr_read_file(path, buf, CONFIG_FILE_MAX, NULL);
-	if (r == 0)
-		r = vr_config_parse_string(c, buf, path, scope, d);
+	r = vr_read_file(path, buf, CONFIG_FILE_MAX, &len);
+	if (r < 0)
+		goto out;
+	/* The parser reads a C string: a NUL byte would end the file there
+	 * and drop, in silence, every setting after it. */
+	nul = memchr(buf, '\0', len);
+	if (nul) {
+		unsigned line = 1;
+		const char *q;
+
+		for (q = buf; q < nul; q++)
+			line += *q == '\n';
+		vr_diags_add(d, path, line, true, "a NUL byte: not a text file (nothing after it would be read)");
+		r = -EINVAL;
+		goto out;
+	}
+	r = vr_config_parse_string(c, buf, path, scope, d);
+out:
 	free(buf);
 	return r;
 }

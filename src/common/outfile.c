@@ -172,6 +172,7 @@ int vr_outfile_open(struct vr_outfile *o, const char *path, enum vr_outfile_how 
 	memset(o, 0, sizeof(*o));
 	o->fd = -1;
 	o->how = how;
+	o->nosync = (flags & VR_OUTFILE_NOSYNC) != 0;
 	if (!path[0])
 		return fail(err, err_size, -ENOENT, "empty path");
 	if ((flags & VR_OUTFILE_STDOUT) && strcmp(path, "-") == 0) {
@@ -239,7 +240,7 @@ int vr_outfile_commit(struct vr_outfile *o, char *err, size_t err_size)
 	}
 	/* A device (stdout's pipe aside) has nothing to sync; a regular
 	 * file must be on disk before it takes the name. */
-	if (fsync(o->fd) < 0)
+	if (!o->nosync && fsync(o->fd) < 0)
 		r = fail(err, err_size, -errno, "cannot write it to disk");
 	if (close(o->fd) < 0 && r == 0 && errno != EINTR)
 		r = fail(err, err_size, -errno, "cannot write it");
@@ -253,7 +254,8 @@ int vr_outfile_commit(struct vr_outfile *o, char *err, size_t err_size)
 		r = fail(err, err_size, -errno, "cannot rename the temporary file to it");
 	if (r == 0) {
 		o->tmp[0] = '\0';
-		sync_dir(o->path);
+		if (!o->nosync)
+			sync_dir(o->path);
 	}
 out:
 	if (o->tmp[0])

@@ -37,11 +37,17 @@ enum vr_outfile_how {
 
 /* vr_outfile_open() flags */
 #define VR_OUTFILE_STDOUT 1u /* "-" means standard output */
+/* No fsync before the rename: for a file written again every few seconds
+ * (the metrics file), where a crash may lose the last copy but a disk
+ * write each time would cost the guest more than the file is worth; the
+ * rename still shows readers a whole file. */
+#define VR_OUTFILE_NOSYNC 2u
 
 struct vr_outfile {
 	int fd;                          /* -1 when closed */
 	enum vr_outfile_how how;
 	bool is_stdout;
+	bool nosync; /* VR_OUTFILE_NOSYNC */
 	char path[VR_OUTFILE_PATH_MAX];
 	char tmp[VR_OUTFILE_PATH_MAX];   /* "" unless a temporary file is open */
 };

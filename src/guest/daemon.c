@@ -42,7 +42,7 @@ int vr_daemon_load_config(const struct vr_daemon_opts *o, struct vr_config *ret,
 	if (r == -ENOENT && !o->config_explicit)
 		r = 0; /* the defaults are a fine configuration */
 	if (r < 0 && r != -EINVAL) {
-		vr_diags_add(d, o->config_path, 0, true, "cannot read: %s", strerror(-r));
+		vr_diags_add(d, o->config_path, 0, true, "cannot read: %s", vr_strerror(r));
 		return r;
 	}
 	if (o->use_cmdline) {

@@ -3,6 +3,7 @@
 #include "common/channel.h"
 #include "common/json.h"
 #include "common/log.h"
+#include "common/outfile.h"
 #include "common/size.h"
 #include "common/util.h"
 
@@ -60,7 +61,7 @@ void vr_guest_iface(struct vr_guest *g, enum vr_iface iface, int r)
 	if (r < 0) {
 		st->failures++;
 		if (st->error != r)
-			vr_warn("%s: %s; %s", ifaces[iface].path, strerror(-r),
+			vr_warn("%s: %s; %s", ifaces[iface].path, vr_strerror(r),
 				ifaces[iface].consequence);
 		st->error = r;
 	} else if (st->error < 0) {
@@ -798,7 +799,7 @@ static void status_text(struct vr_guest *g, FILE *f, const struct vr_memsnap *s,
 	for (i = 0; i < VR_IF_COUNT; i++)
 		if (g->iface[i].error < 0)
 			fprintf(f, "degraded:    %s: %s (failed %llu times); %s\n", ifaces[i].path,
-				strerror(-g->iface[i].error), (unsigned long long)g->iface[i].failures,
+				vr_strerror(g->iface[i].error), (unsigned long long)g->iface[i].failures,
 				ifaces[i].consequence);
 	for (i = 0; i < VR_ACTION_KINDS; i++) {
 		const struct vr_action_totals *t = &g->totals[i];
@@ -931,7 +932,7 @@ static void status_json(struct vr_guest *g, FILE *f, const struct vr_memsnap *s,
 			continue;
 		vr_json_open(&j, NULL);
 		vr_json_str(&j, "interface", ifaces[i].path);
-		vr_json_str(&j, "error", strerror(-g->iface[i].error));
+		vr_json_str(&j, "error", vr_strerror(g->iface[i].error));
 		vr_json_u64(&j, "failures", g->iface[i].failures);
 		vr_json_str(&j, "consequence", ifaces[i].consequence);
 		vr_json_close(&j);
@@ -1076,35 +1077,36 @@ void vr_guest_metrics(struct vr_guest *g, FILE *f)
 
 int vr_guest_metrics_file(struct vr_guest *g, const char *path)
 {
-	char tmp[PATH_MAX];
+	struct vr_outfile o;
+	char err[256];
 	FILE *f;
-	int fd, r = 0;
+	int fd, r;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
-		r = -ENAMETOOLONG;
+	/* metricsFile may sit in a directory others can write: the temporary
+	 * file has a random name and O_EXCL, nothing there is followed,
+	 * truncated or waited on (a FIFO), and only a regular file is
+	 * replaced. */
+	r = vr_outfile_open(&o, path, VR_OUTFILE_REPLACE, VR_OUTFILE_NOSYNC, NULL, err, sizeof(err));
+	if (r < 0)
 		goto out;
-	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0) {
-		r = -errno;
-		goto out;
-	}
-	f = fdopen(fd, "w");
+	fd = dup(o.fd);
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
 	if (!f) {
 		r = -errno;
-		close(fd);
-		goto out_unlink;
+		if (fd >= 0)
+			close(fd);
+		vr_outfile_abort(&o);
+		goto out;
 	}
 	vr_guest_metrics(g, f);
 	if (fflush(f) != 0 || ferror(f))
 		r = -(errno ? errno : EIO);
 	if (fclose(f) != 0 && r == 0)
 		r = -errno;
-	if (r == 0 && rename(tmp, path) < 0)
-		r = -errno;
-out_unlink:
 	if (r < 0)
-		unlink(tmp);
+		vr_outfile_abort(&o);
+	else
+		r = vr_outfile_commit(&o, err, sizeof(err));
 out:
 	vr_guest_iface(g, VR_IF_METRICS, r);
 	return r;

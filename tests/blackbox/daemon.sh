@@ -153,6 +153,17 @@ check "and shows what is wrong, with the line" grep -q "vmreclaim.conf:2: autoMe
 sed 's/gradual/dropcache/' $T/good.conf >$T/vmreclaim.conf
 $C -s $S reload >/dev/null
 check "vmreclaimctl reload takes new settings" sh -c "$C -s $S status | grep -q '^mode: *dropcache'"
+# A settings file replaced by a FIFO (another process's mkfifo) once held
+# the reload in open() for good: now it is refused, and the daemon answers.
+cp $T/vmreclaim.conf $T/good.conf
+rm $T/vmreclaim.conf
+mkfifo $T/vmreclaim.conf
+kill -HUP $PID
+sleep 0.5
+check "a FIFO as the settings file: status still answers" sh -c "$C -s $S -t 3 status | grep -q '^mode: *dropcache'"
+check "and the log says why" grep -q "vmreclaim.conf.*not a regular file" $T/log
+rm $T/vmreclaim.conf
+cp $T/good.conf $T/vmreclaim.conf
 
 # Footprint while idle.
 cpu 0

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static char *diags_text(const struct vr_diags *d)
 {
@@ -451,10 +452,38 @@ static void test_parse_file_errors(void **state)
 	assert_int_equal(vr_config_parse_file(&c, "/", VR_SCOPE_GUEST, &d), -EISDIR);
 }
 
+/* A NUL byte once ended the file where it stood: the settings after it
+ * were dropped and --check-config said OK. */
+static void test_parse_file_nul(void **state)
+{
+	static const char text[] = "[wsl2]\nmemory = 2GB\n\0\n[experimental]\nautoMemoryReclaim = nope\n";
+	char path[] = "/tmp/vmreclaim-conf-XXXXXX";
+	struct vr_diags d = { 0 };
+	struct vr_config c;
+	char *out;
+	FILE *f;
+	int fd;
+
+	(void)state;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	assert_int_equal(fwrite(text, 1, sizeof(text) - 1, f), sizeof(text) - 1);
+	fclose(f);
+	vr_config_defaults(&c);
+	assert_int_equal(vr_config_parse_file(&c, path, VR_SCOPE_GUEST, &d), -EINVAL);
+	assert_true(d.errors > 0);
+	out = diags_text(&d);
+	assert_non_null(strstr(out, ":3: a NUL byte"));
+	free(out);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_parse_file_nul),
 		cmocka_unit_test(test_good_file),
 		cmocka_unit_test(test_bad_size_and_unknown_key),
 		cmocka_unit_test(test_value_errors),

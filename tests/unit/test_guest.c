@@ -12,6 +12,7 @@
 #include <string.h>
 #include <limits.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #define SEC VR_USEC_PER_SEC
 #define MIB VR_MIB
@@ -613,6 +614,37 @@ static void test_metrics(void **state)
 	assert_int_equal(f->g.iface[VR_IF_METRICS].failures, 3);
 }
 
+/* metricsFile in a directory others can write: a FIFO planted at the old
+ * fixed temporary name once blocked the daemon in open(), and a FIFO (or
+ * any file that is not a regular one) at the path itself is never
+ * replaced. */
+static void test_metrics_file_planted(void **state)
+{
+	struct fx *f = *state;
+	char path[PATH_MAX], tmp[PATH_MAX];
+	struct stat st;
+	char *got;
+
+	start(f);
+	snprintf(path, sizeof(path), "%s/vmreclaim.prom", f->root);
+	snprintf(tmp, sizeof(tmp), "%s/vmreclaim.prom.tmp", f->root);
+	assert_int_equal(mkfifo(tmp, 0666), 0);
+	assert_int_equal(vr_guest_metrics_file(&f->g, path), 0);
+	got = fake_get(f->root, "/vmreclaim.prom");
+	assert_non_null(strstr(got, "vmreclaim_memory_total_bytes "));
+	free(got);
+	assert_int_equal(lstat(tmp, &st), 0);
+	assert_true(S_ISFIFO(st.st_mode));
+	unlink(tmp);
+	unlink(path);
+	assert_int_equal(mkfifo(path, 0666), 0);
+	assert_int_equal(vr_guest_metrics_file(&f->g, path), -VR_ENOTREG);
+	assert_int_equal(lstat(path, &st), 0);
+	assert_true(S_ISFIFO(st.st_mode));
+	assert_int_equal(log_catch_count(&f->log, "not a regular file"), 1);
+	unlink(path);
+}
+
 static void test_manual_actions_any_mode(void **state)
 {
 	struct fx *f = *state;
@@ -893,6 +925,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_busy_writes_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_auto_busy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_metrics, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_metrics_file_planted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_auto_fragmented, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_auto_order_readonly, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_auto_order_raise_fails, setup, teardown),
