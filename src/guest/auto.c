@@ -58,16 +58,6 @@ static uint64_t max3(uint64_t a, uint64_t b, uint64_t c)
 	return m > c ? m : c;
 }
 
-static void add(struct vr_auto_plan *p, enum vr_auto_step_kind kind, uint64_t bytes, unsigned order)
-{
-	if (p->n < VR_AUTO_PLAN_MAX) {
-		p->step[p->n].kind = kind;
-		p->step[p->n].bytes = bytes;
-		p->step[p->n].order = order;
-		p->n++;
-	}
-}
-
 /* Follow the cache's growth and the refaults that came after our reclaims. */
 static void cache_observe(struct vr_auto *a, const struct vr_auto_settings *s,
 			  const struct vr_auto_input *in)
@@ -157,7 +147,7 @@ static void cache_observe(struct vr_auto *a, const struct vr_auto_settings *s,
 }
 
 static void cache_decide(struct vr_auto *a, const struct vr_auto_settings *s,
-			 const struct vr_auto_input *in, struct vr_auto_plan *p)
+			 const struct vr_auto_input *in, struct vr_plan *p)
 {
 	char x[VR_SIZE_STR_MAX], y[VR_SIZE_STR_MAX], z[VR_SIZE_STR_MAX];
 	uint64_t now = in->now_usec, keep, excess, bytes;
@@ -211,7 +201,7 @@ static void cache_decide(struct vr_auto *a, const struct vr_auto_settings *s,
 		return;
 	}
 	bytes = excess < s->step_bytes ? excess : s->step_bytes;
-	add(p, VR_AUTO_RECLAIM, bytes, 0);
+	vr_plan_add(p, VR_STEP_RECLAIM, VR_TRIGGER_AUTO, bytes, 0, NULL);
 	a->last_reclaim_usec = now ? now : 1;
 	snprintf(a->cache_why, sizeof(a->cache_why),
 		 "reclaiming %s of cold cache: inactive file %s, keeping %s",
@@ -241,7 +231,7 @@ static unsigned order_for(const struct vr_auto_input *in, unsigned order_min, ui
 }
 
 static void frag_decide(struct vr_auto *a, const struct vr_auto_settings *s,
-			const struct vr_auto_input *in, struct vr_auto_plan *p)
+			const struct vr_auto_input *in, struct vr_plan *p)
 {
 	char x[VR_SIZE_STR_MAX], y[VR_SIZE_STR_MAX];
 	struct vr_free_split sp;
@@ -253,7 +243,7 @@ static void frag_decide(struct vr_auto *a, const struct vr_auto_settings *s,
 		/* Not on the first busy sample: the reporting worker itself
 		 * and the wake-up make an idle VM look busy for a while. */
 		if (held >= VR_AUTO_ORDER_HOLD_USEC || in->pressure) {
-			add(p, VR_AUTO_SET_ORDER, 0, in->base_order);
+			vr_plan_add(p, VR_STEP_SET_ORDER, VR_TRIGGER_AUTO, 0, in->base_order, a->frag_why);
 			a->lowered = false;
 			if (held >= VR_AUTO_ORDER_HOLD_USEC && in->buddy) {
 				vr_buddyinfo_split(in->buddy, in->base_order, in->page_size, &sp);
@@ -313,7 +303,7 @@ static void frag_decide(struct vr_auto *a, const struct vr_auto_settings *s,
 	}
 	if (s->compaction &&
 	    !(a->compact_unpaid && stranded < vr_sat_add(a->compact_base_stranded, min))) {
-		add(p, VR_AUTO_COMPACT, 0, 0);
+		vr_plan_add(p, VR_STEP_COMPACT, VR_TRIGGER_AUTO, 0, 0, NULL);
 		snprintf(a->frag_why, sizeof(a->frag_why), "compacting: %s stranded below order %u", x,
 			 in->base_order);
 		return;
@@ -322,7 +312,7 @@ static void frag_decide(struct vr_auto *a, const struct vr_auto_settings *s,
 		uint64_t left;
 		unsigned o = order_for(in, s->order_min, min, &left);
 
-		add(p, VR_AUTO_SET_ORDER, 0, o);
+		vr_plan_add(p, VR_STEP_SET_ORDER, VR_TRIGGER_AUTO, 0, o, a->frag_why);
 		a->lowered = true;
 		a->lowered_usec = now;
 		a->order_lowerings++;
@@ -339,7 +329,7 @@ static void frag_decide(struct vr_auto *a, const struct vr_auto_settings *s,
 }
 
 void vr_auto_decide(struct vr_auto *a, const struct vr_auto_settings *s,
-		    const struct vr_auto_input *in, struct vr_auto_plan *out)
+		    const struct vr_auto_input *in, struct vr_plan *out)
 {
 	memset(out, 0, sizeof(*out));
 	cache_observe(a, s, in);

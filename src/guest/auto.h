@@ -38,6 +38,7 @@
 #include "common/size.h"
 #include "common/util.h"
 #include "guest/buddyinfo.h"
+#include "guest/policy.h"
 
 /* The kernel's reporting worker handles about 1/16 of a free list per
  * pass and runs again 2 s later (mm/page_reporting.c: budget,
@@ -123,33 +124,19 @@ struct vr_auto {
 	uint64_t stranded_done_bytes; /* stranded at the base order when last handed back */
 	bool have_stranded_done;
 	uint64_t order_lowerings;
+	uint64_t compact_failed_usec; /* the last compaction that failed */
 	/* for status */
 	char cache_why[160];
 	char frag_why[160];
 };
 
-enum vr_auto_step_kind {
-	VR_AUTO_RECLAIM,   /* memory.reclaim of bytes */
-	VR_AUTO_COMPACT,
-	VR_AUTO_SET_ORDER, /* write order to page_reporting_order (and wake the worker when lower) */
-};
-
-#define VR_AUTO_PLAN_MAX 3
-
-struct vr_auto_plan {
-	unsigned n;
-	struct {
-		enum vr_auto_step_kind kind;
-		uint64_t bytes;
-		unsigned order;
-	} step[VR_AUTO_PLAN_MAX];
-};
-
 void vr_auto_init(struct vr_auto *a);
 
-/* Decide this tick's steps from @in, updating @a. */
+/* Decide this tick's steps from @in, updating @a: VR_STEP_RECLAIM,
+ * VR_STEP_COMPACT and VR_STEP_SET_ORDER (write the order, and wake the
+ * reporting worker when it is lower), all with VR_TRIGGER_AUTO. */
 void vr_auto_decide(struct vr_auto *a, const struct vr_auto_settings *s,
-		    const struct vr_auto_input *in, struct vr_auto_plan *out);
+		    const struct vr_auto_input *in, struct vr_plan *out);
 
 /* What compaction did: reportable memory gained at the base order. */
 void vr_auto_compacted(struct vr_auto *a, uint64_t gained_bytes, uint64_t stranded_before_bytes);

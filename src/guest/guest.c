@@ -458,8 +458,7 @@ void vr_guest_pressure(struct vr_guest *g)
  * order worth while (vr_auto_stranded_min()). */
 #define WAKE_BYTES (32 * VR_MIB)
 
-/* Write page_reporting_order; after lowering it, wake the worker. */
-static void set_order(struct vr_guest *g, unsigned order)
+int vr_guest_set_order(struct vr_guest *g, unsigned order, const char *why)
 {
 	unsigned from = g->reporting.order;
 	char v[16];
@@ -468,250 +467,130 @@ static void set_order(struct vr_guest *g, unsigned order)
 	snprintf(v, sizeof(v), "%u", order);
 	r = vr_sys_write(&g->sys, VR_REPORTING_ORDER_PATH, v);
 	vr_guest_iface(g, VR_IF_REPORTING_ORDER, r);
-	if (r < 0) {
-		/* Nothing changed: the order is what it was.  A failed
-		 * lowering holds nothing; a failed way back up leaves the
-		 * order low, to be tried again after another hold. */
-		if (order < from) {
-			g->autost.lowered = false;
-		} else if (g->order_lowered) {
-			g->autost.lowered = true;
-			g->autost.lowered_usec = g->clock();
-		}
-		return;
-	}
+	if (r < 0)
+		return r;
 	g->reporting.order = order;
 	g->order_lowered = g->base_order_known && order < g->base_order;
-	vr_info("page_reporting_order %u -> %u: %s", from, order, g->autost.frag_why);
+	vr_info("page_reporting_order %u -> %u: %s", from, order, why ? why : "");
 	if (order < from && g->sys.ops->wake_reporting) {
-		r = g->sys.ops->wake_reporting(g->sys.ops_user, WAKE_BYTES);
-		if (r < 0)
+		int w = g->sys.ops->wake_reporting(g->sys.ops_user, WAKE_BYTES);
+
+		if (w < 0)
 			vr_notice("could not wake free page reporting (%s): it runs at the next large free",
-				  strerror(-r));
+				  strerror(-w));
 	}
+	return 0;
 }
 
-/* The WSL modes' input that does not depend on meminfo: @mode, the idle
- * state after event @ev, pressure, the floor and this period's record. */
-static void policy_input(const struct vr_guest *g, enum vr_mode mode, enum vr_idle_event ev,
-			 uint64_t now, struct vr_policy_input *in)
+int vr_guest_step(struct vr_guest *g, const struct vr_step *s, struct vr_action_record *ret)
 {
-	memset(in, 0, sizeof(*in));
-	in->mode = mode;
-	/* A failing compact_memory is tried again once per idle period, not
-	 * after every step. */
-	in->compaction = vr_guest_compaction_enabled(&g->cfg) &&
-			 (g->iface[VR_IF_COMPACT].error == 0 || ev == VR_IDLE_ENTER);
-	in->idle = g->idle.idle;
-	in->idle_entered = ev == VR_IDLE_ENTER;
-	in->pressure = now < g->pressure_until_usec;
-	in->floor_bytes = g->cfg.reclaim_floor_bytes;
-	in->period = g->period;
-}
-
-/* Run g->last_plan and record in g->period what it did. */
-static void run_policy_plan(struct vr_guest *g)
-{
-	unsigned i;
-
-	if (g->last_plan.exhausted)
-		g->period.exhausted = true;
-	for (i = 0; i < g->last_plan.n; i++) {
-		struct vr_action_record a;
-		int r = vr_guest_act(g, g->last_plan.step[i].kind, g->last_plan.step[i].bytes,
-				     VR_TRIGGER_IDLE, &a);
-
-		if (a.kind == VR_ACTION_DROPCACHE)
-			g->period.dropped = true;
-		if (a.kind == VR_ACTION_RECLAIM && a.partial)
-			/* The kernel found no more to take; try again in
-			 * the next idle period, not on every tick. */
-			g->period.exhausted = true;
-		if (a.kind == VR_ACTION_RECLAIM && r < 0)
-			/* Dropcache for the rest of this period; the next
-			 * one tries memory.reclaim again. */
-			g->period.reclaim_failed = true;
-	}
-}
-
-/* autoMemoryReclaim = auto (see auto.h). */
-static void auto_tick(struct vr_guest *g, enum vr_idle_event ev, uint64_t now)
-{
-	struct vr_auto_settings st = {
-		.settle_usec = g->cfg.idle_usec,
-		.order_min = g->cfg.reporting_order_min,
-		/* A failing compact_memory is tried again once per idle
-		 * period, as in the WSL modes, not never again. */
-		/* A failing compact_memory is tried again once per idle
-		 * period, or once per settle time (fragments are also handed
-		 * back outside idle periods). */
-		.compaction = vr_guest_compaction_enabled(&g->cfg) &&
-			      (g->iface[VR_IF_COMPACT].error == 0 || ev == VR_IDLE_ENTER ||
-			       now - g->compact_failed_usec >= g->cfg.idle_usec),
-	};
-	struct vr_auto_input in = { .now_usec = now, .idle = g->idle.idle, .page_size = g->page_size };
-	struct vr_buddyinfo b;
-	struct vr_meminfo m;
-	struct vr_vmstat vs;
-	struct vr_auto_plan plan;
-	unsigned i;
+	const struct vr_policy_ops *p = vr_policy_for(g->cfg.mode);
+	struct vr_action_record a;
 	int r;
 
-	in.pressure = now < g->pressure_until_usec;
-	r = vr_meminfo_read(&g->sys, &m);
-	vr_guest_iface(g, VR_IF_MEMINFO, r);
-	if (r == 0) {
-		in.have_meminfo = true;
-		in.total_bytes = m.total_bytes;
-		in.free_bytes = m.free_bytes;
-		in.active_file_bytes = m.active_file_bytes;
-		in.inactive_file_bytes = m.inactive_file_bytes;
-		st.step_bytes = vr_policy_step_bytes(g->cfg.reclaim_step_bytes, m.total_bytes);
+	if (s->kind == VR_STEP_SET_ORDER) {
+		r = vr_guest_set_order(g, s->order, s->why);
+		if (p->result)
+			p->result(g, s, NULL, r);
+		return r;
 	}
-	r = vr_vmstat_read(&g->sys, &vs);
-	/* Readable but without the refault counter (empty, cut short):
-	 * auto is as blind as without the file, and status says so. */
-	if (r == 0 && !vs.have_refault)
-		r = -ENODATA;
-	vr_guest_iface(g, VR_IF_VMSTAT, r);
-	if (r == 0) {
-		in.have_refault = true;
-		in.refault_bytes = vs.refault_file_pages * g->page_size;
-	}
-	in.reclaim_unusable_why = g->period.reclaim_failed
-					  ? "memory.reclaim failed in this idle period"
-				  : !in.have_refault ? "no refault counter in /proc/vmstat"
-						     : reclaim_unusable(g, in.have_meminfo ? &m : NULL);
-	in.reclaim_usable = in.reclaim_unusable_why == NULL;
-	/* The buddy lists only matter to an idle VM or one whose free memory
-	 * has settled, or to put the order back. */
-	if (g->idle.idle || g->order_lowered ||
-	    now - g->autost.free_changed_usec >= g->cfg.idle_usec) {
-		r = vr_buddyinfo_read(&g->sys, &b);
-		vr_guest_iface(g, VR_IF_BUDDYINFO, r);
-		if (r == 0)
-			in.buddy = &b;
-	}
-	in.reporting = g->reporting.registered && g->base_order_known;
-	/* A failing page_reporting_order is tried again once per idle
-	 * period, not on every tick. */
-	in.order_writable = g->reporting.order_writable &&
-			    (g->iface[VR_IF_REPORTING_ORDER].error == 0 || ev == VR_IDLE_ENTER);
-	in.base_order = g->base_order;
-	in.order = g->reporting.order;
+	r = vr_guest_act(g, (enum vr_action_kind)s->kind, s->bytes, s->trigger, &a);
+	if (p->result)
+		p->result(g, s, &a, r);
+	if (ret)
+		*ret = a;
+	return r;
+}
 
-	vr_auto_decide(&g->autost, &st, &in, &plan);
-	if (!in.reclaim_usable && g->cfg.mode == VR_MODE_AUTO) {
-		/* Without a usable memory.reclaim the cache is handled as
-		 * gradual handles it: dropcache once per idle period. */
-		struct vr_policy_input pin;
+void vr_guest_run(struct vr_guest *g, const struct vr_plan *p)
+{
+	unsigned i;
 
-		policy_input(g, VR_MODE_GRADUAL, ev, now, &pin);
-		/* auto's own retry rule, which includes the idle period's */
-		pin.compaction = st.compaction;
-		pin.have_meminfo = in.have_meminfo;
-		pin.file_cache_bytes = in.have_meminfo ? vr_meminfo_file_cache(&m) : 0;
-		pin.step_bytes = st.step_bytes;
-		pin.reclaim_unusable_why = in.reclaim_unusable_why;
-		vr_policy_decide(&pin, &g->last_plan);
-		run_policy_plan(g);
-	} else {
-		memset(&g->last_plan, 0, sizeof(g->last_plan));
-		snprintf(g->last_plan.why, sizeof(g->last_plan.why), "%s", g->autost.cache_why);
-	}
-	for (i = 0; i < plan.n; i++) {
-		struct vr_action_record a;
-
-		switch (plan.step[i].kind) {
-		case VR_AUTO_RECLAIM:
-			r = vr_guest_act(g, VR_ACTION_RECLAIM, plan.step[i].bytes, VR_TRIGGER_AUTO, &a);
-			if (r < 0)
-				g->period.reclaim_failed = true;
-			else if (a.partial)
-				/* EAGAIN: what is left is not reclaimable now;
-				 * ask again after a settle time, not on every
-				 * tick. */
-				g->autost.partial_until_usec = now + g->cfg.idle_usec;
-			break;
-		case VR_AUTO_COMPACT:
-			r = vr_guest_act(g, VR_ACTION_COMPACT, 0, VR_TRIGGER_AUTO, &a);
-			if (r == 0 && a.before.buddy_valid && a.after.buddy_valid)
-				vr_auto_compacted(&g->autost,
-						  vr_sat_sub(a.after.reportable_bytes,
-							     a.before.reportable_bytes),
-						  a.before.stranded_bytes);
-			else
-				vr_auto_compacted(&g->autost, 0, a.before.stranded_bytes);
-			if (r < 0)
-				g->compact_failed_usec = now;
-			break;
-		case VR_AUTO_SET_ORDER:
-			set_order(g, plan.step[i].order);
-			break;
-		}
-	}
+	for (i = 0; i < p->n; i++)
+		vr_guest_step(g, &p->step[i], NULL);
 }
 
 void vr_guest_shutdown(struct vr_guest *g)
 {
-	if (g->order_lowered) {
-		snprintf(g->autost.frag_why, sizeof(g->autost.frag_why), "the service is stopping");
-		set_order(g, g->base_order);
+	if (g->order_lowered)
+		vr_guest_set_order(g, g->base_order, "the service is stopping");
+}
+
+/* Read what the policy needs for this tick, each file once. */
+static void read_inputs(struct vr_guest *g, unsigned need, struct vr_tick *t)
+{
+	struct vr_vmstat vs;
+	int r;
+
+	if (need & VR_NEED_MEMINFO) {
+		r = vr_meminfo_read(&g->sys, &t->mem);
+		vr_guest_iface(g, VR_IF_MEMINFO, r);
+		t->read_meminfo = true;
+		t->have_meminfo = r == 0;
+		t->reclaim_unusable_why = reclaim_unusable(g, t->have_meminfo ? &t->mem : NULL);
+	}
+	if (need & VR_NEED_VMSTAT) {
+		r = vr_vmstat_read(&g->sys, &vs);
+		/* Readable but without the refault counter (empty, cut
+		 * short): auto is as blind as without the file, and status
+		 * says so. */
+		if (r == 0 && !vs.have_refault)
+			r = -ENODATA;
+		vr_guest_iface(g, VR_IF_VMSTAT, r);
+		if (r == 0) {
+			t->have_refault = true;
+			t->refault_bytes = vs.refault_file_pages * g->page_size;
+		}
+	}
+	if (need & VR_NEED_BUDDYINFO) {
+		r = vr_buddyinfo_read(&g->sys, &t->buddy);
+		vr_guest_iface(g, VR_IF_BUDDYINFO, r);
+		t->have_buddy = r == 0;
 	}
 }
 
 void vr_guest_tick(struct vr_guest *g)
 {
-	struct vr_policy_input in = { 0 };
+	const struct vr_policy_ops *p = vr_policy_for(g->cfg.mode);
+	struct vr_tick t;
 	struct vr_cpustat cs;
-	struct vr_meminfo m;
-	enum vr_idle_event ev;
 	uint64_t now = g->clock();
 	int r;
 
 	uint64_t self = g->self_cpu_usec ? g->self_cpu_usec() : 0;
 	uint64_t self_ticks = vr_sat_sub(self, g->self_cpu_prev_usec) * g->clk_tck / VR_USEC_PER_SEC;
 
+	g->now_usec = now;
 	g->self_cpu_prev_usec = self;
 	g->ticks++;
 	r = vr_cpustat_read(&g->sys, &cs);
 	vr_guest_iface(g, VR_IF_STAT, r);
-	ev = r == 0 ? vr_idle_update(&g->idle, now, &cs, self_ticks) : vr_idle_reset(&g->idle);
-	if (ev == VR_IDLE_ENTER) {
+	memset(&t, 0, sizeof(t));
+	t.now_usec = now;
+	t.ev = r == 0 ? vr_idle_update(&g->idle, now, &cs, self_ticks) : vr_idle_reset(&g->idle);
+	if (t.ev == VR_IDLE_ENTER) {
 		memset(&g->period, 0, sizeof(g->period));
 		refresh_reporting(g);
 		vr_info("idle: CPU below %g%% for %llu s", g->idle.threshold_pct,
 			(unsigned long long)(g->idle.window_usec / VR_USEC_PER_SEC));
-	} else if (ev == VR_IDLE_LEAVE) {
+	} else if (t.ev == VR_IDLE_LEAVE) {
 		vr_info("busy again: CPU %.1f%%", g->idle.last_busy_pct);
 	}
-
-	if (g->cfg.mode == VR_MODE_AUTO) {
-		auto_tick(g, ev, now);
-		return;
-	}
-	if (g->order_lowered) {
+	if (g->order_lowered && !p->lowers_order)
 		/* The mode changed (a reload) while auto had the order down. */
-		snprintf(g->autost.frag_why, sizeof(g->autost.frag_why), "mode is no longer auto");
-		set_order(g, g->base_order);
-	}
-	policy_input(g, g->cfg.mode, ev, now, &in);
-	if (in.idle && !in.pressure && g->cfg.mode != VR_MODE_DISABLED) {
-		/* Only an idle VM pays for reading meminfo. */
-		r = vr_meminfo_read(&g->sys, &m);
-		vr_guest_iface(g, VR_IF_MEMINFO, r);
-		in.have_meminfo = r == 0;
-		if (in.have_meminfo) {
-			in.file_cache_bytes = vr_meminfo_file_cache(&m);
-			in.step_bytes = vr_policy_step_bytes(g->cfg.reclaim_step_bytes, m.total_bytes);
-		}
-		in.reclaim_unusable_why = g->period.reclaim_failed
-						  ? "memory.reclaim failed in this idle period"
-						  : reclaim_unusable(g, in.have_meminfo ? &m : NULL);
-		in.reclaim_usable = in.reclaim_unusable_why == NULL;
-	}
-	vr_policy_decide(&in, &g->last_plan);
-	run_policy_plan(g);
+		vr_guest_set_order(g, g->base_order, "mode is no longer auto");
+
+	t.idle = g->idle.idle;
+	t.pressure = now < g->pressure_until_usec;
+	t.compaction = vr_guest_compaction_enabled(&g->cfg);
+	t.compact_failing = g->iface[VR_IF_COMPACT].error != 0;
+	/* A failing page_reporting_order is tried again once per idle
+	 * period, not on every tick. */
+	t.order_writable = g->reporting.order_writable &&
+			   (g->iface[VR_IF_REPORTING_ORDER].error == 0 || t.ev == VR_IDLE_ENTER);
+	read_inputs(g, p->needs ? p->needs(g, &t) : 0, &t);
+	p->decide(g, &t, &g->last_plan);
+	vr_guest_run(g, &g->last_plan);
 }
 
 /* The state in a word, and why, for status. */
@@ -744,6 +623,7 @@ static void describe_state(const struct vr_guest *g, uint64_t now, const char **
 static void status_text(struct vr_guest *g, FILE *f, const struct vr_memsnap *s,
 			const struct vr_meminfo *m, uint64_t now, const char *state, const char *why)
 {
+	const struct vr_policy_ops *policy = vr_policy_for(g->cfg.mode);
 	char a[VR_SIZE_STR_MAX], b[VR_SIZE_STR_MAX], c[VR_SIZE_STR_MAX], line[512];
 	unsigned i;
 
@@ -752,18 +632,8 @@ static void status_text(struct vr_guest *g, FILE *f, const struct vr_memsnap *s,
 	fprintf(f, "mode:        %s (compaction %s)\n", vr_mode_name(g->cfg.mode),
 		vr_guest_compaction_enabled(&g->cfg) ? "on" : "off");
 	fprintf(f, "state:       %s: %s\n", state, why);
-	if (g->cfg.mode == VR_MODE_AUTO && g->ticks) {
-		const struct vr_auto *au = &g->autost;
-
-		fprintf(f, "cache:       %s\n", au->cache_why);
-		fprintf(f, "fragments:   %s\n", au->frag_why);
-		fprintf(f, "working set: reserve %s; %llu refault episodes after reclaim (%s read back)\n",
-			vr_format_size(au->reserve_bytes, a, sizeof(a)),
-			(unsigned long long)au->refault_events,
-			vr_format_size(au->refaulted_bytes, b, sizeof(b)));
-		fprintf(f, "order:       %u now, %u to go back to; lowered %llu times\n",
-			g->reporting.order, g->base_order, (unsigned long long)au->order_lowerings);
-	}
+	if (policy->status_text)
+		policy->status_text(g, f);
 	if (now < g->pressure_until_usec)
 		fprintf(f, "pressure:    guest memory pressure, idle reclaim holds off %llu s more\n",
 			(unsigned long long)((g->pressure_until_usec - now) / VR_USEC_PER_SEC));
@@ -859,6 +729,7 @@ static void json_snap(struct vr_json *j, const char *key, const struct vr_memsna
 static void status_json(struct vr_guest *g, FILE *f, const struct vr_memsnap *s,
 			const struct vr_meminfo *m, uint64_t now, const char *state, const char *why)
 {
+	const struct vr_policy_ops *policy = vr_policy_for(g->cfg.mode);
 	struct vr_json j;
 	unsigned i;
 
@@ -891,20 +762,12 @@ static void status_json(struct vr_guest *g, FILE *f, const struct vr_memsnap *s,
 	} else {
 		vr_json_null(&j, "memory");
 	}
-	if (g->cfg.mode == VR_MODE_AUTO) {
-		vr_json_open(&j, "auto");
-		vr_json_str(&j, "cache", g->autost.cache_why);
-		vr_json_str(&j, "fragments", g->autost.frag_why);
-		vr_json_u64(&j, "reserve_bytes", g->autost.reserve_bytes);
-		vr_json_u64(&j, "refault_events", g->autost.refault_events);
-		vr_json_u64(&j, "refaulted_bytes", g->autost.refaulted_bytes);
-		vr_json_u64(&j, "order_lowerings", g->autost.order_lowerings);
-		vr_json_bool(&j, "order_lowered", g->order_lowered);
-		vr_json_u64(&j, "base_order", g->base_order);
-		vr_json_close(&j);
-	} else {
+	/* One section of the schema belongs to the policy, "auto"; the
+	 * others leave it null. */
+	if (policy->status_json)
+		policy->status_json(g, &j);
+	else
 		vr_json_null(&j, "auto");
-	}
 	vr_json_open(&j, "host_channel");
 	vr_json_bool(&j, "open", g->channel_open);
 	vr_json_u64(&j, "requests", g->host_requests);
@@ -985,7 +848,7 @@ void vr_guest_status(struct vr_guest *g, FILE *f, bool json)
 		status_text(g, f, &s, &m, now, state, why);
 }
 
-static void metric(FILE *f, const char *name, const char *type, const char *help, const char *labels,
+void vr_metric(FILE *f, const char *name, const char *type, const char *help, const char *labels,
 		   double value)
 {
 	if (help)
@@ -995,6 +858,7 @@ static void metric(FILE *f, const char *name, const char *type, const char *help
 
 void vr_guest_metrics(struct vr_guest *g, FILE *f)
 {
+	const struct vr_policy_ops *policy = vr_policy_for(g->cfg.mode);
 	struct vr_meminfo m = { 0 };
 	struct vr_memsnap s;
 	uint64_t now = g->clock();
@@ -1002,74 +866,62 @@ void vr_guest_metrics(struct vr_guest *g, FILE *f)
 	unsigned i;
 
 	snapshot(g, &s, &m);
-	metric(f, "up_seconds", "gauge", "Seconds since vmreclaimd started.", NULL,
+	vr_metric(f, "up_seconds", "gauge", "Seconds since vmreclaimd started.", NULL,
 	       (double)((now - g->started_usec) / VR_USEC_PER_SEC));
-	metric(f, "idle", "gauge", "1 while the VM counts as idle.", NULL, g->idle.idle ? 1 : 0);
-	metric(f, "busy_percent", "gauge", "Busy CPU in the last sample, percent of all CPUs.", NULL,
+	vr_metric(f, "idle", "gauge", "1 while the VM counts as idle.", NULL, g->idle.idle ? 1 : 0);
+	vr_metric(f, "busy_percent", "gauge", "Busy CPU in the last sample, percent of all CPUs.", NULL,
 	       g->idle.have_busy ? g->idle.last_busy_pct : 0);
-	metric(f, "pressure", "gauge", "1 while the guest's own memory pressure holds reclaim off.",
+	vr_metric(f, "pressure", "gauge", "1 while the guest's own memory pressure holds reclaim off.",
 	       NULL, now < g->pressure_until_usec ? 1 : 0);
 	if (s.valid) {
-		metric(f, "memory_total_bytes", "gauge", "MemTotal.", NULL, (double)m.total_bytes);
-		metric(f, "memory_free_bytes", "gauge", "MemFree.", NULL, (double)m.free_bytes);
-		metric(f, "memory_available_bytes", "gauge", "MemAvailable.", NULL,
+		vr_metric(f, "memory_total_bytes", "gauge", "MemTotal.", NULL, (double)m.total_bytes);
+		vr_metric(f, "memory_free_bytes", "gauge", "MemFree.", NULL, (double)m.free_bytes);
+		vr_metric(f, "memory_available_bytes", "gauge", "MemAvailable.", NULL,
 		       (double)m.available_bytes);
-		metric(f, "file_cache_bytes", "gauge",
+		vr_metric(f, "file_cache_bytes", "gauge",
 		       "Active(file) + Inactive(file) + SReclaimable.", NULL,
 		       (double)s.file_cache_bytes);
 	}
 	if (s.buddy_valid) {
-		metric(f, "reportable_bytes", "gauge",
+		vr_metric(f, "reportable_bytes", "gauge",
 		       "Free memory in blocks of the reporting order or larger.", NULL,
 		       (double)s.reportable_bytes);
-		metric(f, "stranded_bytes", "gauge",
+		vr_metric(f, "stranded_bytes", "gauge",
 		       "Free memory in blocks below the reporting order: never reported.", NULL,
 		       (double)s.stranded_bytes);
 	}
 	if (g->reporting.registered) {
-		metric(f, "reporting_order", "gauge", "page_reporting_order now.", NULL,
+		vr_metric(f, "reporting_order", "gauge", "page_reporting_order now.", NULL,
 		       g->reporting.order);
-		metric(f, "reporting_order_base", "gauge", "The kernel's own page_reporting_order.",
+		vr_metric(f, "reporting_order_base", "gauge", "The kernel's own page_reporting_order.",
 		       NULL, g->base_order);
 	}
-	metric(f, "idle_periods_total", "counter", "Idle periods entered.", NULL,
+	vr_metric(f, "idle_periods_total", "counter", "Idle periods entered.", NULL,
 	       (double)g->idle.periods);
-	metric(f, "pressure_events_total", "counter", "Guest memory pressure triggers.", NULL,
+	vr_metric(f, "pressure_events_total", "counter", "Guest memory pressure triggers.", NULL,
 	       (double)g->pressure_events);
 	for (i = 0; i < VR_ACTION_KINDS; i++) {
 		snprintf(labels, sizeof(labels), "{action=\"%s\"}", vr_action_name((enum vr_action_kind)i));
-		metric(f, "actions_total", "counter", i ? NULL : "Actions run.", labels,
+		vr_metric(f, "actions_total", "counter", i ? NULL : "Actions run.", labels,
 		       (double)g->totals[i].runs);
 	}
 	for (i = 0; i < VR_ACTION_KINDS; i++) {
 		snprintf(labels, sizeof(labels), "{action=\"%s\"}", vr_action_name((enum vr_action_kind)i));
-		metric(f, "action_failures_total", "counter", i ? NULL : "Actions that failed.", labels,
+		vr_metric(f, "action_failures_total", "counter", i ? NULL : "Actions that failed.", labels,
 		       (double)g->totals[i].failures);
 	}
 	for (i = 0; i < VR_ACTION_KINDS; i++) {
 		snprintf(labels, sizeof(labels), "{action=\"%s\"}", vr_action_name((enum vr_action_kind)i));
-		metric(f, "action_bytes_total", "counter",
+		vr_metric(f, "action_bytes_total", "counter",
 		       i ? NULL
 			 : "Compaction: reportable memory gained; dropcache and reclaim: cache released.",
 		       labels, (double)g->totals[i].bytes);
 	}
-	if (g->cfg.mode == VR_MODE_AUTO) {
-		metric(f, "auto_reserve_bytes", "gauge",
-		       "Inactive file cache auto keeps because reclaimed pages were read back.", NULL,
-		       (double)g->autost.reserve_bytes);
-		metric(f, "auto_refault_events_total", "counter",
-		       "Times pages were read back after an auto reclaim.", NULL,
-		       (double)g->autost.refault_events);
-		metric(f, "auto_refaulted_bytes_total", "counter",
-		       "Bytes read back after auto reclaims.", NULL,
-		       (double)g->autost.refaulted_bytes);
-		metric(f, "auto_order_lowerings_total", "counter",
-		       "Times auto lowered page_reporting_order.", NULL,
-		       (double)g->autost.order_lowerings);
-	}
+	if (policy->metrics)
+		policy->metrics(g, f);
 	for (i = 0; i < VR_IF_COUNT; i++) {
 		snprintf(labels, sizeof(labels), "{interface=\"%s\"}", ifaces[i].name);
-		metric(f, "interface_degraded", "gauge",
+		vr_metric(f, "interface_degraded", "gauge",
 		       i ? NULL : "1 while a kernel interface fails.", labels,
 		       g->iface[i].error < 0 ? 1 : 0);
 	}
@@ -1131,17 +983,22 @@ static void chan_status(struct vr_guest *g, char *reply, size_t size)
 		 (unsigned long long)s.stranded_bytes, reporting_order(g));
 }
 
-/* The host is short of memory and asks for up to @bytes now: cold cache
- * (what auto would take, without waiting for it to settle), compaction,
- * and, in auto, a lower reporting order for stranded blocks.  Never
- * while the guest itself is short of memory. */
+/* The host is short of memory and asks for up to @bytes now: the
+ * policy's cache step (cold cache without waiting for it to settle),
+ * compaction, and the policy's order step (auto: a lower reporting order
+ * for stranded blocks).  Never while the guest itself is short of
+ * memory. */
 static void chan_give(struct vr_guest *g, uint64_t bytes, char *reply, size_t size)
 {
+	const struct vr_policy_ops *p = vr_policy_for(g->cfg.mode);
 	uint64_t now = g->clock(), released = 0, gained = 0;
 	struct vr_memsnap before, after;
 	struct vr_meminfo m = { 0 };
+	struct vr_host_give h;
+	struct vr_plan plan;
 	bool compacted = false;
 
+	g->now_usec = now;
 	if (now < g->pressure_until_usec) {
 		g->host_refused++;
 		snprintf(reply, size, "refused the guest is under memory pressure\n");
@@ -1159,25 +1016,16 @@ static void chan_give(struct vr_guest *g, uint64_t bytes, char *reply, size_t si
 		return;
 	}
 	vr_info("host asks for %llu MiB back", (unsigned long long)(bytes / VR_MIB));
-	if (!reclaim_unusable(g, &m)) {
-		struct vr_auto_input in = { .active_file_bytes = m.active_file_bytes,
-					    .inactive_file_bytes = m.inactive_file_bytes };
-		uint64_t keep = g->cfg.mode == VR_MODE_AUTO ? vr_auto_cache_keep(&g->autost, &in)
-							    : g->cfg.reclaim_floor_bytes;
-		uint64_t have = g->cfg.mode == VR_MODE_AUTO ? m.inactive_file_bytes
-							    : before.file_cache_bytes;
-		uint64_t take = vr_sat_sub(have, keep);
-
-		if (take > bytes)
-			take = bytes;
-		if (take >= VR_MIB) {
-			vr_guest_act(g, VR_ACTION_RECLAIM, take, VR_TRIGGER_HOST, NULL);
-			/* refaults after it count against the working set */
-			g->autost.last_reclaim_usec = now ? now : 1;
-		}
-	} else if (g->cfg.mode != VR_MODE_DISABLED && before.file_cache_bytes > VR_MIB) {
-		vr_guest_act(g, VR_ACTION_DROPCACHE, 0, VR_TRIGGER_HOST, NULL);
-	}
+	memset(&h, 0, sizeof(h));
+	h.now_usec = now;
+	h.bytes = bytes;
+	h.mem = &m;
+	h.file_cache_bytes = before.file_cache_bytes;
+	h.reclaim_usable = reclaim_unusable(g, &m) == NULL;
+	memset(&plan, 0, sizeof(plan));
+	if (p->host_cache)
+		p->host_cache(g, &h, &plan);
+	vr_guest_run(g, &plan);
 	snapshot(g, &after, NULL);
 	released = vr_sat_sub(before.file_cache_bytes, after.file_cache_bytes);
 	if (after.buddy_valid && vr_guest_compaction_enabled(&g->cfg) &&
@@ -1190,26 +1038,14 @@ static void chan_give(struct vr_guest *g, uint64_t bytes, char *reply, size_t si
 				after = a.after;
 		}
 	}
-	if (g->cfg.mode == VR_MODE_AUTO && after.buddy_valid && !g->order_lowered &&
-	    g->reporting.registered && g->base_order_known && g->reporting.order_writable &&
-	    g->cfg.reporting_order_min < g->base_order &&
-	    after.stranded_bytes >= vr_auto_stranded_min(m.total_bytes)) {
-		struct vr_auto_input in = { .page_size = g->page_size, .base_order = g->base_order };
-		struct vr_buddyinfo b;
-		uint64_t left;
-		unsigned o;
-
-		if (vr_buddyinfo_read(&g->sys, &b) == 0) {
-			char why[160];
-
-			in.buddy = &b;
-			o = vr_auto_order_for(&in, g->cfg.reporting_order_min,
-					      vr_auto_stranded_min(m.total_bytes), &left);
-			snprintf(why, sizeof(why), "the host asked: page_reporting_order lowered to %u", o);
-			vr_auto_lowered(&g->autost, now, why);
-			set_order(g, o);
-			snapshot(g, &after, NULL);
-		}
+	h.buddy_valid = after.buddy_valid;
+	h.stranded_bytes = after.stranded_bytes;
+	memset(&plan, 0, sizeof(plan));
+	if (p->host_order)
+		p->host_order(g, &h, &plan);
+	if (plan.n) {
+		vr_guest_run(g, &plan);
+		snapshot(g, &after, NULL);
 	}
 	gained = vr_sat_sub(after.reportable_bytes, before.reportable_bytes);
 	snprintf(reply, size,

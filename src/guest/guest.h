@@ -55,13 +55,6 @@ struct vr_memsnap {
 	uint64_t stranded_bytes;
 };
 
-enum vr_trigger {
-	VR_TRIGGER_IDLE,
-	VR_TRIGGER_MANUAL,
-	VR_TRIGGER_AUTO, /* the auto policy, idle or not */
-	VR_TRIGGER_HOST, /* the host asked over the guest channel */
-};
-
 struct vr_action_record {
 	enum vr_action_kind kind;
 	enum vr_trigger trigger;
@@ -118,12 +111,12 @@ struct vr_guest {
 	 * kernel's own, read when a driver registered. */
 	bool base_order_known;
 	unsigned base_order;
-	bool order_lowered; /* auto has lowered page_reporting_order */
-	uint64_t compact_failed_usec; /* auto's last failed compaction */
+	bool order_lowered; /* page_reporting_order is below base_order */
 
 	/* state */
 	uint64_t started_usec;
-	struct vr_auto autost;
+	uint64_t now_usec; /* the time of the tick or request being handled */
+	struct vr_auto autost; /* the auto policy's own (policy_auto.c) */
 	uint64_t ticks;
 	struct vr_idle idle;
 	struct vr_period period;
@@ -132,7 +125,7 @@ struct vr_guest {
 	bool channel_open; /* the guest channel's device is open (set by the loop) */
 	uint64_t host_requests, host_refused; /* over the guest channel */
 	uint64_t host_last_give_usec;
-	struct vr_plan last_plan;
+	struct vr_plan last_plan; /* the policy's, on the last tick */
 	struct vr_action_totals totals[VR_ACTION_KINDS];
 	struct vr_action_record history[VR_HISTORY_MAX];
 	unsigned history_next, history_count;
@@ -188,6 +181,22 @@ const char *vr_iface_name(enum vr_iface iface);
 
 /* True when the idle policy compacts (compaction = true, idleThreshold > 0). */
 bool vr_guest_compaction_enabled(const struct vr_config *cfg);
+
+/* Run one step of a plan (actions.c): an action, recorded, or a write to
+ * page_reporting_order; the policy hears what it did.  Fills *ret (may be
+ * NULL; only for actions) and returns the error. */
+int vr_guest_step(struct vr_guest *g, const struct vr_step *s, struct vr_action_record *ret);
+
+/* Run the steps of @p in order. */
+void vr_guest_run(struct vr_guest *g, const struct vr_plan *p);
+
+/* Write page_reporting_order (after lowering it, wake the worker), saying
+ * @why in the log.  Returns 0 or -errno. */
+int vr_guest_set_order(struct vr_guest *g, unsigned order, const char *why);
+
+/* One Prometheus sample, with HELP and TYPE when @help is given. */
+void vr_metric(FILE *f, const char *name, const char *type, const char *help, const char *labels,
+	       double value);
 
 /* Format one history record as a log line. */
 void vr_action_record_format(const struct vr_action_record *a, char *buf, size_t size);

@@ -1,10 +1,28 @@
 /* SPDX-License-Identifier: MIT */
+/* The table of policies, the plan they share, and the WSL modes' common
+ * part: their input from a tick and what their steps did. */
 #include "guest/policy.h"
+#include "guest/guest.h"
 #include "common/size.h"
 #include "common/util.h"
 
 #include <stdio.h>
 #include <string.h>
+
+/* autoMemoryReclaim's values: a new policy is one file and one row. */
+static const struct vr_policy_ops *const policies[] = {
+	[VR_MODE_DISABLED] = &vr_policy_disabled,
+	[VR_MODE_DROPCACHE] = &vr_policy_dropcache,
+	[VR_MODE_GRADUAL] = &vr_policy_gradual,
+	[VR_MODE_AUTO] = &vr_policy_auto,
+};
+
+const struct vr_policy_ops *vr_policy_for(enum vr_mode mode)
+{
+	if ((size_t)mode < VR_ARRAY_SIZE(policies) && policies[mode])
+		return policies[mode];
+	return &vr_policy_disabled;
+}
 
 const char *vr_action_name(enum vr_action_kind k)
 {
@@ -34,75 +52,19 @@ uint64_t vr_policy_step_bytes(uint64_t configured, uint64_t mem_total_bytes)
 	return step;
 }
 
-static void add(struct vr_plan *p, enum vr_action_kind kind, uint64_t bytes)
+void vr_plan_add(struct vr_plan *p, enum vr_step_kind kind, enum vr_trigger trigger,
+		 uint64_t bytes, unsigned order, const char *why)
 {
-	if (p->n < VR_PLAN_MAX) {
-		p->step[p->n].kind = kind;
-		p->step[p->n].bytes = bytes;
-		p->n++;
-	}
-}
+	struct vr_step *s;
 
-/* Drop the cache once per idle period, then compact.  @instead_of_gradual
- * says why gradual reclaim could not be used, when that is the case. */
-static void plan_dropcache(const struct vr_policy_input *in, struct vr_plan *p,
-			   const char *instead_of_gradual)
-{
-	char note[128] = "";
-
-	if (instead_of_gradual)
-		snprintf(note, sizeof(note), " (in place of gradual reclaim: %s)", instead_of_gradual);
-	if (in->period.dropped) {
-		snprintf(p->why, sizeof(p->why), "page cache dropped once in this idle period%s", note);
-		if (in->idle_entered && in->compaction)
-			add(p, VR_ACTION_COMPACT, 0);
+	if (p->n >= VR_PLAN_MAX)
 		return;
-	}
-	add(p, VR_ACTION_DROPCACHE, 0);
-	if (in->compaction)
-		add(p, VR_ACTION_COMPACT, 0);
-	snprintf(p->why, sizeof(p->why), "dropping the page cache%s", note);
-}
-
-static void plan_gradual(const struct vr_policy_input *in, struct vr_plan *p)
-{
-	char c[VR_SIZE_STR_MAX], f[VR_SIZE_STR_MAX], s[VR_SIZE_STR_MAX];
-	uint64_t excess, bytes;
-
-	if (!in->reclaim_usable) {
-		plan_dropcache(in, p,
-			       in->reclaim_unusable_why ? in->reclaim_unusable_why
-							: "memory.reclaim unusable");
-		return;
-	}
-	if (in->period.exhausted) {
-		snprintf(p->why, sizeof(p->why),
-			 "gradual reclaim has done what it can in this idle period");
-		goto compact_on_entry;
-	}
-	if (!in->have_meminfo) {
-		snprintf(p->why, sizeof(p->why), "/proc/meminfo unreadable, cannot size a step");
-		goto compact_on_entry;
-	}
-	excess = vr_sat_sub(in->file_cache_bytes, in->floor_bytes);
-	vr_format_size(in->file_cache_bytes, c, sizeof(c));
-	vr_format_size(in->floor_bytes, f, sizeof(f));
-	if (excess < VR_RECLAIM_MIN_BYTES) {
-		p->exhausted = true;
-		snprintf(p->why, sizeof(p->why), "file cache %s is at the floor (%s)", c, f);
-		goto compact_on_entry;
-	}
-	bytes = excess < in->step_bytes ? excess : in->step_bytes;
-	add(p, VR_ACTION_RECLAIM, bytes);
-	if (in->compaction)
-		add(p, VR_ACTION_COMPACT, 0);
-	snprintf(p->why, sizeof(p->why), "reclaiming %s of file cache %s (floor %s)",
-		 vr_format_size(bytes, s, sizeof(s)), c, f);
-	return;
-
-compact_on_entry:
-	if (in->idle_entered && in->compaction)
-		add(p, VR_ACTION_COMPACT, 0);
+	s = &p->step[p->n++];
+	s->kind = kind;
+	s->trigger = trigger;
+	s->bytes = bytes;
+	s->order = order;
+	s->why = why;
 }
 
 void vr_policy_decide(const struct vr_policy_input *in, struct vr_plan *p)
@@ -118,19 +80,85 @@ void vr_policy_decide(const struct vr_policy_input *in, struct vr_plan *p)
 		snprintf(p->why, sizeof(p->why), "the guest is under memory pressure: holding off");
 		return;
 	}
-	switch (in->mode) {
-	case VR_MODE_DISABLED:
-		snprintf(p->why, sizeof(p->why), "autoMemoryReclaim = disabled%s",
-			 in->compaction ? ": compaction only" : " and compaction off");
-		if (in->idle_entered && in->compaction)
-			add(p, VR_ACTION_COMPACT, 0);
-		return;
-	case VR_MODE_DROPCACHE:
-		plan_dropcache(in, p, NULL);
-		return;
-	case VR_MODE_GRADUAL:
-	case VR_MODE_AUTO:
-		plan_gradual(in, p);
-		return;
-	}
+	vr_policy_for(in->mode)->plan(in, p);
 }
+
+unsigned vr_wsl_needs(const struct vr_guest *g, const struct vr_tick *t)
+{
+	(void)g;
+	/* Only an idle VM pays for reading meminfo. */
+	return t->idle && !t->pressure ? VR_NEED_MEMINFO : 0;
+}
+
+void vr_wsl_input(const struct vr_guest *g, const struct vr_tick *t, enum vr_mode mode,
+		  struct vr_policy_input *in)
+{
+	memset(in, 0, sizeof(*in));
+	in->mode = mode;
+	/* A failing compact_memory is tried again once per idle period, not
+	 * after every step. */
+	in->compaction = t->compaction && (!t->compact_failing || t->ev == VR_IDLE_ENTER);
+	in->idle = t->idle;
+	in->idle_entered = t->ev == VR_IDLE_ENTER;
+	in->pressure = t->pressure;
+	in->floor_bytes = g->cfg.reclaim_floor_bytes;
+	in->period = g->period;
+	if (!t->read_meminfo)
+		return;
+	in->have_meminfo = t->have_meminfo;
+	if (t->have_meminfo) {
+		in->file_cache_bytes = vr_meminfo_file_cache(&t->mem);
+		in->step_bytes = vr_policy_step_bytes(g->cfg.reclaim_step_bytes, t->mem.total_bytes);
+	}
+	in->reclaim_unusable_why = g->period.reclaim_failed ? "memory.reclaim failed in this idle period"
+							    : t->reclaim_unusable_why;
+	in->reclaim_usable = in->reclaim_unusable_why == NULL;
+}
+
+void vr_wsl_decide(struct vr_guest *g, const struct vr_tick *t, struct vr_plan *out)
+{
+	struct vr_policy_input in;
+
+	vr_wsl_input(g, t, g->cfg.mode, &in);
+	vr_policy_decide(&in, out);
+	if (out->exhausted)
+		g->period.exhausted = true;
+}
+
+void vr_wsl_result(struct vr_guest *g, const struct vr_step *s, const struct vr_action_record *a,
+		   int r)
+{
+	/* Host requests do not count against the idle period. */
+	if (s->trigger != VR_TRIGGER_IDLE || !a)
+		return;
+	if (a->kind == VR_ACTION_DROPCACHE)
+		g->period.dropped = true;
+	if (a->kind == VR_ACTION_RECLAIM && a->partial)
+		/* The kernel found no more to take; try again in the next
+		 * idle period, not on every tick. */
+		g->period.exhausted = true;
+	if (a->kind == VR_ACTION_RECLAIM && r < 0)
+		/* Dropcache for the rest of this period; the next one tries
+		 * memory.reclaim again. */
+		g->period.reclaim_failed = true;
+}
+
+void vr_host_reclaim_to(const struct vr_host_give *h, uint64_t have, uint64_t keep,
+			struct vr_plan *out)
+{
+	uint64_t take = vr_sat_sub(have, keep);
+
+	if (take > h->bytes)
+		take = h->bytes;
+	if (take >= VR_MIB)
+		vr_plan_add(out, VR_STEP_RECLAIM, VR_TRIGGER_HOST, take, 0, NULL);
+}
+
+void vr_wsl_host_cache(struct vr_guest *g, const struct vr_host_give *h, struct vr_plan *out)
+{
+	if (h->reclaim_usable)
+		vr_host_reclaim_to(h, h->file_cache_bytes, g->cfg.reclaim_floor_bytes, out);
+	else if (h->file_cache_bytes > VR_MIB)
+		vr_plan_add(out, VR_STEP_DROPCACHE, VR_TRIGGER_HOST, 0, 0, NULL);
+}
+

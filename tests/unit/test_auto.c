@@ -16,7 +16,7 @@ struct fx {
 	struct vr_auto a;
 	struct vr_auto_settings s;
 	struct vr_auto_input in;
-	struct vr_auto_plan p;
+	struct vr_plan p;
 	struct vr_buddyinfo b;
 };
 
@@ -79,12 +79,12 @@ static uint64_t reclaim_in(const struct fx *f)
 	unsigned i;
 
 	for (i = 0; i < f->p.n; i++)
-		if (f->p.step[i].kind == VR_AUTO_RECLAIM)
+		if (f->p.step[i].kind == VR_STEP_RECLAIM)
 			return f->p.step[i].bytes;
 	return 0;
 }
 
-static bool has(const struct fx *f, enum vr_auto_step_kind k, unsigned *ret_order)
+static bool has(const struct fx *f, enum vr_step_kind k, unsigned *ret_order)
 {
 	unsigned i;
 
@@ -308,12 +308,12 @@ static void test_fragmentation(void **state)
 	assert_non_null(strstr(f.a.frag_why, "waiting for an idle VM or steady free memory"));
 	f.in.idle = true;
 	step(&f, 5);
-	assert_true(has(&f, VR_AUTO_COMPACT, NULL));
+	assert_true(has(&f, VR_STEP_COMPACT, NULL));
 	/* compaction gained nothing */
 	vr_auto_compacted(&f.a, 0, 738 * MIB);
 	step(&f, 5);
-	assert_false(has(&f, VR_AUTO_COMPACT, NULL));
-	assert_true(has(&f, VR_AUTO_SET_ORDER, &o));
+	assert_false(has(&f, VR_STEP_COMPACT, NULL));
+	assert_true(has(&f, VR_STEP_SET_ORDER, &o));
 	/* order 2 leaves 35 MiB, order 1 12 MiB; 2 is the floor */
 	assert_int_equal(o, 2);
 	assert_int_equal(f.a.order_lowerings, 1);
@@ -322,7 +322,7 @@ static void test_fragmentation(void **state)
 	assert_int_equal(f.p.n, 0);
 	assert_non_null(strstr(f.a.frag_why, "lowered to 2"));
 	step(&f, 30);
-	assert_true(has(&f, VR_AUTO_SET_ORDER, &o));
+	assert_true(has(&f, VR_STEP_SET_ORDER, &o));
 	assert_int_equal(o, 9);
 	f.in.order = 9;
 	/* handed back: not again for the same fragments */
@@ -337,7 +337,7 @@ static void test_fragmentation(void **state)
 	step(&f, 5);
 	vr_auto_compacted(&f.a, 0, 738 * MIB);
 	step(&f, 5);
-	assert_true(has(&f, VR_AUTO_SET_ORDER, &o));
+	assert_true(has(&f, VR_STEP_SET_ORDER, &o));
 	assert_int_equal(o, 1);
 }
 
@@ -363,7 +363,7 @@ static void test_fragmentation_steady(void **state)
 		assert_int_equal(f.p.n, 0);
 	}
 	step(&f, 5); /* 25 s steady */
-	assert_true(has(&f, VR_AUTO_COMPACT, NULL));
+	assert_true(has(&f, VR_STEP_COMPACT, NULL));
 }
 
 /* Compaction that pays is used again; the order goes back up as soon as
@@ -379,13 +379,13 @@ static void test_fragmentation_limits(void **state)
 	f.in.idle = true;
 	fragmented(&f.b);
 	step(&f, 5);
-	assert_true(has(&f, VR_AUTO_COMPACT, NULL));
+	assert_true(has(&f, VR_STEP_COMPACT, NULL));
 	vr_auto_compacted(&f.a, 400 * MIB, 738 * MIB);
 	step(&f, 5);
-	assert_true(has(&f, VR_AUTO_COMPACT, NULL));
+	assert_true(has(&f, VR_STEP_COMPACT, NULL));
 	vr_auto_compacted(&f.a, 0, 738 * MIB);
 	step(&f, 5);
-	assert_true(has(&f, VR_AUTO_SET_ORDER, &o));
+	assert_true(has(&f, VR_STEP_SET_ORDER, &o));
 	f.in.order = o;
 	/* the worker's own work makes the VM look busy: the order stays */
 	f.in.idle = false;
@@ -394,7 +394,7 @@ static void test_fragmentation_limits(void **state)
 	/* the guest's own pressure puts it back at once */
 	f.in.pressure = true;
 	step(&f, 5);
-	assert_true(has(&f, VR_AUTO_SET_ORDER, &o));
+	assert_true(has(&f, VR_STEP_SET_ORDER, &o));
 	assert_int_equal(o, 9);
 	assert_non_null(strstr(f.a.frag_why, "memory pressure"));
 	/* not reported in full: tried again when idle */
@@ -402,7 +402,7 @@ static void test_fragmentation_limits(void **state)
 	f.in.pressure = false;
 	f.in.idle = true;
 	step(&f, 5);
-	assert_true(has(&f, VR_AUTO_SET_ORDER, &o));
+	assert_true(has(&f, VR_STEP_SET_ORDER, &o));
 	assert_int_equal(o, 2);
 
 	init(&f);
