@@ -178,6 +178,9 @@ void vr_guest_status(struct vr_guest *g, FILE *f, bool json);
 void vr_guest_iface(struct vr_guest *g, enum vr_iface iface, int r);
 
 const char *vr_iface_name(enum vr_iface iface);
+/* The file (or setting) behind @iface, and what its failure costs. */
+const char *vr_iface_path(enum vr_iface iface);
+const char *vr_iface_consequence(enum vr_iface iface);
 
 /* True when the idle policy compacts (compaction = true, idleThreshold > 0). */
 bool vr_guest_compaction_enabled(const struct vr_config *cfg);
@@ -197,6 +200,28 @@ int vr_guest_set_order(struct vr_guest *g, unsigned order, const char *why);
 /* One Prometheus sample, with HELP and TYPE when @help is given. */
 void vr_metric(FILE *f, const char *name, const char *type, const char *help, const char *labels,
 	       double value);
+
+/* Shared by the service's files (guest.c, actions.c, report.c,
+ * hostreq.c, policy*.c). */
+
+/* Memory now: meminfo and, when readable, buddyinfo split at the
+ * reporting order; meminfo itself in *ret_mem (may be NULL). */
+void vr_guest_snapshot(struct vr_guest *g, struct vr_memsnap *s, struct vr_meminfo *ret_mem);
+
+/* Why memory.reclaim cannot be used, or NULL when it can (@m may be
+ * NULL: meminfo unread). */
+const char *vr_guest_reclaim_unusable(const struct vr_guest *g, const struct vr_meminfo *m);
+
+/* The reporting order, or the x86_64 default when no driver registered. */
+unsigned vr_guest_reporting_order(const struct vr_guest *g);
+
+/* Read the reporting state again, saying when it changed. */
+void vr_guest_refresh_reporting(struct vr_guest *g);
+
+/* The @i-th most recent history record (i < g->history_count). */
+const struct vr_action_record *vr_guest_history_at(const struct vr_guest *g, unsigned i);
+
+const char *vr_trigger_name(enum vr_trigger t);
 
 /* Format one history record as a log line. */
 void vr_action_record_format(const struct vr_action_record *a, char *buf, size_t size);

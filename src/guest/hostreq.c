@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: MIT */
+/* Requests from the host over the guest channel (common/channel.h):
+ * status, and "give" answered with the policy's own steps. */
+#include "guest/guest.h"
+#include "common/channel.h"
+#include "common/log.h"
+#include "common/size.h"
+#include "common/util.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* What the host may know of the guest: its memory, its cache, its free
+ * blocks. */
+static void chan_status(struct vr_guest *g, char *reply, size_t size)
+{
+	struct vr_meminfo m = { 0 };
+	struct vr_memsnap s;
+
+	vr_guest_snapshot(g, &s, &m);
+	if (!s.valid) {
+		snprintf(reply, size, "error: /proc/meminfo unreadable\n");
+		return;
+	}
+	snprintf(reply, size,
+		 "ok total=%llu available=%llu cache=%llu reportable=%llu stranded=%llu order=%u\n",
+		 (unsigned long long)m.total_bytes, (unsigned long long)m.available_bytes,
+		 (unsigned long long)s.file_cache_bytes, (unsigned long long)s.reportable_bytes,
+		 (unsigned long long)s.stranded_bytes, vr_guest_reporting_order(g));
+}
+
+/* The host is short of memory and asks for up to @bytes now: the
+ * policy's cache step (cold cache without waiting for it to settle),
+ * compaction, and the policy's order step (auto: a lower reporting order
+ * for stranded blocks).  Never while the guest itself is short of
+ * memory. */
+static void chan_give(struct vr_guest *g, uint64_t bytes, char *reply, size_t size)
+{
+	const struct vr_policy_ops *p = vr_policy_for(g->cfg.mode);
+	uint64_t now = g->clock(), released = 0, gained = 0;
+	struct vr_memsnap before, after;
+	struct vr_meminfo m = { 0 };
+	struct vr_host_give h;
+	struct vr_plan plan;
+	bool compacted = false;
+
+	g->now_usec = now;
+	if (now < g->pressure_until_usec) {
+		g->host_refused++;
+		snprintf(reply, size, "refused the guest is under memory pressure\n");
+		return;
+	}
+	if (g->host_last_give_usec && now - g->host_last_give_usec < VR_HOST_GIVE_INTERVAL_USEC) {
+		g->host_refused++;
+		snprintf(reply, size, "refused too soon after the last request\n");
+		return;
+	}
+	g->host_last_give_usec = now;
+	vr_guest_snapshot(g, &before, &m);
+	if (!before.valid) {
+		snprintf(reply, size, "error: /proc/meminfo unreadable\n");
+		return;
+	}
+	vr_info("host asks for %llu MiB back", (unsigned long long)(bytes / VR_MIB));
+	memset(&h, 0, sizeof(h));
+	h.now_usec = now;
+	h.bytes = bytes;
+	h.mem = &m;
+	h.file_cache_bytes = before.file_cache_bytes;
+	h.reclaim_usable = vr_guest_reclaim_unusable(g, &m) == NULL;
+	memset(&plan, 0, sizeof(plan));
+	if (p->host_cache)
+		p->host_cache(g, &h, &plan);
+	vr_guest_run(g, &plan);
+	vr_guest_snapshot(g, &after, NULL);
+	released = vr_sat_sub(before.file_cache_bytes, after.file_cache_bytes);
+	if (after.buddy_valid && vr_guest_compaction_enabled(&g->cfg) &&
+	    after.stranded_bytes >= vr_auto_stranded_min(m.total_bytes)) {
+		struct vr_action_record a;
+
+		if (vr_guest_act(g, VR_ACTION_COMPACT, 0, VR_TRIGGER_HOST, &a) == 0) {
+			compacted = true;
+			if (a.after.buddy_valid)
+				after = a.after;
+		}
+	}
+	h.buddy_valid = after.buddy_valid;
+	h.stranded_bytes = after.stranded_bytes;
+	memset(&plan, 0, sizeof(plan));
+	if (p->host_order)
+		p->host_order(g, &h, &plan);
+	if (plan.n) {
+		vr_guest_run(g, &plan);
+		vr_guest_snapshot(g, &after, NULL);
+	}
+	gained = vr_sat_sub(after.reportable_bytes, before.reportable_bytes);
+	snprintf(reply, size,
+		 "ok released=%llu reportable_gained=%llu stranded=%llu order=%u compacted=%d\n",
+		 (unsigned long long)released, (unsigned long long)gained,
+		 (unsigned long long)after.stranded_bytes, vr_guest_reporting_order(g), compacted ? 1 : 0);
+}
+
+void vr_guest_channel(struct vr_guest *g, const char *line, size_t len, char *reply, size_t size)
+{
+	struct vr_chan_request req;
+	char err[128];
+
+	g->host_requests++;
+	if (vr_chan_parse(line, len, &req, err, sizeof(err)) < 0) {
+		snprintf(reply, size, "error: %s\n", err);
+		return;
+	}
+	if (req.verb == VR_CHAN_STATUS)
+		chan_status(g, reply, size);
+	else
+		chan_give(g, req.bytes, reply, size);
+}
