@@ -155,7 +155,7 @@ static int do_dropcache(struct vr_guest *g)
 	char v[4];
 	int r;
 
-	snprintf(v, sizeof(v), "%u", g->cfg.drop_cache_value);
+	snprintf(v, sizeof(v), "%u", g->set.drop_cache_value);
 	r = vr_sys_write(&g->sys, "/proc/sys/vm/drop_caches", v);
 	vr_guest_iface(g, VR_IF_DROP_CACHES, r);
 	return r;
@@ -309,7 +309,7 @@ int vr_guest_set_order(struct vr_guest *g, unsigned order, const char *why)
 
 int vr_guest_step(struct vr_guest *g, const struct vr_step *s, struct vr_action_record *ret)
 {
-	const struct vr_policy_ops *p = vr_policy_for(g->cfg.mode);
+	const struct vr_policy_ops *p = g->set.policy;
 	struct vr_action_record a;
 	int r;
 

@@ -18,20 +18,6 @@
  * memory is, against the x86_64 default order (pageblock_order). */
 #define DEFAULT_REPORTING_ORDER 9
 
-/* The idle threshold used for reclaim when idleThreshold = 0, which in
- * WSL 19013 only turned idle compaction off. */
-#define FALLBACK_IDLE_THRESHOLD_PCT 1.0
-
-bool vr_guest_compaction_enabled(const struct vr_config *cfg)
-{
-	return cfg->compaction && cfg->idle_threshold_pct > 0;
-}
-
-static double idle_threshold(const struct vr_config *cfg)
-{
-	return cfg->idle_threshold_pct > 0 ? cfg->idle_threshold_pct : FALLBACK_IDLE_THRESHOLD_PCT;
-}
-
 unsigned vr_guest_reporting_order(const struct vr_guest *g)
 {
 	return g->reporting.registered ? g->reporting.order : DEFAULT_REPORTING_ORDER;
@@ -110,7 +96,8 @@ int vr_guest_init(struct vr_guest *g, const struct vr_config *cfg, const char *r
 	g->self_cpu_usec = rusage_cpu_usec;
 	g->clk_tck = hz > 0 ? (uint64_t)hz : 100;
 	g->started_usec = g->clock();
-	vr_idle_init(&g->idle, idle_threshold(cfg), cfg->idle_usec);
+	vr_settings_resolve(cfg, &g->set);
+	vr_idle_init(&g->idle, g->set.idle_threshold_pct, g->set.idle_usec);
 	vr_reporting_probe(&g->sys, &g->reporting);
 	if (g->reporting.registered) {
 		g->base_order = g->reporting.order;
@@ -125,7 +112,8 @@ int vr_guest_init(struct vr_guest *g, const struct vr_config *cfg, const char *r
 void vr_guest_reconfigure(struct vr_guest *g, const struct vr_config *cfg)
 {
 	g->cfg = *cfg;
-	vr_idle_configure(&g->idle, idle_threshold(cfg), cfg->idle_usec, g->clock());
+	vr_settings_resolve(cfg, &g->set);
+	vr_idle_configure(&g->idle, g->set.idle_threshold_pct, g->set.idle_usec, g->clock());
 }
 
 void vr_guest_pressure(struct vr_guest *g)
@@ -180,7 +168,7 @@ static void read_inputs(struct vr_guest *g, unsigned need, struct vr_tick *t)
 
 void vr_guest_tick(struct vr_guest *g)
 {
-	const struct vr_policy_ops *p = vr_policy_for(g->cfg.mode);
+	const struct vr_policy_ops *p = g->set.policy;
 	struct vr_tick t;
 	struct vr_cpustat cs;
 	uint64_t now = g->clock();
@@ -195,6 +183,7 @@ void vr_guest_tick(struct vr_guest *g)
 	r = vr_cpustat_read(&g->sys, &cs);
 	vr_guest_iface(g, VR_IF_STAT, r);
 	memset(&t, 0, sizeof(t));
+	t.set = &g->set;
 	t.now_usec = now;
 	t.ev = r == 0 ? vr_idle_update(&g->idle, now, &cs, self_ticks) : vr_idle_reset(&g->idle);
 	if (t.ev == VR_IDLE_ENTER) {
@@ -211,7 +200,6 @@ void vr_guest_tick(struct vr_guest *g)
 
 	t.idle = g->idle.idle;
 	t.pressure = now < g->pressure_until_usec;
-	t.compaction = vr_guest_compaction_enabled(&g->cfg);
 	t.compact_failing = g->iface[VR_IF_COMPACT].error != 0;
 	/* A failing page_reporting_order is tried again once per idle
 	 * period, not on every tick. */

@@ -19,6 +19,7 @@
 #include "guest/meminfo.h"
 #include "guest/policy.h"
 #include "guest/reporting.h"
+#include "guest/settings.h"
 #include "guest/sys.h"
 #include "guest/vmstat.h"
 
@@ -89,7 +90,8 @@ struct vr_action_totals {
 #define VR_RECLAIM_CHUNK_BYTES (256 * VR_MIB)
 
 struct vr_guest {
-	struct vr_config cfg;
+	struct vr_config cfg;    /* as loaded (the daemon's keys, status) */
+	struct vr_settings set;  /* what the service reads, resolved from cfg */
 	struct vr_sys sys;
 	uint64_t page_size;
 	uint64_t (*clock)(void); /* monotonic usec; a fake one in tests */
@@ -181,9 +183,6 @@ const char *vr_iface_name(enum vr_iface iface);
 /* The file (or setting) behind @iface, and what its failure costs. */
 const char *vr_iface_path(enum vr_iface iface);
 const char *vr_iface_consequence(enum vr_iface iface);
-
-/* True when the idle policy compacts (compaction = true, idleThreshold > 0). */
-bool vr_guest_compaction_enabled(const struct vr_config *cfg);
 
 /* Run one step of a plan (actions.c): an action, recorded, or a write to
  * page_reporting_order; the policy hears what it did.  Fills *ret (may be

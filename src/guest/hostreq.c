@@ -36,7 +36,7 @@ static void chan_status(struct vr_guest *g, char *reply, size_t size)
  * memory. */
 static void chan_give(struct vr_guest *g, uint64_t bytes, char *reply, size_t size)
 {
-	const struct vr_policy_ops *p = vr_policy_for(g->cfg.mode);
+	const struct vr_policy_ops *p = g->set.policy;
 	uint64_t now = g->clock(), released = 0, gained = 0;
 	struct vr_memsnap before, after;
 	struct vr_meminfo m = { 0 };
@@ -63,6 +63,7 @@ static void chan_give(struct vr_guest *g, uint64_t bytes, char *reply, size_t si
 	}
 	vr_info("host asks for %llu MiB back", (unsigned long long)(bytes / VR_MIB));
 	memset(&h, 0, sizeof(h));
+	h.set = &g->set;
 	h.now_usec = now;
 	h.bytes = bytes;
 	h.mem = &m;
@@ -74,7 +75,7 @@ static void chan_give(struct vr_guest *g, uint64_t bytes, char *reply, size_t si
 	vr_guest_run(g, &plan);
 	vr_guest_snapshot(g, &after, NULL);
 	released = vr_sat_sub(before.file_cache_bytes, after.file_cache_bytes);
-	if (after.buddy_valid && vr_guest_compaction_enabled(&g->cfg) &&
+	if (after.buddy_valid && g->set.compaction &&
 	    after.stranded_bytes >= vr_auto_stranded_min(m.total_bytes)) {
 		struct vr_action_record a;
 

@@ -97,18 +97,18 @@ void vr_wsl_input(const struct vr_guest *g, const struct vr_tick *t, enum vr_mod
 	in->mode = mode;
 	/* A failing compact_memory is tried again once per idle period, not
 	 * after every step. */
-	in->compaction = t->compaction && (!t->compact_failing || t->ev == VR_IDLE_ENTER);
+	in->compaction = t->set->compaction && (!t->compact_failing || t->ev == VR_IDLE_ENTER);
 	in->idle = t->idle;
 	in->idle_entered = t->ev == VR_IDLE_ENTER;
 	in->pressure = t->pressure;
-	in->floor_bytes = g->cfg.reclaim_floor_bytes;
+	in->floor_bytes = t->set->reclaim_floor_bytes;
 	in->period = g->period;
 	if (!t->read_meminfo)
 		return;
 	in->have_meminfo = t->have_meminfo;
 	if (t->have_meminfo) {
 		in->file_cache_bytes = vr_meminfo_file_cache(&t->mem);
-		in->step_bytes = vr_policy_step_bytes(g->cfg.reclaim_step_bytes, t->mem.total_bytes);
+		in->step_bytes = vr_policy_step_bytes(t->set->reclaim_step_bytes, t->mem.total_bytes);
 	}
 	in->reclaim_unusable_why = g->period.reclaim_failed ? "memory.reclaim failed in this idle period"
 							    : t->reclaim_unusable_why;
@@ -119,7 +119,7 @@ void vr_wsl_decide(struct vr_guest *g, const struct vr_tick *t, struct vr_plan *
 {
 	struct vr_policy_input in;
 
-	vr_wsl_input(g, t, g->cfg.mode, &in);
+	vr_wsl_input(g, t, t->set->mode, &in);
 	vr_policy_decide(&in, out);
 	if (out->exhausted)
 		g->period.exhausted = true;
@@ -156,8 +156,9 @@ void vr_host_reclaim_to(const struct vr_host_give *h, uint64_t have, uint64_t ke
 
 void vr_wsl_host_cache(struct vr_guest *g, const struct vr_host_give *h, struct vr_plan *out)
 {
+	(void)g;
 	if (h->reclaim_usable)
-		vr_host_reclaim_to(h, h->file_cache_bytes, g->cfg.reclaim_floor_bytes, out);
+		vr_host_reclaim_to(h, h->file_cache_bytes, h->set->reclaim_floor_bytes, out);
 	else if (h->file_cache_bytes > VR_MIB)
 		vr_plan_add(out, VR_STEP_DROPCACHE, VR_TRIGGER_HOST, 0, 0, NULL);
 }

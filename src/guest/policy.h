@@ -23,6 +23,7 @@
 #include "guest/buddyinfo.h"
 #include "guest/idle.h"
 #include "guest/meminfo.h"
+#include "guest/settings.h"
 
 enum vr_action_kind {
 	VR_ACTION_COMPACT,
@@ -114,11 +115,11 @@ enum {
 
 /* One tick's inputs, read once by the service. */
 struct vr_tick {
+	const struct vr_settings *set;
 	uint64_t now_usec;
 	enum vr_idle_event ev;
 	bool idle;
 	bool pressure;        /* the guest's own memory pressure */
-	bool compaction;      /* the setting, resolved (vr_settings.compaction) */
 	bool compact_failing; /* compact_memory failed last time */
 	bool read_meminfo; /* VR_NEED_MEMINFO: it was asked for */
 	bool have_meminfo; /* and read */
@@ -137,6 +138,7 @@ struct vr_tick {
 
 /* A host request as the policy sees it: memory before, and what was asked. */
 struct vr_host_give {
+	const struct vr_settings *set;
 	uint64_t now_usec;
 	uint64_t bytes;
 	const struct vr_meminfo *mem;

@@ -19,7 +19,7 @@ static unsigned auto_needs(const struct vr_guest *g, const struct vr_tick *t)
 	/* The buddy lists only matter to an idle VM or one whose free memory
 	 * has settled, or to put the order back. */
 	if (t->idle || g->order_lowered ||
-	    t->now_usec - g->autost.free_changed_usec >= g->cfg.idle_usec)
+	    t->now_usec - g->autost.free_changed_usec >= t->set->idle_usec)
 		need |= VR_NEED_BUDDYINFO;
 	return need;
 }
@@ -29,13 +29,13 @@ static void auto_decide(struct vr_guest *g, const struct vr_tick *t, struct vr_p
 	struct vr_auto *au = &g->autost;
 	uint64_t now = t->now_usec;
 	struct vr_auto_settings st = {
-		.settle_usec = g->cfg.idle_usec,
-		.order_min = g->cfg.reporting_order_min,
+		.settle_usec = t->set->idle_usec,
+		.order_min = t->set->reporting_order_min,
 		/* A failing compact_memory is tried again once per idle
 		 * period, or once per settle time (fragments are also handed
 		 * back outside idle periods). */
-		.compaction = t->compaction && (!t->compact_failing || t->ev == VR_IDLE_ENTER ||
-						now - au->compact_failed_usec >= g->cfg.idle_usec),
+		.compaction = t->set->compaction && (!t->compact_failing || t->ev == VR_IDLE_ENTER ||
+						now - au->compact_failed_usec >= t->set->idle_usec),
 	};
 	struct vr_auto_input in = { .now_usec = now, .idle = t->idle, .page_size = g->page_size };
 	struct vr_plan own;
@@ -48,7 +48,7 @@ static void auto_decide(struct vr_guest *g, const struct vr_tick *t, struct vr_p
 		in.free_bytes = t->mem.free_bytes;
 		in.active_file_bytes = t->mem.active_file_bytes;
 		in.inactive_file_bytes = t->mem.inactive_file_bytes;
-		st.step_bytes = vr_policy_step_bytes(g->cfg.reclaim_step_bytes, t->mem.total_bytes);
+		st.step_bytes = vr_policy_step_bytes(t->set->reclaim_step_bytes, t->mem.total_bytes);
 	}
 	in.have_refault = t->have_refault;
 	in.refault_bytes = t->refault_bytes;
@@ -107,7 +107,7 @@ static void auto_result(struct vr_guest *g, const struct vr_step *s, const struc
 		} else if (a && a->partial) {
 			/* EAGAIN: what is left is not reclaimable now; ask
 			 * again after a settle time, not on every tick. */
-			au->partial_until_usec = now + g->cfg.idle_usec;
+			au->partial_until_usec = now + g->set.idle_usec;
 		}
 		break;
 	case VR_STEP_COMPACT:
@@ -163,13 +163,13 @@ static void auto_host_order(struct vr_guest *g, const struct vr_host_give *h, st
 	unsigned o;
 
 	if (!h->buddy_valid || g->order_lowered || !g->reporting.registered || !g->base_order_known ||
-	    !g->reporting.order_writable || g->cfg.reporting_order_min >= g->base_order ||
+	    !g->reporting.order_writable || h->set->reporting_order_min >= g->base_order ||
 	    h->stranded_bytes < min)
 		return;
 	if (vr_buddyinfo_read(&g->sys, &b) < 0)
 		return;
 	in.buddy = &b;
-	o = vr_auto_order_for(&in, g->cfg.reporting_order_min, min, &left);
+	o = vr_auto_order_for(&in, h->set->reporting_order_min, min, &left);
 	snprintf(why, sizeof(why), "the host asked: page_reporting_order lowered to %u", o);
 	vr_auto_lowered(&g->autost, h->now_usec, why);
 	vr_plan_add(out, VR_STEP_SET_ORDER, VR_TRIGGER_HOST, 0, o, g->autost.frag_why);

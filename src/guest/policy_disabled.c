@@ -24,8 +24,9 @@ static unsigned disabled_needs(const struct vr_guest *g, const struct vr_tick *t
 static void disabled_host_cache(struct vr_guest *g, const struct vr_host_give *h,
 				struct vr_plan *out)
 {
+	(void)g;
 	if (h->reclaim_usable)
-		vr_host_reclaim_to(h, h->file_cache_bytes, g->cfg.reclaim_floor_bytes, out);
+		vr_host_reclaim_to(h, h->file_cache_bytes, h->set->reclaim_floor_bytes, out);
 }
 
 const struct vr_policy_ops vr_policy_disabled = {

@@ -67,8 +67,8 @@ static void status_text(const struct view *v, FILE *f)
 
 	fprintf(f, "vmreclaimd %s, up %llu s\n", VERSION_STRING,
 		(unsigned long long)((now - g->started_usec) / VR_USEC_PER_SEC));
-	fprintf(f, "mode:        %s (compaction %s)\n", vr_mode_name(g->cfg.mode),
-		vr_guest_compaction_enabled(&g->cfg) ? "on" : "off");
+	fprintf(f, "mode:        %s (compaction %s)\n", vr_mode_name(g->set.mode),
+		g->set.compaction ? "on" : "off");
 	fprintf(f, "state:       %s: %s\n", state, why);
 	if (policy->status_text)
 		policy->status_text(g, f);
@@ -179,8 +179,8 @@ static void status_json(const struct view *v, FILE *f)
 	vr_json_open(&j, NULL);
 	vr_json_str(&j, "version", VERSION_STRING);
 	vr_json_u64(&j, "uptime_sec", (now - g->started_usec) / VR_USEC_PER_SEC);
-	vr_json_str(&j, "mode", vr_mode_name(g->cfg.mode));
-	vr_json_bool(&j, "compaction", vr_guest_compaction_enabled(&g->cfg));
+	vr_json_str(&j, "mode", vr_mode_name(g->set.mode));
+	vr_json_bool(&j, "compaction", g->set.compaction);
 	vr_json_str(&j, "state", state);
 	vr_json_str(&j, "why", why);
 	vr_json_double(&j, "busy_pct", g->idle.have_busy ? g->idle.last_busy_pct : 0.0);
@@ -277,7 +277,7 @@ static void view_build(struct vr_guest *g, struct view *v)
 {
 	memset(v, 0, sizeof(*v));
 	v->g = g;
-	v->policy = vr_policy_for(g->cfg.mode);
+	v->policy = g->set.policy;
 	v->now = g->clock();
 	vr_guest_snapshot(g, &v->s, &v->m);
 	describe_state(g, v->now, &v->state, v->why, sizeof(v->why));
