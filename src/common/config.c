@@ -1,45 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 #include "common/config.h"
+#include "common/config_types.h"
 #include "common/sanitize.h"
 #include "common/size.h"
 #include "common/util.h"
 
 #include <errno.h>
 #include <ini.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-enum key_type {
-	T_BOOL,
-	T_PERCENT,
-	T_SECONDS,
-	T_SIZE,
-	T_SIZE_AUTO, /* a size, or "auto" stored as 0 */
-	T_MODE,
-	T_DROP_VALUE,
-	T_LOG_LEVEL,
-	T_LOG_TARGET,
-	T_SOCKET_PATH,
-	T_COUNT,   /* a whole number in [min, max] */
-	T_PATH,    /* a path on this machine, or "" */
-	T_STRING,  /* free text */
-	T_FOREIGN, /* known to WSL or to the other side; not read here */
-};
-
-struct key {
-	const char *section; /* where .wslconfig has it; [vmreclaim] also works */
-	const char *name;
-	enum key_type type;
-	size_t offset;
-	const char *def;
-	uint64_t min, max; /* T_SECONDS (seconds) and T_SIZE (bytes) */
-	unsigned scope;
-	const char *help;
-};
 
 #define OFF(field) offsetof(struct vr_config, field)
 #define G VR_SCOPE_GUEST
@@ -244,181 +216,15 @@ void vr_diags_log(const struct vr_diags *d)
 		vr_log(VR_LOG_ERR, "(%u more configuration messages not shown)", d->dropped);
 }
 
-static int parse_bool(const char *v, bool *ret)
-{
-	static const char *const yes[] = { "true", "yes", "on", "1" };
-	static const char *const no[] = { "false", "no", "off", "0" };
-	size_t i;
-
-	for (i = 0; i < VR_ARRAY_SIZE(yes); i++) {
-		if (strcasecmp(v, yes[i]) == 0) {
-			*ret = true;
-			return 0;
-		}
-		if (strcasecmp(v, no[i]) == 0) {
-			*ret = false;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
-static int parse_percent(const char *v, double *ret)
-{
-	char *end;
-	double x;
-
-	/* Digits and at most one dot: strtod alone would take "inf", hex and
-	 * exponents. */
-	if (!*v || strspn(v, "0123456789.") != strlen(v))
-		return -EINVAL;
-	errno = 0;
-	x = strtod(v, &end);
-	if (errno || *end || !isfinite(x))
-		return -EINVAL;
-	if (x < 0 || x > 100)
-		return -ERANGE;
-	*ret = x;
-	return 0;
-}
-
 static int parse_value(const struct key *k, const char *v, struct vr_config *c, char *err,
 		       size_t err_size)
 {
-	char *dst = (char *)c + k->offset;
-	char sz1[VR_SIZE_STR_MAX], sz2[VR_SIZE_STR_MAX];
-	uint64_t n;
-	int r;
+	return vr_config_type_parse(k, v, (char *)c + k->offset, err, err_size);
+}
 
-	switch (k->type) {
-	case T_BOOL:
-		if (parse_bool(v, (bool *)(void *)dst) < 0)
-			goto bad;
-		return 0;
-	case T_PERCENT:
-		r = parse_percent(v, (double *)(void *)dst);
-		if (r == -ERANGE) {
-			snprintf(err, err_size, "%s = %s: must be between 0 and 100", k->name, v);
-			return -EINVAL;
-		}
-		if (r < 0)
-			goto bad;
-		return 0;
-	case T_SECONDS:
-		if (vr_parse_u64(v, NULL, &n) < 0)
-			goto bad;
-		if (n < k->min || n > k->max) {
-			snprintf(err, err_size, "%s = %s: must be between %llu and %llu seconds",
-				 k->name, v, (unsigned long long)k->min, (unsigned long long)k->max);
-			return -EINVAL;
-		}
-		*(uint64_t *)(void *)dst = n * VR_USEC_PER_SEC;
-		return 0;
-	case T_SIZE_AUTO:
-		if (strcasecmp(v, "auto") == 0) {
-			*(uint64_t *)(void *)dst = 0;
-			return 0;
-		}
-		/* fall through */
-	case T_SIZE:
-		r = vr_parse_size(v, &n);
-		if (r < 0)
-			goto bad;
-		if (n < k->min || n > k->max) {
-			snprintf(err, err_size, "%s = %s: must be between %s and %s", k->name, v,
-				 vr_format_size(k->min, sz1, sizeof(sz1)),
-				 vr_format_size(k->max, sz2, sizeof(sz2)));
-			return -EINVAL;
-		}
-		*(uint64_t *)(void *)dst = n;
-		return 0;
-	case T_MODE:
-		if (vr_mode_parse(v, (enum vr_mode *)(void *)dst) < 0) {
-			snprintf(err, err_size,
-				 "%s = %s: must be disabled, dropcache, gradual or auto", k->name, v);
-			return -EINVAL;
-		}
-		return 0;
-	case T_DROP_VALUE:
-		if (vr_parse_u64(v, NULL, &n) < 0 || n < 1 || n > 3) {
-			snprintf(err, err_size, "%s = %s: must be 1, 2 or 3", k->name, v);
-			return -EINVAL;
-		}
-		*(unsigned *)(void *)dst = (unsigned)n;
-		return 0;
-	case T_LOG_LEVEL:
-		if (vr_log_level_parse(v, (enum vr_log_level *)(void *)dst) < 0) {
-			snprintf(err, err_size,
-				 "%s = %s: must be err, warning, notice, info or debug", k->name, v);
-			return -EINVAL;
-		}
-		return 0;
-	case T_LOG_TARGET:
-		if (strcasecmp(v, "stderr") == 0)
-			*(enum vr_log_target *)(void *)dst = VR_LOG_TARGET_STDERR;
-		else if (strcasecmp(v, "syslog") == 0)
-			*(enum vr_log_target *)(void *)dst = VR_LOG_TARGET_SYSLOG;
-		else {
-			snprintf(err, err_size, "%s = %s: must be stderr or syslog", k->name, v);
-			return -EINVAL;
-		}
-		return 0;
-	case T_SOCKET_PATH:
-		if (v[0] != '/') {
-			snprintf(err, err_size, "%s = %s: must be an absolute path", k->name, v);
-			return -EINVAL;
-		}
-		if (strlen(v) >= VR_SOCKET_PATH_MAX) {
-			snprintf(err, err_size, "%s: path longer than %d characters", k->name,
-				 VR_SOCKET_PATH_MAX - 1);
-			return -EINVAL;
-		}
-		vr_strlcpy(dst, v, VR_SOCKET_PATH_MAX);
-		return 0;
-	case T_COUNT:
-		if (vr_parse_u64(v, NULL, &n) < 0 || n < k->min || n > k->max) {
-			snprintf(err, err_size, "%s = %s: must be a whole number from %llu to %llu",
-				 k->name, v, (unsigned long long)k->min, (unsigned long long)k->max);
-			return -EINVAL;
-		}
-		*(unsigned *)(void *)dst = (unsigned)n;
-		return 0;
-	case T_PATH:
-		if (v[0] && v[0] != '/') {
-			/* A .wslconfig names Windows paths (C:\\...): say so
-			 * rather than fail on a file that was never here. */
-			snprintf(err, err_size, "%s = %s: not an absolute path on this machine", k->name, v);
-			return -EINVAL;
-		}
-		/* fall through */
-	case T_STRING:
-		if (strlen(v) >= (k->type == T_PATH ? (size_t)VR_PATH_MAX : (size_t)VR_CMDLINE_MAX)) {
-			snprintf(err, err_size, "%s: longer than %d characters", k->name,
-				 (k->type == T_PATH ? VR_PATH_MAX : VR_CMDLINE_MAX) - 1);
-			return -EINVAL;
-		}
-		strcpy(dst, v);
-		return 0;
-	case T_FOREIGN:
-		return 0;
-	}
-bad:
-	switch (k->type) {
-	case T_BOOL:
-		snprintf(err, err_size, "%s = %s: must be true or false", k->name, v);
-		break;
-	case T_PERCENT:
-		snprintf(err, err_size, "%s = %s: must be a number from 0 to 100", k->name, v);
-		break;
-	case T_SECONDS:
-		snprintf(err, err_size, "%s = %s: must be a whole number of seconds", k->name, v);
-		break;
-	default:
-		snprintf(err, err_size, "%s = %s: not a size (e.g. 512MB, 1GB, 65536)", k->name,
-			 v);
-		break;
-	}
-	return -EINVAL;
+static void format_value(const struct key *k, const struct vr_config *c, char *buf, size_t size)
+{
+	vr_config_type_format(k, (const char *)c + k->offset, buf, size);
 }
 
 static const struct key *key_find(const char *name)
@@ -712,64 +518,6 @@ int vr_config_parse_cmdline(struct vr_config *c, const char *cmdline, const char
 		}
 	}
 	return failed ? -EINVAL : 0;
-}
-
-static void format_value(const struct key *k, const struct vr_config *c, char *buf, size_t size)
-{
-	const char *src = (const char *)c + k->offset;
-	uint64_t n;
-
-	switch (k->type) {
-	case T_BOOL:
-		snprintf(buf, size, "%s", *(const bool *)(const void *)src ? "true" : "false");
-		break;
-	case T_PERCENT:
-		snprintf(buf, size, "%g", *(const double *)(const void *)src);
-		break;
-	case T_SECONDS:
-		n = *(const uint64_t *)(const void *)src / VR_USEC_PER_SEC;
-		snprintf(buf, size, "%llu", (unsigned long long)n);
-		break;
-	case T_SIZE_AUTO:
-	case T_SIZE:
-		n = *(const uint64_t *)(const void *)src;
-		if (k->type == T_SIZE_AUTO && n == 0)
-			snprintf(buf, size, "auto");
-		else if (n && n % VR_GIB == 0)
-			snprintf(buf, size, "%lluGB", (unsigned long long)(n / VR_GIB));
-		else if (n && n % VR_MIB == 0)
-			snprintf(buf, size, "%lluMB", (unsigned long long)(n / VR_MIB));
-		else
-			snprintf(buf, size, "%llu", (unsigned long long)n);
-		break;
-	case T_MODE:
-		snprintf(buf, size, "%s", vr_mode_name(*(const enum vr_mode *)(const void *)src));
-		break;
-	case T_DROP_VALUE:
-		snprintf(buf, size, "%u", *(const unsigned *)(const void *)src);
-		break;
-	case T_LOG_LEVEL:
-		snprintf(buf, size, "%s",
-			 vr_log_level_name(*(const enum vr_log_level *)(const void *)src));
-		break;
-	case T_LOG_TARGET:
-		snprintf(buf, size, "%s",
-			 *(const enum vr_log_target *)(const void *)src == VR_LOG_TARGET_SYSLOG
-				 ? "syslog"
-				 : "stderr");
-		break;
-	case T_SOCKET_PATH:
-	case T_PATH:
-	case T_STRING:
-		snprintf(buf, size, "%s", src);
-		break;
-	case T_COUNT:
-		snprintf(buf, size, "%u", *(const unsigned *)(const void *)src);
-		break;
-	case T_FOREIGN:
-		buf[0] = '\0';
-		break;
-	}
 }
 
 int vr_config_guest_cmdline(const struct vr_config *c, char *buf, size_t size)
