@@ -103,7 +103,7 @@ int vr_guest_init(struct vr_guest *g, const struct vr_config *cfg, const char *r
 		g->base_order = g->reporting.order;
 		g->base_order_known = true;
 	}
-	vr_auto_init(&g->autost);
+	vr_policies_init(g);
 	vr_cgroup_probe(&g->sys, &g->cgroup);
 	log_probe(g);
 	return 0;

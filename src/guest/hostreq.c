@@ -31,7 +31,7 @@ static void chan_status(struct vr_guest *g, char *reply, size_t size)
 
 /* The host is short of memory and asks for up to @bytes now: the
  * policy's cache step (cold cache without waiting for it to settle),
- * compaction, and the policy's order step (auto: a lower reporting order
+ * its compaction step, and its order step (auto: a lower reporting order
  * for stranded blocks).  Never while the guest itself is short of
  * memory. */
 static void chan_give(struct vr_guest *g, uint64_t bytes, char *reply, size_t size)
@@ -43,6 +43,7 @@ static void chan_give(struct vr_guest *g, uint64_t bytes, char *reply, size_t si
 	struct vr_host_give h;
 	struct vr_plan plan;
 	bool compacted = false;
+	unsigned i;
 
 	g->now_usec = now;
 	if (now < g->pressure_until_usec) {
@@ -75,11 +76,15 @@ static void chan_give(struct vr_guest *g, uint64_t bytes, char *reply, size_t si
 	vr_guest_run(g, &plan);
 	vr_guest_snapshot(g, &after, NULL);
 	released = vr_sat_sub(before.file_cache_bytes, after.file_cache_bytes);
-	if (after.buddy_valid && g->set.compaction &&
-	    after.stranded_bytes >= vr_auto_stranded_min(m.total_bytes)) {
+	h.buddy_valid = after.buddy_valid;
+	h.stranded_bytes = after.stranded_bytes;
+	memset(&plan, 0, sizeof(plan));
+	if (p->host_compact)
+		p->host_compact(g, &h, &plan);
+	for (i = 0; i < plan.n; i++) {
 		struct vr_action_record a;
 
-		if (vr_guest_act(g, VR_ACTION_COMPACT, 0, VR_TRIGGER_HOST, &a) == 0) {
+		if (vr_guest_step(g, &plan.step[i], &a) == 0 && plan.step[i].kind == VR_STEP_COMPACT) {
 			compacted = true;
 			if (a.after.buddy_valid)
 				after = a.after;

@@ -24,6 +24,15 @@ const struct vr_policy_ops *vr_policy_for(enum vr_mode mode)
 	return &vr_policy_disabled;
 }
 
+void vr_policies_init(struct vr_guest *g)
+{
+	size_t i;
+
+	for (i = 0; i < VR_ARRAY_SIZE(policies); i++)
+		if (policies[i] && policies[i]->init)
+			policies[i]->init(g);
+}
+
 const char *vr_action_name(enum vr_action_kind k)
 {
 	switch (k) {
@@ -163,3 +172,11 @@ void vr_wsl_host_cache(struct vr_guest *g, const struct vr_host_give *h, struct 
 		vr_plan_add(out, VR_STEP_DROPCACHE, VR_TRIGGER_HOST, 0, 0, NULL);
 }
 
+
+void vr_host_compact(struct vr_guest *g, const struct vr_host_give *h, struct vr_plan *out)
+{
+	(void)g;
+	if (h->buddy_valid && h->set->compaction &&
+	    h->stranded_bytes >= vr_auto_stranded_min(h->mem->total_bytes))
+		vr_plan_add(out, VR_STEP_COMPACT, VR_TRIGGER_HOST, 0, 0, NULL);
+}

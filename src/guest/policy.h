@@ -144,7 +144,8 @@ struct vr_host_give {
 	const struct vr_meminfo *mem;
 	uint64_t file_cache_bytes;
 	bool reclaim_usable;
-	/* after the cache step and any compaction */
+	/* after the cache step (for host_compact), and after compaction
+	 * (for host_order) */
 	bool buddy_valid;
 	uint64_t stranded_bytes;
 };
@@ -158,6 +159,9 @@ struct vr_policy_ops {
 	/* It may lower page_reporting_order; under any other policy the
 	 * service puts a lowered order back. */
 	bool lowers_order;
+	/* Set its own state up, once at start (it lasts across reloads, so
+	 * that a mode switched back to finds it); may be NULL. */
+	void (*init)(struct vr_guest *g);
 	/* The WSL-style plan from the pure input (vr_policy_decide()). */
 	void (*plan)(const struct vr_policy_input *in, struct vr_plan *out);
 	/* The inputs decide() needs this tick (VR_NEED_*); may be NULL. */
@@ -168,9 +172,11 @@ struct vr_policy_ops {
 	 * action's record (NULL for VR_STEP_SET_ORDER), @r its result. */
 	void (*result)(struct vr_guest *g, const struct vr_step *s, const struct vr_action_record *a,
 		       int r);
-	/* A host request: the cache step (at most one), then, after any
-	 * compaction, the order step; either may be NULL (none). */
+	/* A host request, in three rounds, each after the steps of the one
+	 * before have run: the cache step, the compaction step, the order
+	 * step; each may be NULL (nothing). */
 	void (*host_cache)(struct vr_guest *g, const struct vr_host_give *h, struct vr_plan *out);
+	void (*host_compact)(struct vr_guest *g, const struct vr_host_give *h, struct vr_plan *out);
 	void (*host_order)(struct vr_guest *g, const struct vr_host_give *h, struct vr_plan *out);
 	/* The policy's own lines of the report; each may be NULL. */
 	void (*status_text)(const struct vr_guest *g, FILE *f);
@@ -180,6 +186,9 @@ struct vr_policy_ops {
 
 /* The policy for @mode (the table in policy.c). */
 const struct vr_policy_ops *vr_policy_for(enum vr_mode mode);
+
+/* Call every policy's init. */
+void vr_policies_init(struct vr_guest *g);
 
 /* The policies, one file each. */
 extern const struct vr_policy_ops vr_policy_disabled;
@@ -204,6 +213,9 @@ void vr_wsl_result(struct vr_guest *g, const struct vr_step *s, const struct vr_
  * it asked for. */
 void vr_host_reclaim_to(const struct vr_host_give *h, uint64_t have, uint64_t keep,
 			struct vr_plan *out);
+/* The host's compaction step: when compaction is on and enough free
+ * memory is stranded below the reporting order. */
+void vr_host_compact(struct vr_guest *g, const struct vr_host_give *h, struct vr_plan *out);
 void vr_wsl_host_cache(struct vr_guest *g, const struct vr_host_give *h, struct vr_plan *out);
 
 #endif

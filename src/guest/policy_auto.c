@@ -12,6 +12,11 @@
 #include <stdio.h>
 #include <string.h>
 
+static void auto_init(struct vr_guest *g)
+{
+	vr_auto_init(&g->autost);
+}
+
 static unsigned auto_needs(const struct vr_guest *g, const struct vr_tick *t)
 {
 	unsigned need = VR_NEED_MEMINFO | VR_NEED_VMSTAT;
@@ -226,11 +231,13 @@ static void auto_metrics(const struct vr_guest *g, FILE *f)
 const struct vr_policy_ops vr_policy_auto = {
 	.mode = VR_MODE_AUTO,
 	.lowers_order = true,
+	.init = auto_init,
 	.plan = vr_plan_gradual,
 	.needs = auto_needs,
 	.decide = auto_decide,
 	.result = auto_result,
 	.host_cache = auto_host_cache,
+	.host_compact = vr_host_compact,
 	.host_order = auto_host_order,
 	.status_text = auto_status_text,
 	.status_json = auto_status_json,

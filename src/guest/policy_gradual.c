@@ -56,4 +56,5 @@ const struct vr_policy_ops vr_policy_gradual = {
 	.decide = vr_wsl_decide,
 	.result = vr_wsl_result,
 	.host_cache = vr_wsl_host_cache,
+	.host_compact = vr_host_compact,
 };
