@@ -117,6 +117,21 @@ const char *vr_mode_name(enum vr_mode m)
 	return (size_t)m < VR_ARRAY_SIZE(mode_names) ? mode_names[m] : "?";
 }
 
+void vr_mode_list(char *buf, size_t size)
+{
+	size_t i, len = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < VR_ARRAY_SIZE(mode_names) && len < size; i++) {
+		const char *sep = i == 0 ? "" : i + 1 == VR_ARRAY_SIZE(mode_names) ? " or " : ", ";
+		int n = snprintf(buf + len, size - len, "%s%s", sep, mode_names[i]);
+
+		if (n < 0)
+			break;
+		len += (size_t)n;
+	}
+}
+
 int vr_mode_parse(const char *s, enum vr_mode *ret)
 {
 	size_t i;

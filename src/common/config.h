@@ -17,6 +17,8 @@
 #define VR_PATH_MAX 512
 #define VR_CMDLINE_MAX 1024
 
+/* autoMemoryReclaim; each value has a name in config.c (mode_names) and
+ * a policy in the guest (src/guest/policy.c). */
 enum vr_mode {
 	VR_MODE_DISABLED,
 	VR_MODE_DROPCACHE,
@@ -136,5 +138,7 @@ void vr_config_write(FILE *f, const struct vr_config *c, unsigned scope);
 
 const char *vr_mode_name(enum vr_mode m);
 int vr_mode_parse(const char *s, enum vr_mode *ret);
+/* The modes' names as a list for people: "a, b, c or d". */
+void vr_mode_list(char *buf, size_t size);
 
 #endif

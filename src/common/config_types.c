@@ -164,9 +164,11 @@ FORMATTER(f_size_auto)
 
 PARSER(p_mode)
 {
+	char names[128];
+
 	if (vr_mode_parse(v, (enum vr_mode *)dst) < 0) {
-		snprintf(err, err_size, "%s = %s: must be disabled, dropcache, gradual or auto", k->name,
-			 v);
+		vr_mode_list(names, sizeof(names));
+		snprintf(err, err_size, "%s = %s: must be %s", k->name, v, names);
 		return -EINVAL;
 	}
 	return 0;
