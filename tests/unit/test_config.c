@@ -479,6 +479,22 @@ static void test_parse_file_nul(void **state)
 	unlink(path);
 }
 
+/* The modes' list for messages comes from the names the parser takes. */
+static void test_mode_list(void **state)
+{
+	char buf[128], small[12];
+	enum vr_mode m;
+
+	(void)state;
+	vr_mode_list(buf, sizeof(buf));
+	assert_string_equal(buf, "disabled, dropcache, gradual or auto");
+	assert_int_equal(vr_mode_parse("gradual", &m), 0);
+	assert_int_equal(m, VR_MODE_GRADUAL);
+	/* cut short, still a string */
+	vr_mode_list(small, sizeof(small));
+	assert_true(strlen(small) < sizeof(small));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -500,6 +516,7 @@ int main(void)
 		cmocka_unit_test(test_sample_round_trip),
 		cmocka_unit_test(test_write_effective),
 		cmocka_unit_test(test_parse_file_errors),
+		cmocka_unit_test(test_mode_list),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);

@@ -2,6 +2,7 @@
 #include "helpers.h"
 #include "common/util.h"
 #include "guest/policy.h"
+#include "guest/settings.h"
 
 #include <string.h>
 
@@ -184,6 +185,52 @@ static void test_step_bytes(void **state)
 	assert_int_equal(vr_policy_step_bytes(64 * VR_MIB, 64 * VR_GIB), 64 * VR_MIB);
 }
 
+/* Every mode has its policy in the table, and each policy can decide and
+ * hear results. */
+static void test_every_mode_has_a_policy(void **state)
+{
+	static const enum vr_mode modes[] = { VR_MODE_DISABLED, VR_MODE_DROPCACHE, VR_MODE_GRADUAL,
+					       VR_MODE_AUTO };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < VR_ARRAY_SIZE(modes); i++) {
+		const struct vr_policy_ops *p = vr_policy_for(modes[i]);
+
+		assert_int_equal(p->mode, modes[i]);
+		assert_non_null(p->plan);
+		assert_non_null(p->decide);
+		assert_non_null(p->result);
+	}
+	/* Only auto lowers the reporting order. */
+	assert_true(vr_policy_for(VR_MODE_AUTO)->lowers_order);
+	assert_false(vr_policy_for(VR_MODE_GRADUAL)->lowers_order);
+}
+
+/* idleThreshold = 0 is decided once, at load: compaction off, and idle
+ * periods at 1% busy. */
+static void test_settings_resolve(void **state)
+{
+	struct vr_config c;
+	struct vr_settings s;
+
+	(void)state;
+	vr_config_defaults(&c);
+	c.idle_threshold_pct = 0;
+	c.mode = VR_MODE_GRADUAL;
+	vr_settings_resolve(&c, &s);
+	assert_false(s.compaction);
+	assert_true(s.idle_threshold_pct == 1.0);
+	assert_ptr_equal(s.policy, vr_policy_for(VR_MODE_GRADUAL));
+	c.idle_threshold_pct = 2.5;
+	vr_settings_resolve(&c, &s);
+	assert_true(s.compaction);
+	assert_true(s.idle_threshold_pct == 2.5);
+	c.compaction = false;
+	vr_settings_resolve(&c, &s);
+	assert_false(s.compaction);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -196,6 +243,8 @@ int main(void)
 		cmocka_unit_test(test_pressure_holds_off),
 		cmocka_unit_test(test_no_meminfo),
 		cmocka_unit_test(test_step_bytes),
+		cmocka_unit_test(test_every_mode_has_a_policy),
+		cmocka_unit_test(test_settings_resolve),
 	};
 
 	return cmocka_run_group_tests_name("policy", tests, NULL, NULL);
