@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "guest/guest.h"
+#include "guest/orderstate.h"
 #include "common/channel.h"
 #include "common/json.h"
 #include "common/log.h"
@@ -49,6 +50,8 @@ static const struct {
 	[VR_IF_CHANNEL] = { "channel", VR_CHAN_GUEST_PATH, "the host cannot ask for memory back" },
 	[VR_IF_PCP] = { "pcp_drain", "/proc/sys/vm/{percpu_pagelist_high_fraction,stat_refresh}",
 			"memory freed into the per-CPU lists is not handed back" },
+	[VR_IF_ORDER_STATE] = { "order_state", VR_ORDER_STATE_PATH,
+				"a daemon killed while the order is lowered would leave it lowered" },
 };
 
 const char *vr_iface_name(enum vr_iface iface)
@@ -144,6 +147,42 @@ static uint64_t rusage_cpu_usec(void)
 	       (uint64_t)ru.ru_stime.tv_sec * VR_USEC_PER_SEC + (uint64_t)ru.ru_stime.tv_usec;
 }
 
+/* At start: a daemon killed while auto held the order lowered left the
+ * order to go back to on disk (orderstate.h); put it back, and take it as
+ * the kernel's own. */
+static void restore_order(struct vr_guest *g)
+{
+	unsigned saved;
+	char v[16];
+	int r;
+
+	if (g->sys.ops->dry_run)
+		return;
+	r = vr_order_state_load(&g->sys, &saved);
+	if (r == 0)
+		return;
+	if (r == -EINVAL) {
+		vr_warn("%s: not a reporting order: removed", VR_ORDER_STATE_PATH);
+	} else if (r > 0 && !g->reporting.registered) {
+		return; /* no driver yet: the order means nothing; the file stays */
+	} else if (r < 0) {
+		vr_guest_iface(g, VR_IF_ORDER_STATE, r);
+		return;
+	} else if (g->reporting.registered && g->reporting.order < saved) {
+		snprintf(v, sizeof(v), "%u", saved);
+		r = vr_sys_write(&g->sys, VR_REPORTING_ORDER_PATH, v);
+		vr_guest_iface(g, VR_IF_REPORTING_ORDER, r);
+		if (r < 0)
+			return; /* the file stays for the next start */
+		vr_notice("page_reporting_order %u -> %u: left lowered by a daemon stopped during a hold",
+			  g->reporting.order, saved);
+		g->reporting.order = saved;
+		g->base_order = saved;
+		g->base_order_known = true;
+	}
+	vr_guest_iface(g, VR_IF_ORDER_STATE, vr_order_state_clear(&g->sys));
+}
+
 int vr_guest_init(struct vr_guest *g, const struct vr_config *cfg, const char *root,
 		  const struct vr_sys_ops *ops, void *ops_user, uint64_t (*clock)(void))
 {
@@ -166,6 +205,7 @@ int vr_guest_init(struct vr_guest *g, const struct vr_config *cfg, const char *r
 		g->base_order = g->reporting.order;
 		g->base_order_known = true;
 	}
+	restore_order(g);
 	vr_auto_init(&g->autost);
 	vr_cgroup_probe(&g->sys, &g->cgroup);
 	log_probe(g);
@@ -482,9 +522,17 @@ static void set_order(struct vr_guest *g, unsigned order)
 	char v[16];
 	int r;
 
+	bool hold = g->base_order_known && order < g->base_order && !g->order_lowered;
+
+	/* The order to go back to is on disk before the order goes down
+	 * (orderstate.h). */
+	if (hold && !g->sys.ops->dry_run)
+		vr_guest_iface(g, VR_IF_ORDER_STATE, vr_order_state_save(&g->sys, g->base_order));
 	snprintf(v, sizeof(v), "%u", order);
 	r = vr_sys_write(&g->sys, VR_REPORTING_ORDER_PATH, v);
 	vr_guest_iface(g, VR_IF_REPORTING_ORDER, r);
+	if (r < 0 && hold && !g->sys.ops->dry_run)
+		vr_order_state_clear(&g->sys);
 	if (r < 0) {
 		/* Nothing changed: the order is what it was.  A failed
 		 * lowering holds nothing; a failed way back up leaves the
@@ -498,6 +546,8 @@ static void set_order(struct vr_guest *g, unsigned order)
 		return;
 	}
 	g->reporting.order = order;
+	if (g->order_lowered && !(g->base_order_known && order < g->base_order) && !g->sys.ops->dry_run)
+		vr_guest_iface(g, VR_IF_ORDER_STATE, vr_order_state_clear(&g->sys));
 	g->order_lowered = g->base_order_known && order < g->base_order;
 	vr_info("page_reporting_order %u -> %u: %s", from, order, g->autost.frag_why);
 	if (order < from && g->sys.ops->wake_reporting) {

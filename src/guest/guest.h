@@ -39,6 +39,7 @@ enum vr_iface {
 	VR_IF_METRICS,
 	VR_IF_CHANNEL,
 	VR_IF_PCP,
+	VR_IF_ORDER_STATE,
 	VR_IF_COUNT
 };
 

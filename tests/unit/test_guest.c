@@ -5,6 +5,7 @@
 #include "helpers.h"
 #include "common/util.h"
 #include "guest/guest.h"
+#include "guest/orderstate.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -827,6 +828,72 @@ static void test_reclaim_chunks_stop_early(void **state)
 /* The per-CPU free lists (pcp.c): drained once after a large free while
  * busy, not again within the gap, and after the idle actions; the
  * fraction goes back to what it was every time. */
+/* A daemon killed while auto holds the order lowered: the order to go
+ * back to is on disk (orderstate.h), and the next start puts it back and
+ * takes it as the kernel's own (it used to take the lowered 2). */
+static void test_order_state_kill(void **state)
+{
+	struct fx *f = *state;
+	char *text, path[PATH_MAX];
+	int i;
+
+	f->cfg.mode = VR_MODE_AUTO;
+	f->rec.passthrough = true;
+	put_lru(f, 32, 8);
+	fake_put(f->root, "/proc/buddyinfo", BUDDYINFO_FRAGMENTED);
+	start(f);
+	for (i = 0; i < 6; i++)
+		tick(f, 0);
+	assert_true(f->g.order_lowered);
+	text = fake_get(f->root, VR_ORDER_STATE_PATH);
+	assert_string_equal(text, "9\n");
+	free(text);
+	text = fake_get(f->root, "/sys/module/page_reporting/parameters/page_reporting_order");
+	assert_int_equal(atoi(text), 2);
+	free(text);
+
+	/* SIGKILL: no shutdown.  The next daemon starts. */
+	rec_clear(&f->rec);
+	start(f);
+	assert_string_equal(writes(f), "page_reporting_order=9;memory.reclaim=0 swappiness=0");
+	assert_int_equal(f->g.base_order, 9);
+	assert_int_equal(f->g.reporting.order, 9);
+	assert_int_equal(log_catch_count(&f->log, "left lowered by a daemon stopped during a hold"), 1);
+	snprintf(path, sizeof(path), "%s%s", f->root, VR_ORDER_STATE_PATH);
+	assert_int_equal(access(path, F_OK), -1);
+
+	/* A hold that ends as it should leaves no file. */
+	for (i = 0; i < 6; i++)
+		tick(f, 0);
+	assert_true(f->g.order_lowered);
+	assert_int_equal(access(path, F_OK), 0);
+	vr_guest_shutdown(&f->g);
+	assert_int_equal(access(path, F_OK), -1);
+
+	/* Someone set the order to 10 since: left as it is, file removed. */
+	fake_put(f->root, VR_ORDER_STATE_PATH, "9\n");
+	fake_put(f->root, "/sys/module/page_reporting/parameters/page_reporting_order", "10\n");
+	rec_clear(&f->rec);
+	start(f);
+	assert_int_equal(rec_count(&f->rec, "/page_reporting_order"), 0);
+	assert_int_equal(access(path, F_OK), -1);
+
+	/* Text that is not an order: one warning, removed, nothing written. */
+	fake_put(f->root, VR_ORDER_STATE_PATH, "2; rm -rf /\n");
+	fake_put(f->root, "/sys/module/page_reporting/parameters/page_reporting_order", "2\n");
+	rec_clear(&f->rec);
+	start(f);
+	assert_int_equal(rec_count(&f->rec, "/page_reporting_order"), 0);
+	assert_int_equal(log_catch_count(&f->log, "not a reporting order: removed"), 1);
+	assert_int_equal(access(path, F_OK), -1);
+
+	/* A FIFO planted there: refused at once, not waited on. */
+	assert_int_equal(mkfifo(path, 0600), 0);
+	start(f);
+	assert_int_equal(f->g.iface[VR_IF_ORDER_STATE].error, -VR_ENOTREG);
+	unlink(path);
+}
+
 static void test_pcp_drain(void **state)
 {
 	struct fx *f = *state;
@@ -1084,6 +1151,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reporting_registers_later, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reclaim_chunks_stop_early, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reclaim_cut_to_caches, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_order_state_kill, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pcp_drain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pcp_faults, setup, teardown),
 		cmocka_unit_test(test_pcp_parse_due),
