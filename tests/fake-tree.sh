@@ -8,7 +8,7 @@
 fake_tree() {
 	_r=$1
 	_fix=tests/unit/fixtures
-	mkdir -p $_r/proc/sys/vm $_r/proc/pressure $_r/sys/fs/cgroup $_r/dev/virtio-ports \
+	mkdir -p $_r/run $_r/proc/sys/vm $_r/proc/pressure $_r/sys/fs/cgroup $_r/dev/virtio-ports \
 		$_r/sys/module/page_reporting/parameters $_r/sys/bus/virtio/devices/virtio0/driver
 	cp $_fix/buddyinfo.guest $_r/proc/buddyinfo
 	cp $_fix/pressure-memory.guest $_r/proc/pressure/memory

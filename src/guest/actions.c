@@ -3,6 +3,7 @@
  * order write: running a policy's steps, the memory each saw, the record
  * and history of what they did, and the lines they leave in the logs. */
 #include "guest/guest.h"
+#include "guest/orderstate.h"
 #include "common/log.h"
 #include "common/size.h"
 #include "common/util.h"
@@ -78,6 +79,8 @@ static void record(struct vr_guest *g, const struct vr_action_record *a)
 	struct vr_action_totals *t = &g->totals[a->kind];
 
 	t->runs++;
+	if (a->error >= 0)
+		g->acted_runs++;
 	if (a->error < 0)
 		t->failures++;
 	else if (a->before.valid && a->after.valid) {
@@ -289,12 +292,22 @@ int vr_guest_set_order(struct vr_guest *g, unsigned order, const char *why)
 	char v[16];
 	int r;
 
+	bool hold = g->base_order_known && order < g->base_order && !g->order_lowered;
+
+	/* The order to go back to is on disk before the order goes down
+	 * (orderstate.h). */
+	if (hold && !g->sys.ops->dry_run)
+		vr_guest_iface(g, VR_IF_ORDER_STATE, vr_order_state_save(&g->sys, g->base_order));
 	snprintf(v, sizeof(v), "%u", order);
 	r = vr_sys_write(&g->sys, VR_REPORTING_ORDER_PATH, v);
 	vr_guest_iface(g, VR_IF_REPORTING_ORDER, r);
+	if (r < 0 && hold && !g->sys.ops->dry_run)
+		vr_order_state_clear(&g->sys);
 	if (r < 0)
 		return r;
 	g->reporting.order = order;
+	if (g->order_lowered && !(g->base_order_known && order < g->base_order) && !g->sys.ops->dry_run)
+		vr_guest_iface(g, VR_IF_ORDER_STATE, vr_order_state_clear(&g->sys));
 	g->order_lowered = g->base_order_known && order < g->base_order;
 	vr_info("page_reporting_order %u -> %u: %s", from, order, why ? why : "");
 	if (order < from && g->sys.ops->wake_reporting) {

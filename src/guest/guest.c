@@ -5,6 +5,7 @@
  * actions.c (actions and their history), report.c (status and metrics),
  * hostreq.c (host requests), policy*.c (the policies). */
 #include "guest/guest.h"
+#include "guest/orderstate.h"
 #include "common/log.h"
 #include "common/util.h"
 
@@ -80,6 +81,42 @@ static uint64_t rusage_cpu_usec(void)
 	       (uint64_t)ru.ru_stime.tv_sec * VR_USEC_PER_SEC + (uint64_t)ru.ru_stime.tv_usec;
 }
 
+/* At start: a daemon killed while auto held the order lowered left the
+ * order to go back to on disk (orderstate.h); put it back, and take it as
+ * the kernel's own. */
+static void restore_order(struct vr_guest *g)
+{
+	unsigned saved;
+	char v[16];
+	int r;
+
+	if (g->sys.ops->dry_run)
+		return;
+	r = vr_order_state_load(&g->sys, &saved);
+	if (r == 0)
+		return;
+	if (r == -EINVAL) {
+		vr_warn("%s: not a reporting order: removed", VR_ORDER_STATE_PATH);
+	} else if (r > 0 && !g->reporting.registered) {
+		return; /* no driver yet: the order means nothing; the file stays */
+	} else if (r < 0) {
+		vr_guest_iface(g, VR_IF_ORDER_STATE, r);
+		return;
+	} else if (g->reporting.registered && g->reporting.order < saved) {
+		snprintf(v, sizeof(v), "%u", saved);
+		r = vr_sys_write(&g->sys, VR_REPORTING_ORDER_PATH, v);
+		vr_guest_iface(g, VR_IF_REPORTING_ORDER, r);
+		if (r < 0)
+			return; /* the file stays for the next start */
+		vr_notice("page_reporting_order %u -> %u: left lowered by a daemon stopped during a hold",
+			  g->reporting.order, saved);
+		g->reporting.order = saved;
+		g->base_order = saved;
+		g->base_order_known = true;
+	}
+	vr_guest_iface(g, VR_IF_ORDER_STATE, vr_order_state_clear(&g->sys));
+}
+
 int vr_guest_init(struct vr_guest *g, const struct vr_config *cfg, const char *root,
 		  const struct vr_sys_ops *ops, void *ops_user, uint64_t (*clock)(void))
 {
@@ -103,9 +140,23 @@ int vr_guest_init(struct vr_guest *g, const struct vr_config *cfg, const char *r
 		g->base_order = g->reporting.order;
 		g->base_order_known = true;
 	}
+	restore_order(g);
 	vr_policies_init(g);
 	vr_cgroup_probe(&g->sys, &g->cgroup);
 	log_probe(g);
+	/* Linux 5.14 added the fraction; without it the lists are left as
+	 * they are (a missing feature, not a fault). */
+	g->pcp_available = vr_sys_exists(&g->sys, VR_PCP_FRACTION_PATH) &&
+			   vr_sys_exists(&g->sys, VR_STAT_REFRESH_PATH);
+	if (!g->pcp_available)
+		vr_info("per-CPU free lists: %s or %s missing: not drained", VR_PCP_FRACTION_PATH,
+			VR_STAT_REFRESH_PATH);
+	r = g->pcp_available ? vr_pcp_recover(&g->sys) : 0;
+	if (r > 0)
+		vr_notice("%s was left at %u by a drain cut short: set back to 0", VR_PCP_FRACTION_PATH,
+			  VR_PCP_DRAIN_FRACTION);
+	else if (r < 0)
+		vr_guest_iface(g, VR_IF_PCP, r);
 	return 0;
 }
 
@@ -166,12 +217,39 @@ static void read_inputs(struct vr_guest *g, unsigned need, struct vr_tick *t)
 	}
 }
 
-void vr_guest_tick(struct vr_guest *g)
+/* Drain the per-CPU free lists when an action (of this tick, or a
+ * request since the last one) freed memory, or when free memory rose a lot
+ * (pcp.h).  Only with free page reporting: without it nobody takes the
+ * pages. */
+static void pcp_tick(struct vr_guest *g, uint64_t now)
+{
+	bool acted = g->acted_runs != g->pcp_seen_runs;
+	struct vr_meminfo m;
+	int r;
+
+	g->pcp_seen_runs = g->acted_runs;
+	if (!g->set.drain_pcp || !g->reporting.registered || !g->pcp_available)
+		return;
+	r = vr_meminfo_read(&g->sys, &m);
+	vr_guest_iface(g, VR_IF_MEMINFO, r);
+	if (!vr_pcp_due(&g->pcp, now, acted, r == 0, r == 0 ? m.free_bytes : 0))
+		return;
+	g->pcp.last_usec = now ? now : 1;
+	r = vr_pcp_drain(&g->sys);
+	vr_guest_iface(g, VR_IF_PCP, r);
+	if (r < 0)
+		g->pcp.failures++;
+	else
+		g->pcp.drains++;
+}
+
+/* One sample: idle tracking, then the policy: read what it needs, ask
+ * it, run its steps. */
+static void policy_tick(struct vr_guest *g, uint64_t now)
 {
 	const struct vr_policy_ops *p = g->set.policy;
 	struct vr_tick t;
 	struct vr_cpustat cs;
-	uint64_t now = g->clock();
 	int r;
 
 	uint64_t self = g->self_cpu_usec ? g->self_cpu_usec() : 0;
@@ -208,4 +286,12 @@ void vr_guest_tick(struct vr_guest *g)
 	read_inputs(g, p->needs ? p->needs(g, &t) : 0, &t);
 	p->decide(g, &t, &g->last_plan);
 	vr_guest_run(g, &g->last_plan);
+}
+
+void vr_guest_tick(struct vr_guest *g)
+{
+	uint64_t now = g->clock();
+
+	policy_tick(g, now);
+	pcp_tick(g, now);
 }

@@ -2,6 +2,7 @@
 /* The kernel interfaces the service uses: what each failure costs, and
  * the record of failures that status shows. */
 #include "guest/guest.h"
+#include "guest/orderstate.h"
 #include "common/channel.h"
 #include "common/log.h"
 #include "common/util.h"
@@ -27,6 +28,10 @@ static const struct {
 				    "stranded free memory is not handed back at a lower order" },
 	[VR_IF_METRICS] = { "metrics", "metricsFile", "the metrics file is not updated" },
 	[VR_IF_CHANNEL] = { "channel", VR_CHAN_GUEST_PATH, "the host cannot ask for memory back" },
+	[VR_IF_PCP] = { "pcp_drain", "/proc/sys/vm/{percpu_pagelist_high_fraction,stat_refresh}",
+			"memory freed into the per-CPU lists is not handed back" },
+	[VR_IF_ORDER_STATE] = { "order_state", VR_ORDER_STATE_PATH,
+				"a daemon killed while the order is lowered would leave it lowered" },
 };
 
 const char *vr_iface_name(enum vr_iface iface)

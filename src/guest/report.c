@@ -122,6 +122,11 @@ static void status_text(const struct view *v, FILE *f)
 		(unsigned long long)g->host_requests, (unsigned long long)g->host_refused);
 	fprintf(f, "idle periods: %llu, samples: %llu\n", (unsigned long long)g->idle.periods,
 		(unsigned long long)g->ticks);
+	if (g->pcp_available)
+		fprintf(f, "per-CPU lists: drained %llu times, %llu failed\n",
+			(unsigned long long)g->pcp.drains, (unsigned long long)g->pcp.failures);
+	else
+		fprintf(f, "per-CPU lists: not drained (no vm.percpu_pagelist_high_fraction: Linux < 5.14)\n");
 	if (g->history_count)
 		fprintf(f, "last actions:\n");
 	for (i = 0; i < g->history_count; i++) {
@@ -191,6 +196,11 @@ static void status_json(const struct view *v, FILE *f)
 	vr_json_u64(&j, "samples", g->ticks);
 	vr_json_bool(&j, "pressure", now < g->pressure_until_usec);
 	vr_json_u64(&j, "pressure_events", g->pressure_events);
+	vr_json_open(&j, "pcp");
+	vr_json_bool(&j, "available", g->pcp_available);
+	vr_json_u64(&j, "drains", g->pcp.drains);
+	vr_json_u64(&j, "failures", g->pcp.failures);
+	vr_json_close(&j);
 	if (s->valid) {
 		vr_json_open(&j, "memory");
 		vr_json_u64(&j, "total_bytes", m->total_bytes);
@@ -347,6 +357,9 @@ static void metrics(const struct view *v, FILE *f)
 	       (double)g->idle.periods);
 	vr_metric(f, "pressure_events_total", "counter", "Guest memory pressure triggers.", NULL,
 	       (double)g->pressure_events);
+	vr_metric(f, "pcp_drains_total", "counter",
+		  "Drains of the per-CPU free lists into the buddy allocator.", NULL,
+		  (double)g->pcp.drains);
 	for (i = 0; i < VR_ACTION_KINDS; i++) {
 		snprintf(labels, sizeof(labels), "{action=\"%s\"}", vr_action_name((enum vr_action_kind)i));
 		vr_metric(f, "actions_total", "counter", i ? NULL : "Actions run.", labels,

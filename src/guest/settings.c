@@ -21,4 +21,5 @@ void vr_settings_resolve(const struct vr_config *c, struct vr_settings *ret)
 	ret->reclaim_step_bytes = c->reclaim_step_bytes;
 	ret->reclaim_floor_bytes = c->reclaim_floor_bytes;
 	ret->reporting_order_min = c->reporting_order_min;
+	ret->drain_pcp = c->mode != VR_MODE_DISABLED;
 }

@@ -29,6 +29,9 @@ struct vr_settings {
 	uint64_t reclaim_step_bytes;
 	uint64_t reclaim_floor_bytes; /* reclaimFloor */
 	unsigned reporting_order_min; /* reportingOrderMin */
+	/* Drain the per-CPU free lists after actions and large frees: not
+	 * under autoMemoryReclaim = disabled, which leaves memory alone. */
+	bool drain_pcp;
 };
 
 /* Resolve @c into @ret. */

@@ -118,6 +118,7 @@ char *fake_tree_new(void)
 	}
 	fake_cpu(root, 1000, 100000);
 	fake_put(root, "/proc/cmdline", "BOOT_IMAGE=/vmlinuz root=/dev/vda console=ttyS0\n");
+	fake_put(root, "/run/.keep", "");
 	fake_put(root, "/proc/sys/vm/compact_memory", "");
 	fake_put(root, "/proc/sys/vm/drop_caches", "");
 	fake_put(root, "/sys/fs/cgroup/cgroup.controllers", "cpuset cpu io memory pids\n");

@@ -5,6 +5,7 @@
 #include "helpers.h"
 #include "common/util.h"
 #include "guest/guest.h"
+#include "guest/orderstate.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -824,6 +825,208 @@ static void test_reclaim_chunks_stop_early(void **state)
 /* Nothing past the caches can come back (swap is refused), so a request
  * for far more is cut to what they hold plus one chunk: 2^64 - 2 bytes
  * once held the event loop for good. */
+/* The per-CPU free lists (pcp.c): drained once after a large free while
+ * busy, not again within the gap, and after the idle actions; the
+ * fraction goes back to what it was every time. */
+/* A daemon killed while auto holds the order lowered: the order to go
+ * back to is on disk (orderstate.h), and the next start puts it back and
+ * takes it as the kernel's own (it used to take the lowered 2). */
+static void test_order_state_kill(void **state)
+{
+	struct fx *f = *state;
+	char *text, path[PATH_MAX];
+	int i;
+
+	f->cfg.mode = VR_MODE_AUTO;
+	f->rec.passthrough = true;
+	put_lru(f, 32, 8);
+	fake_put(f->root, "/proc/buddyinfo", BUDDYINFO_FRAGMENTED);
+	start(f);
+	for (i = 0; i < 6; i++)
+		tick(f, 0);
+	assert_true(f->g.order_lowered);
+	text = fake_get(f->root, VR_ORDER_STATE_PATH);
+	assert_string_equal(text, "9\n");
+	free(text);
+	text = fake_get(f->root, "/sys/module/page_reporting/parameters/page_reporting_order");
+	assert_int_equal(atoi(text), 2);
+	free(text);
+
+	/* SIGKILL: no shutdown.  The next daemon starts. */
+	rec_clear(&f->rec);
+	start(f);
+	assert_string_equal(writes(f), "page_reporting_order=9;memory.reclaim=0 swappiness=0");
+	assert_int_equal(f->g.base_order, 9);
+	assert_int_equal(f->g.reporting.order, 9);
+	assert_int_equal(log_catch_count(&f->log, "left lowered by a daemon stopped during a hold"), 1);
+	snprintf(path, sizeof(path), "%s%s", f->root, VR_ORDER_STATE_PATH);
+	assert_int_equal(access(path, F_OK), -1);
+
+	/* A hold that ends as it should leaves no file. */
+	for (i = 0; i < 6; i++)
+		tick(f, 0);
+	assert_true(f->g.order_lowered);
+	assert_int_equal(access(path, F_OK), 0);
+	vr_guest_shutdown(&f->g);
+	assert_int_equal(access(path, F_OK), -1);
+
+	/* Someone set the order to 10 since: left as it is, file removed. */
+	fake_put(f->root, VR_ORDER_STATE_PATH, "9\n");
+	fake_put(f->root, "/sys/module/page_reporting/parameters/page_reporting_order", "10\n");
+	rec_clear(&f->rec);
+	start(f);
+	assert_int_equal(rec_count(&f->rec, "/page_reporting_order"), 0);
+	assert_int_equal(access(path, F_OK), -1);
+
+	/* Text that is not an order: one warning, removed, nothing written. */
+	fake_put(f->root, VR_ORDER_STATE_PATH, "2; rm -rf /\n");
+	fake_put(f->root, "/sys/module/page_reporting/parameters/page_reporting_order", "2\n");
+	rec_clear(&f->rec);
+	start(f);
+	assert_int_equal(rec_count(&f->rec, "/page_reporting_order"), 0);
+	assert_int_equal(log_catch_count(&f->log, "not a reporting order: removed"), 1);
+	assert_int_equal(access(path, F_OK), -1);
+
+	/* A FIFO planted there: refused at once, not waited on. */
+	assert_int_equal(mkfifo(path, 0600), 0);
+	start(f);
+	assert_int_equal(f->g.iface[VR_IF_ORDER_STATE].error, -VR_ENOTREG);
+	unlink(path);
+}
+
+static void test_pcp_drain(void **state)
+{
+	struct fx *f = *state;
+	char buf[4096];
+	const char *w;
+	int i;
+
+	fake_put(f->root, VR_PCP_FRACTION_PATH, "100\n");
+	fake_put(f->root, VR_STAT_REFRESH_PATH, "");
+	f->cfg.mode = VR_MODE_DROPCACHE;
+	put_meminfo(f, 600, 0);
+	start(f);
+	assert_true(f->g.pcp_available);
+	rec_clear(&f->rec);
+	for (i = 0; i < 3; i++)
+		tick(f, 50);
+	assert_int_equal(f->rec.n, 0);
+	/* A process gives back 100 MiB while the VM is busy, over two
+	 * samples: drained once it has stopped. */
+	put_meminfo(f, 550, 0);
+	tick(f, 50);
+	put_meminfo(f, 450, 0);
+	tick(f, 50);
+	assert_int_equal(f->rec.n, 0);
+	tick(f, 50);
+	assert_int_equal(rec_count(&f->rec, "/percpu_pagelist_high_fraction"), 2);
+	assert_int_equal(rec_count(&f->rec, "/stat_refresh"), VR_PCP_DRAIN_PASSES);
+	w = rec_summary(&f->rec, buf, sizeof(buf));
+	assert_true(strncmp(w, "percpu_pagelist_high_fraction=1073741824;stat_refresh=1;", 56) == 0);
+	assert_non_null(strstr(w, "stat_refresh=1;percpu_pagelist_high_fraction=100"));
+	assert_int_equal(f->g.pcp.drains, 1);
+	/* Another 100 MiB 5 s later, settled 10 s later: drained again. */
+	put_meminfo(f, 350, 0);
+	tick(f, 50);
+	tick(f, 50);
+	assert_int_equal(rec_count(&f->rec, "/percpu_pagelist_high_fraction"), 4);
+	/* Idle: the cache is dropped, compacted, and the lists drained. */
+	rec_clear(&f->rec);
+	for (i = 0; i < 6; i++)
+		tick(f, 0);
+	assert_int_equal(rec_count(&f->rec, "/drop_caches"), 1);
+	assert_int_equal(rec_count(&f->rec, "/percpu_pagelist_high_fraction"), 2);
+	assert_int_equal(f->g.pcp.drains, 3);
+	assert_int_equal(f->log.by_level[VR_LOG_WARNING], 0);
+}
+
+/* A refresh that fails still puts the fraction back, and warns once; a
+ * fraction left at the drain value by a killed daemon is set back to 0 at
+ * start; disabled mode and kernels without the files never drain. */
+static void test_pcp_faults(void **state)
+{
+	struct fx *f = *state;
+	int i;
+
+	fake_put(f->root, VR_PCP_FRACTION_PATH, "1073741824\n");
+	fake_put(f->root, VR_STAT_REFRESH_PATH, "");
+	f->cfg.mode = VR_MODE_DROPCACHE;
+	put_meminfo(f, 600, 0);
+	start(f);
+	assert_string_equal(writes(f), "memory.reclaim=0 swappiness=0;percpu_pagelist_high_fraction=0");
+	assert_int_equal(log_catch_count(&f->log, "drain cut short"), 1);
+	rec_clear(&f->rec);
+	rec_fail_on(&f->rec, "/stat_refresh", NULL, -EINVAL, -1);
+	for (i = 0; i < 12; i++)
+		tick(f, 0);
+	/* the fraction is still the drain value in the tree (writes are only
+	 * recorded): it is taken as 0 */
+	assert_int_equal(rec_count(&f->rec, "/stat_refresh"), 1);
+	assert_int_equal(rec_count(&f->rec, "/percpu_pagelist_high_fraction"), 2);
+	assert_string_equal(f->rec.w[f->rec.n - 1].data, "0");
+	assert_int_equal(log_catch_count(&f->log, "per-CPU lists is not handed back"), 1);
+	assert_int_equal(f->g.pcp.failures, 1);
+
+	/* disabled: nothing at all */
+	f->cfg.mode = VR_MODE_DISABLED;
+	vr_guest_reconfigure(&f->g, &f->cfg);
+	rec_clear(&f->rec);
+	put_meminfo(f, 100, 0);
+	for (i = 0; i < 12; i++)
+		tick(f, 0);
+	assert_int_equal(f->rec.n, 0);
+
+	/* no such files (Linux < 5.14): nothing, and no warning */
+	{
+		char p[PATH_MAX];
+
+		snprintf(p, sizeof(p), "%s%s", f->root, VR_PCP_FRACTION_PATH);
+		assert_int_equal(unlink(p), 0);
+	}
+	f->cfg.mode = VR_MODE_DROPCACHE;
+	start(f);
+	assert_false(f->g.pcp_available);
+	rec_clear(&f->rec);
+	for (i = 0; i < 12; i++)
+		tick(f, 0);
+	assert_int_equal(rec_count(&f->rec, "/percpu_pagelist_high_fraction"), 0);
+}
+
+static void test_pcp_parse_due(void **state)
+{
+	struct vr_pcp p = { 0 };
+	unsigned v;
+
+	(void)state;
+	assert_int_equal(vr_pcp_fraction_parse("0\n", &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(vr_pcp_fraction_parse("2147483647", &v), 0);
+	assert_int_equal(v, 2147483647u);
+	assert_int_equal(vr_pcp_fraction_parse("2147483648\n", &v), -EINVAL);
+	assert_int_equal(vr_pcp_fraction_parse("8\n9\n", &v), -EINVAL);
+	assert_int_equal(vr_pcp_fraction_parse("", &v), -EINVAL);
+	assert_int_equal(vr_pcp_fraction_parse("-1", &v), -EINVAL);
+	/* the first reading is only remembered; a rise under 64 MiB is none */
+	assert_false(vr_pcp_due(&p, 10 * SEC, false, true, 100 * MIB));
+	assert_false(vr_pcp_due(&p, 15 * SEC, false, true, 163 * MIB));
+	assert_false(vr_pcp_due(&p, 16 * SEC, false, true, 163 * MIB));
+	/* a rise, then a sample that shows it has stopped */
+	assert_false(vr_pcp_due(&p, 20 * SEC, false, true, 228 * MIB));
+	assert_false(vr_pcp_due(&p, 21 * SEC, false, true, 400 * MIB));
+	assert_true(vr_pcp_due(&p, 22 * SEC, false, true, 410 * MIB));
+	p.last_usec = 22 * SEC;
+	/* within the gap: held, and done once it has passed */
+	assert_false(vr_pcp_due(&p, 25 * SEC, false, true, 500 * MIB));
+	assert_false(vr_pcp_due(&p, 26 * SEC, false, true, 500 * MIB));
+	assert_true(vr_pcp_due(&p, 32 * SEC, false, true, 500 * MIB));
+	/* an action: always */
+	assert_true(vr_pcp_due(&p, 33 * SEC, true, false, 0));
+	/* an unreadable sample breaks the chain: no rise is made up of two */
+	assert_false(vr_pcp_due(&p, 60 * SEC, false, true, 900 * MIB));
+	assert_false(vr_pcp_due(&p, 65 * SEC, false, false, 0));
+	assert_false(vr_pcp_due(&p, 70 * SEC, false, true, 1000 * MIB));
+}
+
 static void test_reclaim_cut_to_caches(void **state)
 {
 	struct fx *f = *state;
@@ -948,6 +1151,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reporting_registers_later, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reclaim_chunks_stop_early, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reclaim_cut_to_caches, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_order_state_kill, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pcp_drain, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pcp_faults, setup, teardown),
+		cmocka_unit_test(test_pcp_parse_due),
 		cmocka_unit_test_setup_teardown(test_own_cpu_keeps_idle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_status_outputs, setup, teardown),
 	};
