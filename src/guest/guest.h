@@ -123,7 +123,10 @@ struct vr_guest {
 	 * kernel's own, read when a driver registered. */
 	bool base_order_known;
 	unsigned base_order;
-	bool order_lowered; /* page_reporting_order is below base_order */
+	/* page_reporting_order is below base_order: the kernel's side,
+	 * written by vr_guest_set_order() alone (auto keeps its own hold,
+	 * autost.lowered, and mends it from its steps' results) */
+	bool order_lowered;
 
 	/* state */
 	uint64_t started_usec;
@@ -131,7 +134,7 @@ struct vr_guest {
 	struct vr_auto autost; /* the auto policy's own (policy_auto.c) */
 	uint64_t ticks;
 	struct vr_idle idle;
-	struct vr_period period;
+	struct vr_period period; /* reset on entering idle; the WSL policies' record */
 	uint64_t pressure_until_usec;
 	uint64_t pressure_events;
 	bool channel_open; /* the guest channel's device is open (set by the loop) */
