@@ -9,7 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
-/* autoMemoryReclaim's values: a new policy is one file and one row. */
+/* autoMemoryReclaim's values: a new policy is one file and one row
+ * (and its name in common/config.c). */
 static const struct vr_policy_ops *const policies[] = {
 	[VR_MODE_DISABLED] = &vr_policy_disabled,
 	[VR_MODE_DROPCACHE] = &vr_policy_dropcache,

@@ -3,7 +3,9 @@
  *
  * Each autoMemoryReclaim mode is one file (policy_disabled.c,
  * policy_dropcache.c, policy_gradual.c, policy_auto.c) that fills a
- * struct vr_policy_ops, and one row of the table in policy.c.  A policy
+ * struct vr_policy_ops, and one row of the table in policy.c; a new mode
+ * also needs its enum vr_mode value and name (common/config.[ch]), which
+ * the host tool shares to check the guest's settings.  A policy
  * decides from inputs the service has read once (struct vr_tick) and
  * answers with a plan of steps; the service runs the steps (actions.c)
  * and hands each result back to the policy.  Host requests go through
