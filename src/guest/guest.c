@@ -658,6 +658,8 @@ static void auto_tick(struct vr_guest *g, enum vr_idle_event ev, uint64_t now)
 		vr_guest_iface(g, VR_IF_BUDDYINFO, r);
 		if (r == 0)
 			in.buddy = &b;
+	} else {
+		in.buddy_not_read = true;
 	}
 	in.reporting = g->reporting.registered && g->base_order_known;
 	/* A failing page_reporting_order is tried again once per idle
