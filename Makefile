@@ -292,7 +292,7 @@ install-guest: $(if $(filter build,$(GUEST_BIN)),guest,guest-dynamic)
 	install -m 0755 $(GUEST_BIN)/vmreclaimctl $(DESTDIR)$(BINDIR)/
 	install -m 0644 docs/vmreclaimd.8 docs/vmreclaimctl.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 docs/vmreclaim.conf.5 $(DESTDIR)$(MANDIR)/man5/
-	sed 's|@SBINDIR@|$(SBINDIR)|g' packaging/vmreclaimd.service.in > $(DESTDIR)$(UNITDIR)/vmreclaimd.service
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@BINDIR@|$(BINDIR)|g' packaging/vmreclaimd.service.in > $(DESTDIR)$(UNITDIR)/vmreclaimd.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/vmreclaimd.service
 	install -m 0644 packaging/vmreclaim.conf $(DESTDIR)$(DOCDIR)/vmreclaim.conf.sample
 	@if [ ! -e $(DESTDIR)$(SYSCONFDIR)/vmreclaim.conf ]; then \

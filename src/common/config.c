@@ -171,8 +171,13 @@ void vr_diags_add(struct vr_diags *d, const char *file, unsigned line, bool erro
 static int diag_cmp(const void *a, const void *b)
 {
 	const struct vr_diag *x = a, *y = b;
-	int r = strcmp(x->file, y->file);
+	int r;
 
+	/* Errors first: a start that fails shows why at the top, not after
+	 * a screen of warnings (systemctl status shows ten lines). */
+	if (x->error != y->error)
+		return x->error ? -1 : 1;
+	r = strcmp(x->file, y->file);
 	if (r)
 		return r;
 	return (x->line > y->line) - (x->line < y->line);
@@ -300,6 +305,11 @@ struct ini_ctx {
 	bool failed;
 	/* Line of each key's last setting, to warn about repeats. */
 	unsigned seen[VR_ARRAY_SIZE(keys)];
+	/* Keys of the other side (a real .wslconfig has a dozen or more):
+	 * said in one line at the end, not one each. */
+	unsigned foreign_n, foreign_line, foreign_last_line, foreign_unlisted;
+	char foreign_first[64];
+	char foreign_list[110];
 };
 
 /* Feed inih one line at a time so that we know the line number of every
@@ -376,8 +386,18 @@ static int key_handler(void *user, const char *section, const char *name, const 
 	if (!(k->scope & x->scope)) {
 		/* Foreign keys are the point of accepting a .wslconfig as it
 		 * is; say once that they do nothing here. */
-		vr_diags_add(x->d, x->file, x->line, false, "'%s' is not used by %s; ignored",
-			     k->name, x->scope == VR_SCOPE_GUEST ? "the guest daemon" : "vmreclaim");
+		size_t used = strlen(x->foreign_list);
+
+		if (x->foreign_n++ == 0) {
+			x->foreign_line = x->line;
+			vr_strlcpy(x->foreign_first, k->name, sizeof(x->foreign_first));
+		}
+		x->foreign_last_line = x->line;
+		if (used + 2 + strlen(k->name) < sizeof(x->foreign_list))
+			snprintf(x->foreign_list + used, sizeof(x->foreign_list) - used, "%s%s",
+				 used ? ", " : "", k->name);
+		else
+			x->foreign_unlisted++;
 		return 1;
 	}
 	idx = (size_t)(k - keys);
@@ -416,6 +436,18 @@ int vr_config_parse_string(struct vr_config *c, const char *text, const char *fi
 		vr_diags_add(d, file, 0, true, "out of memory while parsing");
 		x.failed = true;
 	}
+	/* Foreign keys are the point of accepting a .wslconfig as it is;
+	 * say once that they do nothing here. */
+	if (x.foreign_n == 1)
+		vr_diags_add(d, file, x.foreign_line, false, "'%s' is not used by %s; ignored",
+			     x.foreign_first, scope == VR_SCOPE_GUEST ? "the guest daemon" : "vmreclaim");
+	else if (x.foreign_n > 1)
+		vr_diags_add(d, file, x.foreign_line, false,
+			     "%u settings not used by %s, ignored (lines %u-%u): %s%s%.0u%s",
+			     x.foreign_n, scope == VR_SCOPE_GUEST ? "the guest daemon" : "vmreclaim",
+			     x.foreign_line, x.foreign_last_line, x.foreign_list,
+			     x.foreign_unlisted ? " and " : "", x.foreign_unlisted,
+			     x.foreign_unlisted ? " more" : "");
 	return x.failed ? -EINVAL : 0;
 }
 

@@ -263,7 +263,10 @@ static void frag_decide(struct vr_auto *a, const struct vr_auto_settings *s,
 		return;
 	}
 	if (!in->buddy) {
-		snprintf(a->frag_why, sizeof(a->frag_why), "free blocks unknown (/proc/buddyinfo)");
+		snprintf(a->frag_why, sizeof(a->frag_why), "%s",
+			 in->buddy_not_read
+				 ? "not looked at while free memory changes (nor on a fresh start)"
+				 : "free blocks unknown (/proc/buddyinfo)");
 		return;
 	}
 	if (!in->reporting) {

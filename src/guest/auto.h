@@ -85,6 +85,9 @@ struct vr_auto_input {
 
 	/* free memory by block size, and the reporting order */
 	const struct vr_buddyinfo *buddy; /* NULL: unreadable */
+	/* buddy is NULL because the lists were not read this sample (free
+	 * memory still changing), not because they could not be */
+	bool buddy_not_read;
 	uint64_t page_size;
 	bool reporting;        /* a reporting driver is registered */
 	bool order_writable;   /* page_reporting_order can be changed */

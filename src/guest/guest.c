@@ -213,6 +213,7 @@ static void read_inputs(struct vr_guest *g, unsigned need, struct vr_tick *t)
 	if (need & VR_NEED_BUDDYINFO) {
 		r = vr_buddyinfo_read(&g->sys, &t->buddy);
 		vr_guest_iface(g, VR_IF_BUDDYINFO, r);
+		t->read_buddy = true;
 		t->have_buddy = r == 0;
 	}
 }

@@ -128,7 +128,8 @@ struct vr_tick {
 	struct vr_meminfo mem;
 	bool have_refault;     /* VR_NEED_VMSTAT: the refault counter was read */
 	uint64_t refault_bytes; /* cumulative */
-	bool have_buddy;
+	bool read_buddy; /* VR_NEED_BUDDYINFO: it was asked for */
+	bool have_buddy; /* and read */
 	struct vr_buddyinfo buddy;
 	/* Why memory.reclaim cannot be used as far as the kernel goes
 	 * (cgroup, swap), or NULL; only with VR_NEED_MEMINFO. */

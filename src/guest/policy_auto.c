@@ -63,6 +63,7 @@ static void auto_decide(struct vr_guest *g, const struct vr_tick *t, struct vr_p
 						     : t->reclaim_unusable_why;
 	in.reclaim_usable = in.reclaim_unusable_why == NULL;
 	in.buddy = t->have_buddy ? &t->buddy : NULL;
+	in.buddy_not_read = !t->read_buddy;
 	in.reporting = g->reporting.registered && g->base_order_known;
 	in.order_writable = t->order_writable;
 	in.base_order = g->base_order;

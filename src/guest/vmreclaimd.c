@@ -129,8 +129,16 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (r < 0) {
-		vr_diags_print(&diags, stderr);
-		fprintf(stderr, "vmreclaimd: not started: fix the settings above\n");
+		if (getenv("JOURNAL_STREAM")) {
+			/* Under systemd: each line at its own priority, so
+			 * that "journalctl -p err" shows the errors. */
+			vr_log_setup("vmreclaimd", VR_LOG_TARGET_STDERR, VR_LOG_INFO);
+			vr_diags_log(&diags);
+			vr_err("not started: fix the settings above");
+		} else {
+			vr_diags_print(&diags, stderr);
+			fprintf(stderr, "vmreclaimd: not started: fix the settings above\n");
+		}
 		return EXIT_CONFIG;
 	}
 	vr_log_setup("vmreclaimd", cfg.log_target, o.verbose ? VR_LOG_DEBUG : cfg.log_level);

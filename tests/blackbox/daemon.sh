@@ -53,6 +53,26 @@ check "packaging/vmreclaim.conf is the current --sample-config" cmp -s $T/sample
 $D --check-config -c $T/sample.conf --no-cmdline >/dev/null 2>&1
 check "the sample configuration is valid" test $? -eq 0
 
+# A start that fails under systemd (JOURNAL_STREAM set): the error first, at
+# err priority ("<3>"), so that "journalctl -p err" and the ten lines of
+# "systemctl status" show it; the keys of the host in one warning line.
+cat >$T/wsl.conf <<EOM
+[wsl2]
+memory = 8GB
+processors = 4
+swap = 0
+localhostForwarding = true
+[experimental]
+autoMemoryReclaim = sometimes
+sparseVhd = true
+EOM
+JOURNAL_STREAM=8:1 $D --root $R -c $T/wsl.conf --socket $T/none.sock >$T/out 2>&1
+rc=$?
+check "a start with a bad value under systemd exits 2 (got $rc)" test $rc -eq 2
+check "and its first line is the error, at err priority" sh -c "head -n 1 $T/out | grep -q '^<3>$T/wsl.conf:7: '"
+check "and the host's keys are one warning line" sh -c "grep -c '^<4>' $T/out | grep -qx 1 && grep -q '^<4>$T/wsl.conf:2: 5 settings not used by the guest daemon' $T/out"
+check "and it ends saying it did not start, at err priority" sh -c "tail -n 1 $T/out | grep -q '^<3>not started'"
+
 # --- a running daemon --------------------------------------------------------
 cat >$T/vmreclaim.conf <<EOM
 [experimental]

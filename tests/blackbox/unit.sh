@@ -11,7 +11,7 @@ cd "$(dirname "$0")/../.."
 T=$(mktemp -d /tmp/vmreclaim-unit-XXXXXX)
 trap 'rm -rf "$T"' EXIT
 U=$T/vmreclaimd.service
-sed "s|@SBINDIR@|$(pwd)/build|g" packaging/vmreclaimd.service.in >"$U"
+sed -e "s|@SBINDIR@|$(pwd)/build|g" -e "s|@BINDIR@|$(pwd)/build|g" packaging/vmreclaimd.service.in >"$U"
 
 if ! command -v systemd-analyze >/dev/null; then
 	nok "systemd-analyze is installed (package systemd)"
@@ -33,6 +33,8 @@ for p in /proc/sys/vm/compact_memory /proc/sys/vm/drop_caches /proc/sys/vm/percp
 	/sys/module/page_reporting/parameters/page_reporting_order; do
 	check "writable: $p" key "ReadWritePaths=-$p"
 done
+check "reload asks the daemon and waits for its answer (fails on rejected settings)" \
+	key "ExecReload=$(pwd)/build/vmreclaimctl reload"
 check "one capability at most (CAP_SYS_RESOURCE)" key "CapabilityBoundingSet=CAP_SYS_RESOURCE"
 check "memory of its own kept from reclaim (MemoryMin)" grep -q "^MemoryMin=[1-9]" "$U"
 check "last to be killed by the OOM killer (negative OOMScoreAdjust)" grep -q "^OOMScoreAdjust=-[1-9]" "$U"

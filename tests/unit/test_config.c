@@ -172,9 +172,53 @@ static void test_wslconfig_accepted(void **state)
 	vr_config_defaults(&c);
 	assert_int_equal(vr_config_parse_string(&c, text, ".wslconfig", VR_SCOPE_GUEST, &d), 0);
 	assert_int_equal(d.errors, 0);
-	assert_int_equal(d.warnings, 7);
+	/* The seven keys of the host (and of WSL) in one line, not seven:
+	 * a real .wslconfig had eighteen. */
+	assert_int_equal(d.warnings, 1);
+	assert_int_equal(d.items[0].line, 2);
+	assert_string_equal(d.items[0].msg,
+			    "7 settings not used by the guest daemon, ignored (lines 2-11): memory, "
+			    "processors, swap, localhostForwarding, kernelCommandLine, pageReporting, "
+			    "sparseVhd");
+	/* twenty: the names that fit, and how many more */
+	{
+		char big[2048] = "[wsl2]\n";
+		unsigned i;
+
+		for (i = 0; i < 10; i++)
+			strcat(big, "memory=1GB\nlocalhostForwarding=true\n");
+		memset(&d, 0, sizeof(d));
+		assert_int_equal(vr_config_parse_string(&c, big, "w", VR_SCOPE_GUEST, &d), 0);
+		assert_int_equal(d.items[0].line, 2);
+		assert_non_null(strstr(d.items[0].msg, "20 settings not used by the guest daemon, "
+							"ignored (lines 2-21): memory, localhostForwarding, "));
+		assert_non_null(strstr(d.items[0].msg, " more"));
+	}
 	assert_int_equal(c.mode, VR_MODE_GRADUAL);
 	assert_true(c.idle_threshold_pct == 1.0);
+}
+
+/* Errors come before warnings, whatever their lines: a start that fails
+ * says why first. */
+static void test_errors_first(void **state)
+{
+	struct vr_diags d = { 0 };
+	struct vr_config c;
+	char *buf;
+	size_t len;
+	FILE *f;
+	const char *text = "[wsl2]\nmemory=8GB\nswap=0\n[experimental]\nautoMemoryReclaim=sometimes\n";
+
+	(void)state;
+	vr_config_defaults(&c);
+	assert_int_equal(vr_config_parse_string(&c, text, "w", VR_SCOPE_GUEST, &d), -EINVAL);
+	f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	vr_diags_print(&d, f);
+	fclose(f);
+	assert_true(strncmp(buf, "w:5: ", 5) == 0);
+	assert_non_null(strstr(buf, "\nw:2: warning: 2 settings not used by the guest daemon"));
+	free(buf);
 }
 
 static void test_host_scope_unknown_is_warning(void **state)
@@ -504,6 +548,7 @@ int main(void)
 		cmocka_unit_test(test_bad_size_and_unknown_key),
 		cmocka_unit_test(test_value_errors),
 		cmocka_unit_test(test_wslconfig_accepted),
+		cmocka_unit_test(test_errors_first),
 		cmocka_unit_test(test_host_scope_unknown_is_warning),
 		cmocka_unit_test(test_sections),
 		cmocka_unit_test(test_syntax_and_long_lines),

@@ -831,6 +831,32 @@ static void test_reclaim_chunks_stop_early(void **state)
 /* A daemon killed while auto holds the order lowered: the order to go
  * back to is on disk (orderstate.h), and the next start puts it back and
  * takes it as the kernel's own (it used to take the lowered 2). */
+/* A fresh start: the buddy lists have not been read yet, which the status
+ * must not show as an error (it read "free blocks unknown" while the next
+ * line showed them). */
+static void test_fresh_start_fragments(void **state)
+{
+	struct fx *f = *state;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m;
+
+	f->cfg.mode = VR_MODE_AUTO;
+	put_lru(f, 32, 8);
+	/* started at boot: the monotonic clock is a few seconds in */
+	fake_now_usec = 3 * SEC;
+	start(f);
+	tick(f, 50);
+	m = open_memstream(&buf, &len);
+	assert_non_null(m);
+	vr_guest_status(&f->g, m, false);
+	fclose(m);
+	if (!strstr(buf, "fragments:   not looked at while free memory changes"))
+		fail_msg("%s", buf);
+	assert_null(strstr(buf, "unknown"));
+	free(buf);
+}
+
 static void test_order_state_kill(void **state)
 {
 	struct fx *f = *state;
@@ -1151,6 +1177,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reporting_registers_later, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reclaim_chunks_stop_early, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reclaim_cut_to_caches, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fresh_start_fragments, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_order_state_kill, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pcp_drain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pcp_faults, setup, teardown),
