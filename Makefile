@@ -46,7 +46,7 @@ CFLAGS_ALL   := -std=c11 $(WARNINGS) -fno-common
 INIH_LIB     ?= $(shell $(CC) -print-file-name=libinih.a 2>/dev/null)
 INIH_H       ?= /usr/include/ini.h
 
-LIB_SRCS := $(wildcard src/common/*.c) \
+LIB_SRCS := $(wildcard src/common/*.c) $(wildcard src/procfs/*.c) \
 	$(filter-out src/guest/vmreclaimd.c src/guest/vmreclaimctl.c,$(wildcard src/guest/*.c))
 # The host side (QEMU, QMP, top, plot) is only in the host builds: it
 # needs jansson, which the static guest binaries do without.

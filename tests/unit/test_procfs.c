@@ -5,13 +5,13 @@
 #include "helpers.h"
 
 #include "common/util.h"
-#include "guest/buddyinfo.h"
-#include "guest/cpustat.h"
-#include "guest/meminfo.h"
-#include "guest/psi.h"
+#include "procfs/buddyinfo.h"
+#include "procfs/cpustat.h"
+#include "procfs/meminfo.h"
+#include "procfs/psi.h"
 #include "guest/reporting.h"
 #include "guest/sys.h"
-#include "guest/vmstat.h"
+#include "procfs/vmstat.h"
 
 #include <errno.h>
 #include <limits.h>
