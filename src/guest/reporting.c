@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "guest/reporting.h"
 #include "common/util.h"
+#include "procfs/buddyinfo.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -88,27 +89,19 @@ static enum vr_balloon_state probe_balloon(const struct vr_sys *s)
 	return best;
 }
 
-/* Orders the buddy allocator has: the columns of /proc/buddyinfo (11 on
- * x86_64), or 11 when it cannot be read. */
+/* Orders the buddy allocator has on x86_64 (0..10): what is assumed when
+ * /proc/buddyinfo cannot be read. */
+#define BUDDY_ORDERS_X86_64 11
+
+/* Orders the buddy allocator has: the columns of /proc/buddyinfo's first
+ * zone, read by the one buddyinfo parser. */
 static unsigned buddy_orders(const struct vr_sys *s)
 {
-	char buf[512];
-	unsigned n = 0;
-	const char *p;
+	struct vr_buddyinfo b;
 
-	if (vr_sys_read_head(s, "/proc/buddyinfo", buf, sizeof(buf)) < 0 || !(p = strstr(buf, "zone")))
-		return 11;
-	p += 4;
-	p = vr_skip_blanks(p);
-	p += strcspn(p, " \n"); /* the zone's name */
-	for (;;) {
-		p = vr_skip_blanks(p);
-		if (*p < '0' || *p > '9')
-			break;
-		n++;
-		p += strspn(p, "0123456789");
-	}
-	return n ? n : 11;
+	if (vr_buddyinfo_read(&s->fs, &b) < 0)
+		return BUDDY_ORDERS_X86_64;
+	return b.zone[0].orders;
 }
 
 void vr_reporting_probe(const struct vr_sys *s, struct vr_reporting *ret)
