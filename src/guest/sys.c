@@ -2,11 +2,10 @@
 #include "guest/sys.h"
 #include "common/log.h"
 #include "common/util.h"
-#include "guest/reporting.h"
+#include "common/wake.h"
 
-#include <errno.h>
-#include <string.h>
 #include <limits.h>
+#include <string.h>
 
 static int real_write(void *user, const char *path, const char *data, size_t len)
 {
@@ -24,7 +23,7 @@ static int dry_run_write(void *user, const char *path, const char *data, size_t 
 static int real_wake(void *user, uint64_t bytes)
 {
 	(void)user;
-	return vr_reporting_wake(bytes);
+	return vr_wake_reporting(bytes);
 }
 
 static int dry_run_wake(void *user, uint64_t bytes)

@@ -18,7 +18,7 @@ struct vr_sys_ops {
 	 * root).  Returns 0 or -errno. */
 	int (*write)(void *user, const char *path, const char *data, size_t len);
 	/* Touch and free @bytes of memory so that the kernel's free page
-	 * reporting worker runs (vr_reporting_wake()).  May be NULL: nothing
+	 * reporting worker runs (vr_wake_reporting()).  May be NULL: nothing
 	 * is done.  Returns 0 or -errno. */
 	int (*wake_reporting)(void *user, uint64_t bytes);
 	/* Writes are not really done: probes that need a real answer from
