@@ -278,9 +278,11 @@ bench:
 # what is missing is said, not installed; no VM, no fuzzer, no valgrind.
 # The guest image is built (2 s here): host.sh's command-line cases need
 # one on disk, though none boots.
+# TEST_BUILD_JOBS: parallel compiles for its build (the cores here).
+TEST_BUILD_JOBS ?= $(shell nproc 2>/dev/null || echo 1)
 test:
 	@scripts/deps.sh --test
-	@$(MAKE) --no-print-directory all unit-tests asan-tests blackbox-helpers image
+	@$(MAKE) --no-print-directory -j$(TEST_BUILD_JOBS) all unit-tests asan-tests blackbox-helpers image
 	@scripts/run-tests.sh --fast
 
 # The full suite, what CI runs.  deps first, on its own: the build needs what
