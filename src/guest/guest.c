@@ -47,6 +47,8 @@ static const struct {
 				    "stranded free memory is not handed back at a lower order" },
 	[VR_IF_METRICS] = { "metrics", "metricsFile", "the metrics file is not updated" },
 	[VR_IF_CHANNEL] = { "channel", VR_CHAN_GUEST_PATH, "the host cannot ask for memory back" },
+	[VR_IF_PCP] = { "pcp_drain", "/proc/sys/vm/{percpu_pagelist_high_fraction,stat_refresh}",
+			"memory freed into the per-CPU lists is not handed back" },
 };
 
 const char *vr_iface_name(enum vr_iface iface)
@@ -167,6 +169,19 @@ int vr_guest_init(struct vr_guest *g, const struct vr_config *cfg, const char *r
 	vr_auto_init(&g->autost);
 	vr_cgroup_probe(&g->sys, &g->cgroup);
 	log_probe(g);
+	/* Linux 5.14 added the fraction; without it the lists are left as
+	 * they are (a missing feature, not a fault). */
+	g->pcp_available = vr_sys_exists(&g->sys, VR_PCP_FRACTION_PATH) &&
+			   vr_sys_exists(&g->sys, VR_STAT_REFRESH_PATH);
+	if (!g->pcp_available)
+		vr_info("per-CPU free lists: %s or %s missing: not drained", VR_PCP_FRACTION_PATH,
+			VR_STAT_REFRESH_PATH);
+	r = g->pcp_available ? vr_pcp_recover(&g->sys) : 0;
+	if (r > 0)
+		vr_notice("%s was left at %u by a drain cut short: set back to 0", VR_PCP_FRACTION_PATH,
+			  VR_PCP_DRAIN_FRACTION);
+	else if (r < 0)
+		vr_guest_iface(g, VR_IF_PCP, r);
 	return 0;
 }
 
@@ -242,6 +257,8 @@ static void record(struct vr_guest *g, const struct vr_action_record *a)
 	struct vr_action_totals *t = &g->totals[a->kind];
 
 	t->runs++;
+	if (a->error >= 0)
+		g->acted_runs++;
 	if (a->error < 0)
 		t->failures++;
 	else if (a->before.valid && a->after.valid) {
@@ -660,13 +677,39 @@ void vr_guest_shutdown(struct vr_guest *g)
 	}
 }
 
-void vr_guest_tick(struct vr_guest *g)
+/* Drain the per-CPU free lists when an action (of this tick, or a
+ * request since the last one) freed memory, or when free memory rose a lot
+ * (pcp.h).  Only with free page reporting: without it nobody takes the
+ * pages. */
+static void pcp_tick(struct vr_guest *g, uint64_t now)
+{
+	bool acted = g->acted_runs != g->pcp_seen_runs;
+	struct vr_meminfo m;
+	int r;
+
+	g->pcp_seen_runs = g->acted_runs;
+	if (g->cfg.mode == VR_MODE_DISABLED || !g->reporting.registered || !g->pcp_available)
+		return;
+	r = vr_meminfo_read(&g->sys, &m);
+	vr_guest_iface(g, VR_IF_MEMINFO, r);
+	if (!vr_pcp_due(&g->pcp, now, acted, r == 0, r == 0 ? m.free_bytes : 0))
+		return;
+	g->pcp.last_usec = now ? now : 1;
+	r = vr_pcp_drain(&g->sys);
+	vr_guest_iface(g, VR_IF_PCP, r);
+	if (r < 0)
+		g->pcp.failures++;
+	else
+		g->pcp.drains++;
+}
+
+/* One sample: idle tracking, then the mode's policy. */
+static void policy_tick(struct vr_guest *g, uint64_t now)
 {
 	struct vr_policy_input in = { 0 };
 	struct vr_cpustat cs;
 	struct vr_meminfo m;
 	enum vr_idle_event ev;
-	uint64_t now = g->clock();
 	int r;
 
 	uint64_t self = g->self_cpu_usec ? g->self_cpu_usec() : 0;
@@ -712,6 +755,14 @@ void vr_guest_tick(struct vr_guest *g)
 	}
 	vr_policy_decide(&in, &g->last_plan);
 	run_policy_plan(g);
+}
+
+void vr_guest_tick(struct vr_guest *g)
+{
+	uint64_t now = g->clock();
+
+	policy_tick(g, now);
+	pcp_tick(g, now);
 }
 
 /* The state in a word, and why, for status. */
@@ -814,6 +865,11 @@ static void status_text(struct vr_guest *g, FILE *f, const struct vr_memsnap *s,
 		(unsigned long long)g->host_requests, (unsigned long long)g->host_refused);
 	fprintf(f, "idle periods: %llu, samples: %llu\n", (unsigned long long)g->idle.periods,
 		(unsigned long long)g->ticks);
+	if (g->pcp_available)
+		fprintf(f, "per-CPU lists: drained %llu times, %llu failed\n",
+			(unsigned long long)g->pcp.drains, (unsigned long long)g->pcp.failures);
+	else
+		fprintf(f, "per-CPU lists: not drained (no vm.percpu_pagelist_high_fraction: Linux < 5.14)\n");
 	if (g->history_count)
 		fprintf(f, "last actions:\n");
 	for (i = 0; i < g->history_count; i++) {
@@ -878,6 +934,11 @@ static void status_json(struct vr_guest *g, FILE *f, const struct vr_memsnap *s,
 	vr_json_u64(&j, "samples", g->ticks);
 	vr_json_bool(&j, "pressure", now < g->pressure_until_usec);
 	vr_json_u64(&j, "pressure_events", g->pressure_events);
+	vr_json_open(&j, "pcp");
+	vr_json_bool(&j, "available", g->pcp_available);
+	vr_json_u64(&j, "drains", g->pcp.drains);
+	vr_json_u64(&j, "failures", g->pcp.failures);
+	vr_json_close(&j);
 	if (s->valid) {
 		vr_json_open(&j, "memory");
 		vr_json_u64(&j, "total_bytes", m->total_bytes);
@@ -1036,6 +1097,9 @@ void vr_guest_metrics(struct vr_guest *g, FILE *f)
 	       (double)g->idle.periods);
 	metric(f, "pressure_events_total", "counter", "Guest memory pressure triggers.", NULL,
 	       (double)g->pressure_events);
+	metric(f, "pcp_drains_total", "counter",
+	       "Drains of the per-CPU free lists into the buddy allocator.", NULL,
+	       (double)g->pcp.drains);
 	for (i = 0; i < VR_ACTION_KINDS; i++) {
 		snprintf(labels, sizeof(labels), "{action=\"%s\"}", vr_action_name((enum vr_action_kind)i));
 		metric(f, "actions_total", "counter", i ? NULL : "Actions run.", labels,

@@ -18,6 +18,7 @@
 #include "guest/idle.h"
 #include "procfs/meminfo.h"
 #include "guest/policy.h"
+#include "guest/pcp.h"
 #include "guest/reporting.h"
 #include "guest/sys.h"
 #include "procfs/vmstat.h"
@@ -37,6 +38,7 @@ enum vr_iface {
 	VR_IF_REPORTING_ORDER,
 	VR_IF_METRICS,
 	VR_IF_CHANNEL,
+	VR_IF_PCP,
 	VR_IF_COUNT
 };
 
@@ -113,6 +115,13 @@ struct vr_guest {
 	struct vr_cgroup cgroup;
 	bool psi_available; /* a trigger could be opened (set by the loop) */
 	struct vr_iface_state iface[VR_IF_COUNT];
+
+	/* the per-CPU free lists (pcp.h): drained after actions and after
+	 * large frees; acted_runs counts actions that did not fail, and
+	 * pcp_seen_runs is what the last tick saw */
+	bool pcp_available; /* percpu_pagelist_high_fraction and stat_refresh exist */
+	struct vr_pcp pcp;
+	uint64_t acted_runs, pcp_seen_runs;
 
 	/* The reporting order to go back to after auto lowered it: the
 	 * kernel's own, read when a driver registered. */

@@ -28,7 +28,8 @@ fi
 # What the daemon needs and nothing more (docs/security.md).
 key() { grep -q "^$1\$" "$U"; }
 check "the file system is read-only but for the knobs it writes" key "ProtectSystem=strict"
-for p in /proc/sys/vm/compact_memory /proc/sys/vm/drop_caches /sys/fs/cgroup/memory.reclaim \
+for p in /proc/sys/vm/compact_memory /proc/sys/vm/drop_caches /proc/sys/vm/percpu_pagelist_high_fraction \
+	/proc/sys/vm/stat_refresh /sys/fs/cgroup/memory.reclaim \
 	/sys/module/page_reporting/parameters/page_reporting_order; do
 	check "writable: $p" key "ReadWritePaths=-$p"
 done

@@ -74,7 +74,8 @@ for karg in "$@"; do
 	$V stop --all >/dev/null 2>&1
 	left=""
 	for vm in full no-report no-daemon; do
-		pid=$(awk '{print $2}' $T/$vm.run 2>/dev/null)
+		# run -d ends with "NAME PID CONSOLE"
+		pid=$(awk -v n="$vm" '$1 == n && $2 ~ /^[0-9]+$/ { print $2 }' $T/$vm.run 2>/dev/null)
 		[ -n "$pid" ] && [ -d /proc/$pid ] && ! grep -q '^State:.*Z' /proc/$pid/status && left="$left $pid"
 	done
 	if [ -z "$left" ]; then ok "stop leaves no QEMU running"; else nok "stop leaves no QEMU running:$left"; fi
@@ -112,10 +113,12 @@ for karg in "$@"; do
 			else nok "$name (control): freed memory stays on the host ($(mib $anon) MiB)"; fi
 			;;
 		stay-cache)
-			# Without the daemon, reporting returns the freed anonymous
-			# memory, but the 400 MiB of page cache stays.
-			if [ "$anon" -le "$limit" ]; then ok "$name (control): reporting alone returns freed anonymous memory"
-			else nok "$name (control): reporting alone returns freed anonymous memory ($(mib $anon) MiB)"; fi
+			# Without the daemon, reporting returns most of the freed
+			# anonymous memory (not what Linux 6.7+ keeps in its per-CPU
+			# lists: about 55 MiB a CPU here, which only the daemon
+			# drains), but the 400 MiB of page cache stays.
+			if [ $((peak - anon)) -ge $((400 * 1048576)) ]; then ok "$name (control): reporting alone returns 400 of the 512 MiB freed"
+			else nok "$name (control): reporting alone returns 400 of the 512 MiB freed ($(mib $((peak - anon))) MiB)"; fi
 			if [ "$final" -gt $((boot + 300 * 1048576)) ]; then ok "$name (control): page cache stays on the host without vmreclaimd"
 			else nok "$name (control): page cache stays on the host without vmreclaimd ($(mib $final) MiB)"; fi
 			;;

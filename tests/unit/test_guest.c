@@ -824,6 +824,142 @@ static void test_reclaim_chunks_stop_early(void **state)
 /* Nothing past the caches can come back (swap is refused), so a request
  * for far more is cut to what they hold plus one chunk: 2^64 - 2 bytes
  * once held the event loop for good. */
+/* The per-CPU free lists (pcp.c): drained once after a large free while
+ * busy, not again within the gap, and after the idle actions; the
+ * fraction goes back to what it was every time. */
+static void test_pcp_drain(void **state)
+{
+	struct fx *f = *state;
+	char buf[4096];
+	const char *w;
+	int i;
+
+	fake_put(f->root, VR_PCP_FRACTION_PATH, "100\n");
+	fake_put(f->root, VR_STAT_REFRESH_PATH, "");
+	f->cfg.mode = VR_MODE_DROPCACHE;
+	put_meminfo(f, 600, 0);
+	start(f);
+	assert_true(f->g.pcp_available);
+	rec_clear(&f->rec);
+	for (i = 0; i < 3; i++)
+		tick(f, 50);
+	assert_int_equal(f->rec.n, 0);
+	/* A process gives back 100 MiB while the VM is busy, over two
+	 * samples: drained once it has stopped. */
+	put_meminfo(f, 550, 0);
+	tick(f, 50);
+	put_meminfo(f, 450, 0);
+	tick(f, 50);
+	assert_int_equal(f->rec.n, 0);
+	tick(f, 50);
+	assert_int_equal(rec_count(&f->rec, "/percpu_pagelist_high_fraction"), 2);
+	assert_int_equal(rec_count(&f->rec, "/stat_refresh"), VR_PCP_DRAIN_PASSES);
+	w = rec_summary(&f->rec, buf, sizeof(buf));
+	assert_true(strncmp(w, "percpu_pagelist_high_fraction=1073741824;stat_refresh=1;", 56) == 0);
+	assert_non_null(strstr(w, "stat_refresh=1;percpu_pagelist_high_fraction=100"));
+	assert_int_equal(f->g.pcp.drains, 1);
+	/* Another 100 MiB 5 s later, settled 10 s later: drained again. */
+	put_meminfo(f, 350, 0);
+	tick(f, 50);
+	tick(f, 50);
+	assert_int_equal(rec_count(&f->rec, "/percpu_pagelist_high_fraction"), 4);
+	/* Idle: the cache is dropped, compacted, and the lists drained. */
+	rec_clear(&f->rec);
+	for (i = 0; i < 6; i++)
+		tick(f, 0);
+	assert_int_equal(rec_count(&f->rec, "/drop_caches"), 1);
+	assert_int_equal(rec_count(&f->rec, "/percpu_pagelist_high_fraction"), 2);
+	assert_int_equal(f->g.pcp.drains, 3);
+	assert_int_equal(f->log.by_level[VR_LOG_WARNING], 0);
+}
+
+/* A refresh that fails still puts the fraction back, and warns once; a
+ * fraction left at the drain value by a killed daemon is set back to 0 at
+ * start; disabled mode and kernels without the files never drain. */
+static void test_pcp_faults(void **state)
+{
+	struct fx *f = *state;
+	int i;
+
+	fake_put(f->root, VR_PCP_FRACTION_PATH, "1073741824\n");
+	fake_put(f->root, VR_STAT_REFRESH_PATH, "");
+	f->cfg.mode = VR_MODE_DROPCACHE;
+	put_meminfo(f, 600, 0);
+	start(f);
+	assert_string_equal(writes(f), "memory.reclaim=0 swappiness=0;percpu_pagelist_high_fraction=0");
+	assert_int_equal(log_catch_count(&f->log, "drain cut short"), 1);
+	rec_clear(&f->rec);
+	rec_fail_on(&f->rec, "/stat_refresh", NULL, -EINVAL, -1);
+	for (i = 0; i < 12; i++)
+		tick(f, 0);
+	/* the fraction is still the drain value in the tree (writes are only
+	 * recorded): it is taken as 0 */
+	assert_int_equal(rec_count(&f->rec, "/stat_refresh"), 1);
+	assert_int_equal(rec_count(&f->rec, "/percpu_pagelist_high_fraction"), 2);
+	assert_string_equal(f->rec.w[f->rec.n - 1].data, "0");
+	assert_int_equal(log_catch_count(&f->log, "per-CPU lists is not handed back"), 1);
+	assert_int_equal(f->g.pcp.failures, 1);
+
+	/* disabled: nothing at all */
+	f->cfg.mode = VR_MODE_DISABLED;
+	vr_guest_reconfigure(&f->g, &f->cfg);
+	rec_clear(&f->rec);
+	put_meminfo(f, 100, 0);
+	for (i = 0; i < 12; i++)
+		tick(f, 0);
+	assert_int_equal(f->rec.n, 0);
+
+	/* no such files (Linux < 5.14): nothing, and no warning */
+	{
+		char p[PATH_MAX];
+
+		snprintf(p, sizeof(p), "%s%s", f->root, VR_PCP_FRACTION_PATH);
+		assert_int_equal(unlink(p), 0);
+	}
+	f->cfg.mode = VR_MODE_DROPCACHE;
+	start(f);
+	assert_false(f->g.pcp_available);
+	rec_clear(&f->rec);
+	for (i = 0; i < 12; i++)
+		tick(f, 0);
+	assert_int_equal(rec_count(&f->rec, "/percpu_pagelist_high_fraction"), 0);
+}
+
+static void test_pcp_parse_due(void **state)
+{
+	struct vr_pcp p = { 0 };
+	unsigned v;
+
+	(void)state;
+	assert_int_equal(vr_pcp_fraction_parse("0\n", &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(vr_pcp_fraction_parse("2147483647", &v), 0);
+	assert_int_equal(v, 2147483647u);
+	assert_int_equal(vr_pcp_fraction_parse("2147483648\n", &v), -EINVAL);
+	assert_int_equal(vr_pcp_fraction_parse("8\n9\n", &v), -EINVAL);
+	assert_int_equal(vr_pcp_fraction_parse("", &v), -EINVAL);
+	assert_int_equal(vr_pcp_fraction_parse("-1", &v), -EINVAL);
+	/* the first reading is only remembered; a rise under 64 MiB is none */
+	assert_false(vr_pcp_due(&p, 10 * SEC, false, true, 100 * MIB));
+	assert_false(vr_pcp_due(&p, 15 * SEC, false, true, 163 * MIB));
+	assert_false(vr_pcp_due(&p, 16 * SEC, false, true, 163 * MIB));
+	/* a rise, then a sample that shows it has stopped */
+	assert_false(vr_pcp_due(&p, 20 * SEC, false, true, 228 * MIB));
+	assert_false(vr_pcp_due(&p, 21 * SEC, false, true, 400 * MIB));
+	assert_true(vr_pcp_due(&p, 22 * SEC, false, true, 410 * MIB));
+	p.last_usec = 22 * SEC;
+	/* within the gap: held, and done once it has passed */
+	assert_false(vr_pcp_due(&p, 25 * SEC, false, true, 500 * MIB));
+	assert_false(vr_pcp_due(&p, 26 * SEC, false, true, 500 * MIB));
+	assert_true(vr_pcp_due(&p, 32 * SEC, false, true, 500 * MIB));
+	/* an action: always */
+	assert_true(vr_pcp_due(&p, 33 * SEC, true, false, 0));
+	/* an unreadable sample breaks the chain: no rise is made up of two */
+	assert_false(vr_pcp_due(&p, 60 * SEC, false, true, 900 * MIB));
+	assert_false(vr_pcp_due(&p, 65 * SEC, false, false, 0));
+	assert_false(vr_pcp_due(&p, 70 * SEC, false, true, 1000 * MIB));
+}
+
 static void test_reclaim_cut_to_caches(void **state)
 {
 	struct fx *f = *state;
@@ -948,6 +1084,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reporting_registers_later, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reclaim_chunks_stop_early, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reclaim_cut_to_caches, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pcp_drain, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pcp_faults, setup, teardown),
+		cmocka_unit_test(test_pcp_parse_due),
 		cmocka_unit_test_setup_teardown(test_own_cpu_keeps_idle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_status_outputs, setup, teardown),
 	};

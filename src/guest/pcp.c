@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: MIT */
+#include "guest/pcp.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+int vr_pcp_fraction_parse(const char *buf, unsigned *ret)
+{
+	const char *end = buf + strcspn(buf, "\n");
+	uint64_t v;
+
+	if (end[0] == '\n' && end[1] != '\0')
+		return -EINVAL;
+	if (vr_parse_u64(buf, end, &v) < 0 || v > INT32_MAX)
+		return -EINVAL;
+	*ret = (unsigned)v;
+	return 0;
+}
+
+static int read_fraction(const struct vr_sys *s, unsigned *ret)
+{
+	char buf[32];
+	int r = vr_sys_read_head(s, VR_PCP_FRACTION_PATH, buf, sizeof(buf));
+
+	if (r < 0)
+		return r;
+	return vr_pcp_fraction_parse(buf, ret);
+}
+
+static int write_fraction(const struct vr_sys *s, unsigned v)
+{
+	char buf[16];
+
+	snprintf(buf, sizeof(buf), "%u", v);
+	return vr_sys_write(s, VR_PCP_FRACTION_PATH, buf);
+}
+
+int vr_pcp_drain(const struct vr_sys *s)
+{
+	unsigned old, i;
+	int r, r2;
+
+	r = read_fraction(s, &old);
+	if (r < 0)
+		return r;
+	if (old == VR_PCP_DRAIN_FRACTION)
+		old = 0;
+	r = write_fraction(s, VR_PCP_DRAIN_FRACTION);
+	if (r < 0)
+		return r;
+	for (i = 0; i < VR_PCP_DRAIN_PASSES; i++) {
+		r = vr_sys_write(s, VR_STAT_REFRESH_PATH, "1");
+		if (r < 0)
+			break;
+	}
+	/* Back at once, whatever the refresh did: a small high mark left in
+	 * place would cost every allocation a trip to the zone lock. */
+	r2 = write_fraction(s, old);
+	return r < 0 ? r : r2;
+}
+
+int vr_pcp_recover(const struct vr_sys *s)
+{
+	unsigned v;
+	int r = read_fraction(s, &v);
+
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	if (v != VR_PCP_DRAIN_FRACTION)
+		return 0;
+	r = write_fraction(s, 0);
+	return r < 0 ? r : 1;
+}
+
+bool vr_pcp_due(struct vr_pcp *p, uint64_t now_usec, bool acted, bool have_free,
+		uint64_t free_bytes)
+{
+	bool rose = have_free && p->have_free && free_bytes > p->prev_free_bytes &&
+		    free_bytes - p->prev_free_bytes >= VR_PCP_DRAIN_RISE_BYTES;
+
+	bool settled = p->rise_pending && have_free && !rose;
+
+	p->have_free = have_free;
+	if (have_free)
+		p->prev_free_bytes = free_bytes;
+	if (rose)
+		p->rise_pending = true;
+	if (acted) {
+		p->rise_pending = false;
+		return true;
+	}
+	if (!settled || (p->last_usec != 0 && now_usec - p->last_usec < VR_PCP_DRAIN_GAP_USEC))
+		return false;
+	p->rise_pending = false;
+	return true;
+}

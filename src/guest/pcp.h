@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: MIT */
+/* The kernel's per-CPU free lists (struct per_cpu_pages), handed back to the
+ * buddy allocator so that free page reporting can see them.
+ *
+ * Pages freed one at a time go to a per-CPU list first, not to the buddy
+ * lists that page_reporting.c scans.  Since Linux 6.7 a list is kept up to
+ * its high_min mark, which follows the zone's low watermark: with THP on,
+ * khugepaged raises min_free_kbytes, and a 1 GiB guest on 6.12 keeps about
+ * 55 MiB per CPU there after a process frees its memory (measured: host RSS
+ * 267 MiB with the lists full, 215 MiB after a drain; post-boot 233 MiB).
+ * No interface drains the lists directly.  Lowering the high mark through
+ * vm.percpu_pagelist_high_fraction and refreshing the vmstat counters
+ * (vm.stat_refresh runs decay_pcp_high() on every CPU) empties them; the
+ * fraction is put back at once.  On kernels before 6.7 the refresh does not
+ * touch the local lists (nothing changes, nothing breaks). */
+#ifndef VR_PCP_H
+#define VR_PCP_H
+
+#include "common/util.h"
+#include "guest/sys.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define VR_PCP_FRACTION_PATH "/proc/sys/vm/percpu_pagelist_high_fraction"
+#define VR_STAT_REFRESH_PATH "/proc/sys/vm/stat_refresh"
+
+/* The fraction written during a drain: the high mark becomes the kernel's
+ * floor (four batches, about 1 MiB a CPU).  A value no one sets by hand,
+ * so that a daemon killed during a drain is recognised at the next start
+ * (vr_pcp_recover()). */
+#define VR_PCP_DRAIN_FRACTION 1073741824u
+
+/* decay_pcp_high() lowers the high mark by an eighth a pass: 32 passes take
+ * 55 MiB to under 1 MiB. */
+#define VR_PCP_DRAIN_PASSES 32
+
+/* A drain outside the actions: free memory rose by this much between two
+ * samples (a process exited or freed a large block), and then stopped
+ * rising: a drain in the middle of a free would be refilled by its rest
+ * (seen with three TCG guests on two cores, where freeing 512 MiB spans
+ * two samples).  At most once per VR_PCP_DRAIN_GAP_USEC, so that a busy
+ * VM's churn does not cycle its lists through the host. */
+#define VR_PCP_DRAIN_RISE_BYTES (64 * VR_MIB)
+#define VR_PCP_DRAIN_GAP_USEC (10 * VR_USEC_PER_SEC)
+
+struct vr_pcp {
+	bool have_free;       /* prev_free_bytes is a reading */
+	bool rise_pending;    /* free memory rose; drain once it stops */
+	uint64_t prev_free_bytes;
+	uint64_t last_usec;   /* of the last drain; 0: none yet */
+	uint64_t drains;      /* done, in all */
+	uint64_t failures;
+};
+
+/* Parse the fraction file's text (a decimal, a newline).  Returns 0 or
+ * -EINVAL. */
+int vr_pcp_fraction_parse(const char *buf, unsigned *ret);
+
+/* Drain the per-CPU lists of every CPU: the fraction is set to
+ * VR_PCP_DRAIN_FRACTION, vmstat refreshed VR_PCP_DRAIN_PASSES times, and
+ * the fraction read before put back (0, the kernel's default, when it read
+ * as VR_PCP_DRAIN_FRACTION: an earlier drain was cut short).  Returns 0 or
+ * the first -errno; the fraction is put back whatever failed after it was
+ * set. */
+int vr_pcp_drain(const struct vr_sys *s);
+
+/* At start: put the fraction back to 0 if a killed daemon left it at
+ * VR_PCP_DRAIN_FRACTION.  Returns 1 when it did, 0 when there was nothing
+ * to do (or no such file), or -errno. */
+int vr_pcp_recover(const struct vr_sys *s);
+
+/* Whether to drain now: after an action that freed memory (@acted), or at
+ * the first sample after free memory rose by VR_PCP_DRAIN_RISE_BYTES or
+ * more that shows no such rise (@have_free: @free_bytes is a reading), not
+ * within VR_PCP_DRAIN_GAP_USEC of the last drain unless @acted.  Updates
+ * the remembered reading. */
+bool vr_pcp_due(struct vr_pcp *p, uint64_t now_usec, bool acted, bool have_free,
+		uint64_t free_bytes);
+
+#endif
