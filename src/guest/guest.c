@@ -690,7 +690,7 @@ static void pcp_tick(struct vr_guest *g, uint64_t now)
 	g->pcp_seen_runs = g->acted_runs;
 	if (g->cfg.mode == VR_MODE_DISABLED || !g->reporting.registered || !g->pcp_available)
 		return;
-	r = vr_meminfo_read(&g->sys, &m);
+	r = vr_meminfo_read(&g->sys.fs, &m);
 	vr_guest_iface(g, VR_IF_MEMINFO, r);
 	if (!vr_pcp_due(&g->pcp, now, acted, r == 0, r == 0 ? m.free_bytes : 0))
 		return;
