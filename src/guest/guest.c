@@ -239,7 +239,7 @@ static void snapshot(struct vr_guest *g, struct vr_memsnap *s, struct vr_meminfo
 	int r;
 
 	memset(s, 0, sizeof(*s));
-	r = vr_meminfo_read(&g->sys, &m);
+	r = vr_meminfo_read(&g->sys.fs, &m);
 	vr_guest_iface(g, VR_IF_MEMINFO, r);
 	if (r < 0)
 		return;
@@ -248,7 +248,7 @@ static void snapshot(struct vr_guest *g, struct vr_memsnap *s, struct vr_meminfo
 	s->free_bytes = m.free_bytes;
 	s->file_cache_bytes = vr_meminfo_file_cache(&m);
 	s->valid = true;
-	r = vr_buddyinfo_read(&g->sys, &b);
+	r = vr_buddyinfo_read(&g->sys.fs, &b);
 	vr_guest_iface(g, VR_IF_BUDDYINFO, r);
 	if (r < 0)
 		return;
@@ -625,7 +625,7 @@ static void auto_tick(struct vr_guest *g, enum vr_idle_event ev, uint64_t now)
 	int r;
 
 	in.pressure = now < g->pressure_until_usec;
-	r = vr_meminfo_read(&g->sys, &m);
+	r = vr_meminfo_read(&g->sys.fs, &m);
 	vr_guest_iface(g, VR_IF_MEMINFO, r);
 	if (r == 0) {
 		in.have_meminfo = true;
@@ -635,7 +635,7 @@ static void auto_tick(struct vr_guest *g, enum vr_idle_event ev, uint64_t now)
 		in.inactive_file_bytes = m.inactive_file_bytes;
 		st.step_bytes = vr_policy_step_bytes(g->cfg.reclaim_step_bytes, m.total_bytes);
 	}
-	r = vr_vmstat_read(&g->sys, &vs);
+	r = vr_vmstat_read(&g->sys.fs, &vs);
 	/* Readable but without the refault counter (empty, cut short):
 	 * auto is as blind as without the file, and status says so. */
 	if (r == 0 && !vs.have_refault)
@@ -654,7 +654,7 @@ static void auto_tick(struct vr_guest *g, enum vr_idle_event ev, uint64_t now)
 	 * has settled, or to put the order back. */
 	if (g->idle.idle || g->order_lowered ||
 	    now - g->autost.free_changed_usec >= g->cfg.idle_usec) {
-		r = vr_buddyinfo_read(&g->sys, &b);
+		r = vr_buddyinfo_read(&g->sys.fs, &b);
 		vr_guest_iface(g, VR_IF_BUDDYINFO, r);
 		if (r == 0)
 			in.buddy = &b;
@@ -742,7 +742,7 @@ static void pcp_tick(struct vr_guest *g, uint64_t now)
 	g->pcp_seen_runs = g->acted_runs;
 	if (g->cfg.mode == VR_MODE_DISABLED || !g->reporting.registered || !g->pcp_available)
 		return;
-	r = vr_meminfo_read(&g->sys, &m);
+	r = vr_meminfo_read(&g->sys.fs, &m);
 	vr_guest_iface(g, VR_IF_MEMINFO, r);
 	if (!vr_pcp_due(&g->pcp, now, acted, r == 0, r == 0 ? m.free_bytes : 0))
 		return;
@@ -769,7 +769,7 @@ static void policy_tick(struct vr_guest *g, uint64_t now)
 
 	g->self_cpu_prev_usec = self;
 	g->ticks++;
-	r = vr_cpustat_read(&g->sys, &cs);
+	r = vr_cpustat_read(&g->sys.fs, &cs);
 	vr_guest_iface(g, VR_IF_STAT, r);
 	ev = r == 0 ? vr_idle_update(&g->idle, now, &cs, self_ticks) : vr_idle_reset(&g->idle);
 	if (ev == VR_IDLE_ENTER) {
@@ -793,7 +793,7 @@ static void policy_tick(struct vr_guest *g, uint64_t now)
 	policy_input(g, g->cfg.mode, ev, now, &in);
 	if (in.idle && !in.pressure && g->cfg.mode != VR_MODE_DISABLED) {
 		/* Only an idle VM pays for reading meminfo. */
-		r = vr_meminfo_read(&g->sys, &m);
+		r = vr_meminfo_read(&g->sys.fs, &m);
 		vr_guest_iface(g, VR_IF_MEMINFO, r);
 		in.have_meminfo = r == 0;
 		if (in.have_meminfo) {
@@ -1315,7 +1315,7 @@ static void chan_give(struct vr_guest *g, uint64_t bytes, char *reply, size_t si
 		uint64_t left;
 		unsigned o;
 
-		if (vr_buddyinfo_read(&g->sys, &b) == 0) {
+		if (vr_buddyinfo_read(&g->sys.fs, &b) == 0) {
 			char why[160];
 
 			in.buddy = &b;
