@@ -1,6 +1,8 @@
 #!/bin/sh
 # Install the Debian packages a task needs, if any are missing.
 #   scripts/deps.sh          what `make` and `make check` need
+#   scripts/deps.sh --test   what `make test` needs: only says what is
+#                            missing (exit 1), installs nothing
 # Needs root (apt-get) only when something is missing.
 set -eu
 
@@ -20,6 +22,17 @@ qemu-system-x86 linux-image-amd64 linux-image-6.12-amd64 busybox-static kmod cpi
 e2fsprogs valgrind clang-14 libclang-rt-14-dev systemd debhelper dpkg-dev
 mmdebstrap"
 
+# make test: the build, the guest image (host.sh's command-line cases
+# need one), jq and systemd-analyze for the black-box tests; no QEMU (a
+# fake one stands in), no valgrind, no fuzzer toolchain.
+TEST_PKGS="gcc make libc6-dev musl-tools libinih-dev libcmocka-dev jq libjansson-dev
+linux-image-amd64 busybox-static kmod cpio systemd"
+check_only=0
+if [ "${1:-}" = --test ]; then
+	PKGS=$TEST_PKGS
+	check_only=1
+fi
+
 missing=""
 for p in $PKGS; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
@@ -27,6 +40,11 @@ for p in $PKGS; do
 	fi
 done
 [ -z "$missing" ] && exit 0
+if [ "$check_only" -eq 1 ]; then
+	echo "make test: missing packages:$missing" >&2
+	echo "make test: install them first (as root: apt-get install$missing, or scripts/deps.sh); make test installs nothing" >&2
+	exit 1
+fi
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "deps: missing:$missing" >&2

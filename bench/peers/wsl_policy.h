@@ -28,7 +28,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "guest/cpustat.h"
+#include "procfs/cpustat.h"
 
 enum peer_kind {
 	PEER_WSL_DROPCACHE,

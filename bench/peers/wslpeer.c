@@ -11,8 +11,8 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "guest/cgroup.h"
-#include "guest/cpustat.h"
-#include "guest/meminfo.h"
+#include "procfs/cpustat.h"
+#include "procfs/meminfo.h"
 #include "guest/reporting.h"
 #include "guest/sys.h"
 #include "wsl_policy.h"
@@ -92,9 +92,9 @@ int main(int argc, char **argv)
 			while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 				;
 		}
-		if (vr_cpustat_read(&s, &in.cpu) < 0)
+		if (vr_cpustat_read(&s.fs, &in.cpu) < 0)
 			continue;
-		if (vr_meminfo_read(&s, &m) == 0) {
+		if (vr_meminfo_read(&s.fs, &m) == 0) {
 			in.have_mem = true;
 			in.mem_total_bytes = m.total_bytes;
 			in.file_cache_bytes = vr_meminfo_file_cache(&m);

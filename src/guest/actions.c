@@ -21,7 +21,7 @@ void vr_guest_snapshot(struct vr_guest *g, struct vr_memsnap *s, struct vr_memin
 	int r;
 
 	memset(s, 0, sizeof(*s));
-	r = vr_meminfo_read(&g->sys, &m);
+	r = vr_meminfo_read(&g->sys.fs, &m);
 	vr_guest_iface(g, VR_IF_MEMINFO, r);
 	if (r < 0)
 		return;
@@ -30,7 +30,7 @@ void vr_guest_snapshot(struct vr_guest *g, struct vr_memsnap *s, struct vr_memin
 	s->free_bytes = m.free_bytes;
 	s->file_cache_bytes = vr_meminfo_file_cache(&m);
 	s->valid = true;
-	r = vr_buddyinfo_read(&g->sys, &b);
+	r = vr_buddyinfo_read(&g->sys.fs, &b);
 	vr_guest_iface(g, VR_IF_BUDDYINFO, r);
 	if (r < 0)
 		return;

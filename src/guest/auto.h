@@ -37,8 +37,8 @@
 
 #include "common/size.h"
 #include "common/util.h"
-#include "guest/buddyinfo.h"
 #include "guest/policy.h"
+#include "procfs/buddyinfo.h"
 
 /* The kernel's reporting worker handles about 1/16 of a free list per
  * pass and runs again 2 s later (mm/page_reporting.c: budget,

@@ -5,7 +5,7 @@
 #include "common/util.h"
 #include "guest/control.h"
 #include "guest/guest.h"
-#include "guest/psi.h"
+#include "guest/psi_trigger.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -191,14 +191,14 @@ static void read_inputs(struct vr_guest *g, unsigned need, struct vr_tick *t)
 	int r;
 
 	if (need & VR_NEED_MEMINFO) {
-		r = vr_meminfo_read(&g->sys, &t->mem);
+		r = vr_meminfo_read(&g->sys.fs, &t->mem);
 		vr_guest_iface(g, VR_IF_MEMINFO, r);
 		t->read_meminfo = true;
 		t->have_meminfo = r == 0;
 		t->reclaim_unusable_why = vr_guest_reclaim_unusable(g, t->have_meminfo ? &t->mem : NULL);
 	}
 	if (need & VR_NEED_VMSTAT) {
-		r = vr_vmstat_read(&g->sys, &vs);
+		r = vr_vmstat_read(&g->sys.fs, &vs);
 		/* Readable but without the refault counter (empty, cut
 		 * short): auto is as blind as without the file, and status
 		 * says so. */
@@ -211,7 +211,7 @@ static void read_inputs(struct vr_guest *g, unsigned need, struct vr_tick *t)
 		}
 	}
 	if (need & VR_NEED_BUDDYINFO) {
-		r = vr_buddyinfo_read(&g->sys, &t->buddy);
+		r = vr_buddyinfo_read(&g->sys.fs, &t->buddy);
 		vr_guest_iface(g, VR_IF_BUDDYINFO, r);
 		t->read_buddy = true;
 		t->have_buddy = r == 0;
@@ -231,7 +231,7 @@ static void pcp_tick(struct vr_guest *g, uint64_t now)
 	g->pcp_seen_runs = g->acted_runs;
 	if (!g->set.drain_pcp || !g->reporting.registered || !g->pcp_available)
 		return;
-	r = vr_meminfo_read(&g->sys, &m);
+	r = vr_meminfo_read(&g->sys.fs, &m);
 	vr_guest_iface(g, VR_IF_MEMINFO, r);
 	if (!vr_pcp_due(&g->pcp, now, acted, r == 0, r == 0 ? m.free_bytes : 0))
 		return;
@@ -259,7 +259,7 @@ static void policy_tick(struct vr_guest *g, uint64_t now)
 	g->now_usec = now;
 	g->self_cpu_prev_usec = self;
 	g->ticks++;
-	r = vr_cpustat_read(&g->sys, &cs);
+	r = vr_cpustat_read(&g->sys.fs, &cs);
 	vr_guest_iface(g, VR_IF_STAT, r);
 	memset(&t, 0, sizeof(t));
 	t.set = &g->set;

@@ -13,16 +13,16 @@
 #include "common/config.h"
 #include "common/util.h"
 #include "guest/auto.h"
-#include "guest/buddyinfo.h"
+#include "procfs/buddyinfo.h"
 #include "guest/cgroup.h"
 #include "guest/idle.h"
-#include "guest/meminfo.h"
+#include "procfs/meminfo.h"
 #include "guest/policy.h"
 #include "guest/pcp.h"
 #include "guest/reporting.h"
 #include "guest/settings.h"
 #include "guest/sys.h"
-#include "guest/vmstat.h"
+#include "procfs/vmstat.h"
 
 /* Kernel interfaces the service uses; each failure is logged once, and
  * status says what degraded. */

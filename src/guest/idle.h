@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "guest/cpustat.h"
+#include "procfs/cpustat.h"
 
 struct vr_idle {
 	/* settings */

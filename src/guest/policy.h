@@ -22,9 +22,9 @@
 #include <stdio.h>
 
 #include "common/config.h"
-#include "guest/buddyinfo.h"
+#include "procfs/buddyinfo.h"
 #include "guest/idle.h"
-#include "guest/meminfo.h"
+#include "procfs/meminfo.h"
 #include "guest/settings.h"
 
 enum vr_action_kind {

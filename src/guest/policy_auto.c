@@ -172,7 +172,7 @@ static void auto_host_order(struct vr_guest *g, const struct vr_host_give *h, st
 	    !g->reporting.order_writable || h->set->reporting_order_min >= g->base_order ||
 	    h->stranded_bytes < min)
 		return;
-	if (vr_buddyinfo_read(&g->sys, &b) < 0)
+	if (vr_buddyinfo_read(&g->sys.fs, &b) < 0)
 		return;
 	in.buddy = &b;
 	o = vr_auto_order_for(&in, h->set->reporting_order_min, min, &left);

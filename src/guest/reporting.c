@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 #include "guest/reporting.h"
 #include "common/util.h"
+#include "procfs/buddyinfo.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 /* include/uapi/linux/virtio_balloon.h */
@@ -88,27 +88,19 @@ static enum vr_balloon_state probe_balloon(const struct vr_sys *s)
 	return best;
 }
 
-/* Orders the buddy allocator has: the columns of /proc/buddyinfo (11 on
- * x86_64), or 11 when it cannot be read. */
+/* Orders the buddy allocator has on x86_64 (0..10): what is assumed when
+ * /proc/buddyinfo cannot be read. */
+#define BUDDY_ORDERS_X86_64 11
+
+/* Orders the buddy allocator has: the columns of /proc/buddyinfo's first
+ * zone, read by the one buddyinfo parser. */
 static unsigned buddy_orders(const struct vr_sys *s)
 {
-	char buf[512];
-	unsigned n = 0;
-	const char *p;
+	struct vr_buddyinfo b;
 
-	if (vr_sys_read_head(s, "/proc/buddyinfo", buf, sizeof(buf)) < 0 || !(p = strstr(buf, "zone")))
-		return 11;
-	p += 4;
-	p = vr_skip_blanks(p);
-	p += strcspn(p, " \n"); /* the zone's name */
-	for (;;) {
-		p = vr_skip_blanks(p);
-		if (*p < '0' || *p > '9')
-			break;
-		n++;
-		p += strspn(p, "0123456789");
-	}
-	return n ? n : 11;
+	if (vr_buddyinfo_read(&s->fs, &b) < 0)
+		return BUDDY_ORDERS_X86_64;
+	return b.zone[0].orders;
 }
 
 void vr_reporting_probe(const struct vr_sys *s, struct vr_reporting *ret)
@@ -124,28 +116,4 @@ void vr_reporting_probe(const struct vr_sys *s, struct vr_reporting *ret)
 				      access(path, W_OK) == 0;
 	}
 	ret->balloon = probe_balloon(s);
-}
-
-int vr_reporting_wake(uint64_t bytes)
-{
-	const uint64_t huge = 2 * VR_MIB;
-	long ps = sysconf(_SC_PAGESIZE);
-	uint64_t page = ps > 0 ? (uint64_t)ps : 4096, len = bytes + huge, off;
-	uintptr_t start;
-	char *p;
-
-	/* Huge pages where the kernel gives them: each comes from, and goes
-	 * back to, a block of order 9 and so crosses any reporting order.
-	 * Without them the base pages still add up to far more than the
-	 * per-CPU lists hold, so frees reach the buddy allocator. */
-	p = mmap(NULL, (size_t)len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		return -errno;
-	start = ((uintptr_t)p + (uintptr_t)huge - 1) & ~((uintptr_t)huge - 1);
-	(void)madvise((void *)start, (size_t)bytes, MADV_HUGEPAGE);
-	for (off = 0; off < bytes; off += page)
-		((volatile char *)start)[off] = 1;
-	if (munmap(p, (size_t)len) < 0)
-		return -errno;
-	return 0;
 }

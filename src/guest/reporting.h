@@ -41,12 +41,6 @@ int vr_reporting_order_parse(const char *buf, unsigned *ret);
  * character per bit, bit 0 first). */
 bool vr_virtio_feature(const char *features, unsigned bit);
 
-/* Wake the kernel's reporting worker after page_reporting_order was
- * lowered: it runs only when a block of at least that order is freed, and
- * an idle VM frees none.  Touches and frees @bytes of anonymous memory
- * (huge pages where allowed).  Returns 0 or -errno. */
-int vr_reporting_wake(uint64_t bytes);
-
 const char *vr_balloon_state_name(enum vr_balloon_state b);
 
 #endif

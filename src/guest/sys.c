@@ -2,11 +2,10 @@
 #include "guest/sys.h"
 #include "common/log.h"
 #include "common/util.h"
-#include "guest/reporting.h"
+#include "common/wake.h"
 
-#include <errno.h>
+#include <limits.h>
 #include <string.h>
-#include <unistd.h>
 
 static int real_write(void *user, const char *path, const char *data, size_t len)
 {
@@ -24,7 +23,7 @@ static int dry_run_write(void *user, const char *path, const char *data, size_t 
 static int real_wake(void *user, uint64_t bytes)
 {
 	(void)user;
-	return vr_reporting_wake(bytes);
+	return vr_wake_reporting(bytes);
 }
 
 static int dry_run_wake(void *user, uint64_t bytes)
@@ -42,16 +41,10 @@ const struct vr_sys_ops vr_sys_ops_dry_run = { .write = dry_run_write,
 
 int vr_sys_init(struct vr_sys *s, const char *root, const struct vr_sys_ops *ops, void *user)
 {
-	size_t n = strlen(root);
+	int r = vr_procfs_init(&s->fs, root);
 
-	while (n > 1 && root[n - 1] == '/')
-		n--;
-	if (n == 1 && root[0] == '/')
-		n = 0;
-	if (n >= sizeof(s->root))
-		return -ENAMETOOLONG;
-	memcpy(s->root, root, n);
-	s->root[n] = '\0';
+	if (r < 0)
+		return r;
 	s->ops = ops;
 	s->ops_user = user;
 	return 0;
@@ -59,23 +52,17 @@ int vr_sys_init(struct vr_sys *s, const char *root, const struct vr_sys_ops *ops
 
 int vr_sys_path(const struct vr_sys *s, const char *rel, char *buf, size_t size)
 {
-	return vr_path_join(buf, size, s->root, rel);
+	return vr_procfs_path(&s->fs, rel, buf, size);
 }
 
 int vr_sys_read(const struct vr_sys *s, const char *rel, char *buf, size_t size, size_t *ret_len)
 {
-	char path[PATH_MAX];
-	int r = vr_sys_path(s, rel, path, sizeof(path));
-
-	return r < 0 ? r : vr_read_file(path, buf, size, ret_len);
+	return vr_procfs_read(&s->fs, rel, buf, size, ret_len);
 }
 
 int vr_sys_read_head(const struct vr_sys *s, const char *rel, char *buf, size_t size)
 {
-	char path[PATH_MAX];
-	int r = vr_sys_path(s, rel, path, sizeof(path));
-
-	return r < 0 ? r : vr_read_head(path, buf, size);
+	return vr_procfs_read_head(&s->fs, rel, buf, size);
 }
 
 int vr_sys_write(const struct vr_sys *s, const char *rel, const char *data)
@@ -88,9 +75,5 @@ int vr_sys_write(const struct vr_sys *s, const char *rel, const char *data)
 
 int vr_sys_exists(const struct vr_sys *s, const char *rel)
 {
-	char path[PATH_MAX];
-
-	if (vr_sys_path(s, rel, path, sizeof(path)) < 0)
-		return 0;
-	return access(path, F_OK) == 0;
+	return vr_procfs_exists(&s->fs, rel);
 }

@@ -1,22 +1,24 @@
 /* SPDX-License-Identifier: MIT */
-/* The kernel as the guest service sees it: a root directory ("/" in a VM,
- * a fake tree in tests) and a small ops table through which every write to
- * a kernel knob goes, so that tests can record or fail them and --dry-run
- * can stand in for them. */
+/* The kernel as the guest service sees it: the read-only root of
+ * src/procfs/ ("/" in a VM, a fake tree in tests) and a small ops table
+ * through which every write to a kernel knob goes, so that tests can
+ * record or fail them and --dry-run can stand in for them.  The readers
+ * take &sys->fs: they cannot write. */
 #ifndef VR_SYS_H
 #define VR_SYS_H
 
-#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "procfs/root.h"
 
 struct vr_sys_ops {
 	/* Write @len bytes of @data to the file @path (already under the
 	 * root).  Returns 0 or -errno. */
 	int (*write)(void *user, const char *path, const char *data, size_t len);
 	/* Touch and free @bytes of memory so that the kernel's free page
-	 * reporting worker runs (vr_reporting_wake()).  May be NULL: nothing
+	 * reporting worker runs (vr_wake_reporting()).  May be NULL: nothing
 	 * is done.  Returns 0 or -errno. */
 	int (*wake_reporting)(void *user, uint64_t bytes);
 	/* Writes are not really done: probes that need a real answer from
@@ -26,7 +28,7 @@ struct vr_sys_ops {
 };
 
 struct vr_sys {
-	char root[PATH_MAX];
+	struct vr_procfs fs;
 	const struct vr_sys_ops *ops;
 	void *ops_user;
 };
@@ -39,21 +41,15 @@ extern const struct vr_sys_ops vr_sys_ops_dry_run;
  * -ENAMETOOLONG. */
 int vr_sys_init(struct vr_sys *s, const char *root, const struct vr_sys_ops *ops, void *user);
 
-/* @rel (absolute, e.g. "/proc/meminfo") under the root.  Returns 0 or
- * -ENAMETOOLONG. */
+/* The read side, on s->fs: see vr_procfs_path(), vr_procfs_read(),
+ * vr_procfs_read_head() and vr_procfs_exists(). */
 int vr_sys_path(const struct vr_sys *s, const char *rel, char *buf, size_t size);
-
-/* Read @rel under the root; see vr_read_file(). */
 int vr_sys_read(const struct vr_sys *s, const char *rel, char *buf, size_t size, size_t *ret_len);
-
-/* Read at most the first @size - 1 bytes of @rel; see vr_read_head(). */
 int vr_sys_read_head(const struct vr_sys *s, const char *rel, char *buf, size_t size);
+int vr_sys_exists(const struct vr_sys *s, const char *rel);
 
 /* Write the string @data to @rel under the root through the ops.  Returns
  * 0 or -errno. */
 int vr_sys_write(const struct vr_sys *s, const char *rel, const char *data);
-
-/* True when @rel exists under the root. */
-int vr_sys_exists(const struct vr_sys *s, const char *rel);
 
 #endif

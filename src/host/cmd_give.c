@@ -6,14 +6,14 @@
 #include "common/sanitize.h"
 #include "common/size.h"
 #include "common/util.h"
-#include "guest/meminfo.h"
-#include "guest/psi.h"
 #include "host/commands.h"
 #include "host/guestchan.h"
 #include "host/pressure.h"
-#include "host/proc.h"
 #include "host/sample.h"
 #include "host/vm.h"
+#include "procfs/meminfo.h"
+#include "procfs/proc.h"
+#include "procfs/psi.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -202,19 +202,14 @@ static int host_mem(struct vr_host_mem *m)
 {
 	struct vr_meminfo mi;
 	struct vr_psi psi;
-	char buf[16384];
 	int r;
 
-	r = vr_read_file("/proc/meminfo", buf, sizeof(buf), NULL);
-	if (r < 0)
-		return r;
-	r = vr_meminfo_parse(buf, &mi);
+	r = vr_meminfo_read(&vr_procfs_real, &mi);
 	if (r < 0)
 		return r;
 	m->total_bytes = mi.total_bytes;
 	m->available_bytes = mi.available_bytes;
-	m->have_psi = vr_read_file("/proc/pressure/memory", buf, sizeof(buf), NULL) == 0 &&
-		      vr_psi_parse(buf, &psi) == 0;
+	m->have_psi = vr_psi_read(&vr_procfs_real, &psi) == 0;
 	m->psi_some_avg10 = m->have_psi ? psi.some.avg10_x100 / 100.0 : 0;
 	return 0;
 }

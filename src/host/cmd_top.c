@@ -7,10 +7,10 @@
 #include "common/size.h"
 #include "common/util.h"
 #include "host/commands.h"
-#include "host/proc.h"
 #include "host/qmp.h"
 #include "host/sample.h"
 #include "host/vm.h"
+#include "procfs/proc.h"
 
 #include <errno.h>
 #include <getopt.h>

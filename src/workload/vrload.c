@@ -21,7 +21,8 @@
  */
 #include "common/size.h"
 #include "common/util.h"
-#include "guest/reporting.h"
+#include "common/wake.h"
+#include "procfs/proc.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -278,6 +279,7 @@ static bool service_usage(uint64_t *ret_cpu_ms, uint64_t *ret_hwm_kib)
 	while (!found && (de = readdir(d))) {
 		char path[64], buf[1024], *p;
 		unsigned long long ut, st;
+		uint64_t rss_bytes;
 		size_t i;
 
 		if (de->d_name[0] < '1' || de->d_name[0] > '9')
@@ -303,13 +305,9 @@ static bool service_usage(uint64_t *ret_cpu_ms, uint64_t *ret_hwm_kib)
 		snprintf(path, sizeof(path), "/proc/%.20s/status", de->d_name);
 		if (vr_read_head(path, buf, sizeof(buf)) == 0 && (p = strstr(buf, "VmHWM:")))
 			*ret_hwm_kib = strtoull(p + 6, NULL, 10);
-		snprintf(path, sizeof(path), "/proc/%.20s/smaps_rollup", de->d_name);
-		if (vr_read_head(path, buf, sizeof(buf)) == 0 && (p = strstr(buf, "\nRss:"))) {
-			unsigned long long rss = strtoull(p + 5, NULL, 10);
-
-			if (rss > *ret_hwm_kib)
-				*ret_hwm_kib = rss;
-		}
+		if (vr_proc_rss_read(&vr_procfs_real, (pid_t)strtol(de->d_name, NULL, 10), &rss_bytes) == 0 &&
+		    rss_bytes / 1024 > *ret_hwm_kib)
+			*ret_hwm_kib = rss_bytes / 1024;
 		found = true;
 	}
 	closedir(d);
@@ -345,7 +343,7 @@ static int cmd_wake(int argc, char **argv)
 
 	if (argc < 2 || parse_size_arg(argv[1], &bytes) < 0)
 		return 2;
-	r = vr_reporting_wake(bytes);
+	r = vr_wake_reporting(bytes);
 	if (r < 0) {
 		fprintf(stderr, "vrload: wake: %s\n", strerror(-r));
 		return 1;

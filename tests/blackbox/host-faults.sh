@@ -424,7 +424,9 @@ done
 
 # --- a real QEMU, killed --------------------------------------------------------------
 
-if [ -r build/image/initrd.img ] && PATH=$REAL_PATH command -v qemu-system-x86_64 >/dev/null; then
+if no_vm; then
+	skip "a real QEMU killed under run and top: boots a real QEMU (VR_TEST_NO_VM=1)"
+elif [ -r build/image/initrd.img ] && PATH=$REAL_PATH command -v qemu-system-x86_64 >/dev/null; then
 	PATH=$REAL_PATH $V run --name hfreal --console $T/real.con -m 256MB -p 1 >$T/real.out 2>&1 </dev/null &
 	vm=$!
 	i=0

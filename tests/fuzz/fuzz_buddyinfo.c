@@ -2,7 +2,7 @@
 /* /proc/buddyinfo (vr_buddyinfo_parse), and the split of what it
  * counts into reportable and stranded memory at every order. */
 #include "fuzz.h"
-#include "guest/buddyinfo.h"
+#include "procfs/buddyinfo.h"
 
 #include <errno.h>
 

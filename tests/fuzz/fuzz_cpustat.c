@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The aggregate cpu line of /proc/stat (vr_cpustat_parse). */
 #include "fuzz.h"
-#include "guest/cpustat.h"
+#include "procfs/cpustat.h"
 
 #include <errno.h>
 

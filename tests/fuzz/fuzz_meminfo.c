@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* /proc/meminfo (vr_meminfo_parse). */
 #include "fuzz.h"
-#include "guest/meminfo.h"
+#include "procfs/meminfo.h"
 
 #include <errno.h>
 

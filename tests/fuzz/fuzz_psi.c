@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* /proc/pressure/memory (vr_psi_parse). */
 #include "fuzz.h"
-#include "guest/psi.h"
+#include "procfs/psi.h"
 
 #include <errno.h>
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* /proc/vmstat (vr_vmstat_parse). */
 #include "fuzz.h"
-#include "guest/vmstat.h"
+#include "procfs/vmstat.h"
 
 #include <errno.h>
 

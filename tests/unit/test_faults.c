@@ -15,7 +15,8 @@
 #include "helpers.h"
 #include "common/util.h"
 #include "guest/guest.h"
-#include "guest/psi.h"
+#include "procfs/psi.h"
+#include "guest/psi_trigger.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -4,7 +4,7 @@
 #include "helpers.h"
 #include "common/config.h"
 #include "common/util.h"
-#include "host/proc.h"
+#include "procfs/proc.h"
 #include "host/vm.h"
 
 #include <errno.h>

@@ -1,17 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests for the /proc and /sys readers: meminfo, buddyinfo, the cpu
- * line of /proc/stat, PSI, and the free page reporting helpers.  Fed the
- * captured fixtures (exact numbers) and hostile input. */
+ * line of /proc/stat, PSI, vmstat, a process's RSS and the read-only root
+ * (src/procfs/), and the free page reporting helpers (guest/reporting.c).
+ * Fed the captured fixtures (exact numbers) and hostile input. */
 #include "helpers.h"
 
 #include "common/util.h"
-#include "guest/buddyinfo.h"
-#include "guest/cpustat.h"
-#include "guest/meminfo.h"
-#include "guest/psi.h"
 #include "guest/reporting.h"
 #include "guest/sys.h"
-#include "guest/vmstat.h"
+#include "procfs/buddyinfo.h"
+#include "procfs/cpustat.h"
+#include "procfs/meminfo.h"
+#include "procfs/proc.h"
+#include "procfs/psi.h"
+#include "procfs/root.h"
+#include "procfs/vmstat.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -959,6 +962,72 @@ static void test_balloon_state_name(void **state)
 	assert_string_equal(vr_balloon_state_name((enum vr_balloon_state)42), "?");
 }
 
+/* ---- the read-only root (procfs/root.c) ---------------------------------- */
+
+static void test_procfs_root(void **state)
+{
+	static char long_root[PATH_MAX + 8];
+	struct vr_procfs r;
+	char path[PATH_MAX];
+
+	(void)state;
+	assert_int_equal(vr_procfs_init(&r, "/"), 0);
+	assert_string_equal(r.root, "");
+	assert_int_equal(vr_procfs_init(&r, ""), 0);
+	assert_string_equal(r.root, "");
+	assert_int_equal(vr_procfs_init(&r, "/tmp/tree//"), 0);
+	assert_string_equal(r.root, "/tmp/tree");
+	assert_int_equal(vr_procfs_path(&r, "/proc/meminfo", path, sizeof(path)), 0);
+	assert_string_equal(path, "/tmp/tree/proc/meminfo");
+	memset(long_root, 'a', sizeof(long_root) - 1);
+	long_root[0] = '/';
+	assert_int_equal(vr_procfs_init(&r, long_root), -ENAMETOOLONG);
+	assert_string_equal(vr_procfs_real.root, "");
+}
+
+/* A process's RSS under a root: smaps_rollup first, status without it, a
+ * process that is gone is -ESRCH. */
+static void test_proc_rss_read_tree(void **state)
+{
+	const char *root = *state;
+	struct vr_procfs r;
+	uint64_t b = 7;
+
+	assert_int_equal(vr_procfs_init(&r, root), 0);
+	fake_put(root, "/proc/42/smaps_rollup",
+		 "55d0c0000000-7ffd5a3fe000 ---p 00000000 00:00 0     [rollup]\nRss:                1888 kB\n");
+	fake_put(root, "/proc/42/status", "Name:\tqemu\nVmRSS:\t  4 kB\n");
+	assert_int_equal(vr_proc_rss_read(&r, 42, &b), 0);
+	assert_int_equal(b, 1888 * 1024);
+	fake_put(root, "/proc/43/status", "Name:\tqemu\nVmRSS:\t  512 kB\n");
+	assert_int_equal(vr_proc_rss_read(&r, 43, &b), 0);
+	assert_int_equal(b, 512 * 1024);
+	b = 7;
+	assert_int_equal(vr_proc_rss_read(&r, 44, &b), -ESRCH);
+	fake_put(root, "/proc/45/smaps_rollup", "Rss: lots\n");
+	assert_int_equal(vr_proc_rss_read(&r, 45, &b), -EINVAL);
+	assert_int_equal(b, 7);
+}
+
+/* The readers take the read-only root a vr_sys embeds: what the guest
+ * reads through its vr_sys is what the host reads through a vr_procfs. */
+static void test_readers_on_sys_root(void **state)
+{
+	const char *root = *state;
+	struct vr_procfs r;
+	struct vr_sys s;
+	struct vr_meminfo a, b;
+
+	fake_put(root, "/proc/meminfo", "MemTotal: 2048 kB\nMemFree: 1024 kB\nMemAvailable: 1536 kB\n");
+	assert_int_equal(vr_procfs_init(&r, root), 0);
+	assert_int_equal(vr_sys_init(&s, root, &vr_sys_ops_real, NULL), 0);
+	assert_int_equal(vr_meminfo_read(&r, &a), 0);
+	assert_int_equal(vr_meminfo_read(&s.fs, &b), 0);
+	assert_int_equal(a.total_bytes, 2048 * 1024);
+	assert_int_equal(b.total_bytes, a.total_bytes);
+	assert_int_equal(b.available_bytes, 1536 * 1024);
+}
+
 /* ---- vr_reporting_probe on a fake tree ---------------------------------- */
 
 #define VIRTIO0 "/sys/bus/virtio/devices/virtio0"
@@ -1163,6 +1232,36 @@ static void test_probe_best_of_several(void **state)
 	assert_int_equal(rep.balloon, VR_BALLOON_NO_REPORTING);
 }
 
+/* Whether a driver has registered is the order against the buddy
+ * allocator's orders, which come from the one buddyinfo parser: the
+ * columns of the first zone; 11 (x86_64) when the file is unreadable or
+ * malformed. */
+static void test_probe_buddy_orders(void **state)
+{
+	const char *root = *state;
+	struct vr_reporting rep;
+
+	fake_put(root, "/proc/buddyinfo",
+		 "Node 0, zone   Normal      1   2   3   4   5   6   7   8   9  10  11  12  13\n");
+	fake_put(root, VR_REPORTING_ORDER_PATH, "11\n");
+	probe(root, &rep);
+	assert_true(rep.registered);
+	fake_put(root, VR_REPORTING_ORDER_PATH, "13\n");
+	probe(root, &rep);
+	assert_false(rep.registered);
+	fake_put(root, "/proc/buddyinfo", "Node 0, zone   Normal      1   2   x\n");
+	fake_put(root, VR_REPORTING_ORDER_PATH, "10\n");
+	probe(root, &rep);
+	assert_true(rep.registered);
+	fake_put(root, VR_REPORTING_ORDER_PATH, "11\n");
+	probe(root, &rep);
+	assert_false(rep.registered);
+	fake_rm(root, "/proc/buddyinfo");
+	fake_put(root, VR_REPORTING_ORDER_PATH, "10\n");
+	probe(root, &rep);
+	assert_true(rep.registered);
+}
+
 /* /proc/vmstat: the refault counter, whole names only, old kernels'
  * combined counter, hostile lines. */
 static void test_vmstat(void **state)
@@ -1247,6 +1346,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_probe_order_read_only, tree_setup, tree_teardown),
 		cmocka_unit_test_setup_teardown(test_probe_no_balloon, tree_setup, tree_teardown),
 		cmocka_unit_test_setup_teardown(test_probe_best_of_several, tree_setup, tree_teardown),
+		cmocka_unit_test_setup_teardown(test_probe_buddy_orders, tree_setup, tree_teardown),
+		cmocka_unit_test(test_procfs_root),
+		cmocka_unit_test_setup_teardown(test_proc_rss_read_tree, tree_setup, tree_teardown),
+		cmocka_unit_test_setup_teardown(test_readers_on_sys_root, tree_setup, tree_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "guest/buddyinfo.h"
+#include "procfs/buddyinfo.h"
 #include "common/util.h"
 
 #include <errno.h>
@@ -87,10 +87,10 @@ fail:
 	return r;
 }
 
-int vr_buddyinfo_read(const struct vr_sys *s, struct vr_buddyinfo *ret)
+int vr_buddyinfo_read(const struct vr_procfs *fs, struct vr_buddyinfo *ret)
 {
 	char buf[BUDDYINFO_MAX];
-	int r = vr_sys_read(s, "/proc/buddyinfo", buf, sizeof(buf), NULL);
+	int r = vr_procfs_read(fs, "/proc/buddyinfo", buf, sizeof(buf), NULL);
 
 	return r < 0 ? r : vr_buddyinfo_parse(buf, ret);
 }

@@ -9,7 +9,7 @@
 
 #include <stdint.h>
 
-#include "guest/sys.h"
+#include "procfs/root.h"
 
 /* x86_64 has orders 0..10; some configurations go higher. */
 #define VR_BUDDY_ORDERS_MAX 16
@@ -37,7 +37,7 @@ struct vr_free_split {
  * orders than we keep, -ERANGE for block counts that overflow. */
 int vr_buddyinfo_parse(const char *buf, struct vr_buddyinfo *ret);
 
-int vr_buddyinfo_read(const struct vr_sys *s, struct vr_buddyinfo *ret);
+int vr_buddyinfo_read(const struct vr_procfs *fs, struct vr_buddyinfo *ret);
 
 /* Split the free memory of every zone at @order: blocks of @order and
  * above are reportable, the rest stranded.  @page_size in bytes. */

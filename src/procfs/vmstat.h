@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "guest/sys.h"
+#include "procfs/root.h"
 
 struct vr_vmstat {
 	/* Page cache pages read back in soon after they were reclaimed
@@ -22,6 +22,6 @@ struct vr_vmstat {
  * untouched).  A missing counter is not an error: have_refault says. */
 int vr_vmstat_parse(const char *buf, struct vr_vmstat *ret);
 
-int vr_vmstat_read(const struct vr_sys *s, struct vr_vmstat *ret);
+int vr_vmstat_read(const struct vr_procfs *fs, struct vr_vmstat *ret);
 
 #endif

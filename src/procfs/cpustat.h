@@ -5,7 +5,7 @@
 
 #include <stdint.h>
 
-#include "guest/sys.h"
+#include "procfs/root.h"
 
 struct vr_cpustat {
 	/* user+nice+system+irq+softirq+steal, in USER_HZ ticks.  guest and
@@ -20,6 +20,6 @@ struct vr_cpustat {
  * -ERANGE. */
 int vr_cpustat_parse(const char *buf, struct vr_cpustat *ret);
 
-int vr_cpustat_read(const struct vr_sys *s, struct vr_cpustat *ret);
+int vr_cpustat_read(const struct vr_procfs *fs, struct vr_cpustat *ret);
 
 #endif

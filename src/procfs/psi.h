@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "guest/sys.h"
+#include "procfs/root.h"
 
 struct vr_psi_line {
 	uint32_t avg10_x100, avg60_x100, avg300_x100; /* percent * 100 */
@@ -23,11 +23,6 @@ struct vr_psi {
  * 0 or -EINVAL / -ERANGE. */
 int vr_psi_parse(const char *buf, struct vr_psi *ret);
 
-int vr_psi_read(const struct vr_sys *s, struct vr_psi *ret);
-
-/* Open a trigger on /proc/pressure/memory: @stall_usec of "some" stall
- * within @window_usec.  The fd signals POLLPRI when it fires.  Returns the
- * fd, or -errno (-ENOENT without CONFIG_PSI, -EOPNOTSUPP with psi=0). */
-int vr_psi_trigger_open(const struct vr_sys *s, uint64_t stall_usec, uint64_t window_usec);
+int vr_psi_read(const struct vr_procfs *fs, struct vr_psi *ret);
 
 #endif

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "guest/cpustat.h"
+#include "procfs/cpustat.h"
 #include "common/util.h"
 
 #include <errno.h>
@@ -39,12 +39,12 @@ int vr_cpustat_parse(const char *buf, struct vr_cpustat *ret)
 	return 0;
 }
 
-int vr_cpustat_read(const struct vr_sys *s, struct vr_cpustat *ret)
+int vr_cpustat_read(const struct vr_procfs *fs, struct vr_cpustat *ret)
 {
 	/* The first line is all we need; the rest (per-CPU lines, the intr
 	 * line) runs to tens of KiB on a large guest. */
 	char buf[1024];
-	int r = vr_sys_read_head(s, "/proc/stat", buf, sizeof(buf));
+	int r = vr_procfs_read_head(fs, "/proc/stat", buf, sizeof(buf));
 
 	return r < 0 ? r : vr_cpustat_parse(buf, ret);
 }

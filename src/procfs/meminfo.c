@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "guest/meminfo.h"
+#include "procfs/meminfo.h"
 #include "common/util.h"
 
 #include <errno.h>
@@ -78,10 +78,10 @@ next:
 	return 0;
 }
 
-int vr_meminfo_read(const struct vr_sys *s, struct vr_meminfo *ret)
+int vr_meminfo_read(const struct vr_procfs *fs, struct vr_meminfo *ret)
 {
 	char buf[MEMINFO_MAX];
-	int r = vr_sys_read(s, "/proc/meminfo", buf, sizeof(buf), NULL);
+	int r = vr_procfs_read(fs, "/proc/meminfo", buf, sizeof(buf), NULL);
 
 	return r < 0 ? r : vr_meminfo_parse(buf, ret);
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "guest/vmstat.h"
+#include "procfs/vmstat.h"
 #include "common/util.h"
 
 #include <errno.h>
@@ -54,10 +54,10 @@ next:
 	return 0;
 }
 
-int vr_vmstat_read(const struct vr_sys *s, struct vr_vmstat *ret)
+int vr_vmstat_read(const struct vr_procfs *fs, struct vr_vmstat *ret)
 {
 	char buf[VMSTAT_MAX];
-	int r = vr_sys_read(s, "/proc/vmstat", buf, sizeof(buf), NULL);
+	int r = vr_procfs_read(fs, "/proc/vmstat", buf, sizeof(buf), NULL);
 
 	return r < 0 ? r : vr_vmstat_parse(buf, ret);
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "host/proc.h"
+#include "procfs/proc.h"
 #include "common/util.h"
 
 #include <errno.h>
@@ -32,20 +32,25 @@ int vr_proc_rss_parse(const char *buf, uint64_t *ret_bytes)
 	return -EINVAL;
 }
 
-int vr_proc_rss(pid_t pid, uint64_t *ret_bytes)
+int vr_proc_rss_read(const struct vr_procfs *fs, pid_t pid, uint64_t *ret_bytes)
 {
-	char path[64], buf[4096];
+	char rel[64], buf[4096];
 	int r;
 
-	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)pid);
-	r = vr_read_head(path, buf, sizeof(buf));
+	snprintf(rel, sizeof(rel), "/proc/%d/smaps_rollup", (int)pid);
+	r = vr_procfs_read_head(fs, rel, buf, sizeof(buf));
 	if (r == -ENOENT) {
-		snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-		r = vr_read_head(path, buf, sizeof(buf));
+		snprintf(rel, sizeof(rel), "/proc/%d/status", (int)pid);
+		r = vr_procfs_read_head(fs, rel, buf, sizeof(buf));
 	}
 	if (r == -ENOENT)
 		return -ESRCH;
 	if (r < 0)
 		return r;
 	return vr_proc_rss_parse(buf, ret_bytes);
+}
+
+int vr_proc_rss(pid_t pid, uint64_t *ret_bytes)
+{
+	return vr_proc_rss_read(&vr_procfs_real, pid, ret_bytes);
 }

@@ -5,7 +5,7 @@
 
 #include <stdint.h>
 
-#include "guest/sys.h"
+#include "procfs/root.h"
 
 struct vr_meminfo {
 	uint64_t total_bytes;         /* MemTotal (required) */
@@ -26,7 +26,7 @@ struct vr_meminfo {
  * *ret, or -EINVAL / -ERANGE (then *ret is untouched). */
 int vr_meminfo_parse(const char *buf, struct vr_meminfo *ret);
 
-int vr_meminfo_read(const struct vr_sys *s, struct vr_meminfo *ret);
+int vr_meminfo_read(const struct vr_procfs *fs, struct vr_meminfo *ret);
 
 /* What cache reclaim can work on, as WSL counts it:
  * Active(file) + Inactive(file) + SReclaimable. */

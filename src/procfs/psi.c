@@ -1,13 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-#include "guest/psi.h"
+#include "procfs/psi.h"
 #include "common/util.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
-#include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 /* "12.34" -> 1234.  The kernel prints exactly two decimals. */
 static int parse_x100(const char *p, const char *end, uint32_t *ret)
@@ -95,35 +91,10 @@ int vr_psi_parse(const char *buf, struct vr_psi *ret)
 	return 0;
 }
 
-int vr_psi_read(const struct vr_sys *s, struct vr_psi *ret)
+int vr_psi_read(const struct vr_procfs *fs, struct vr_psi *ret)
 {
 	char buf[512];
-	int r = vr_sys_read(s, "/proc/pressure/memory", buf, sizeof(buf), NULL);
+	int r = vr_procfs_read(fs, "/proc/pressure/memory", buf, sizeof(buf), NULL);
 
 	return r < 0 ? r : vr_psi_parse(buf, ret);
-}
-
-int vr_psi_trigger_open(const struct vr_sys *s, uint64_t stall_usec, uint64_t window_usec)
-{
-	char path[PATH_MAX], spec[64];
-	ssize_t n;
-	int fd, r;
-
-	r = vr_sys_path(s, "/proc/pressure/memory", path, sizeof(path));
-	if (r < 0)
-		return r;
-	fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	/* The trigger lives as long as this fd; the kernel wants the string
-	 * with its terminating NUL. */
-	snprintf(spec, sizeof(spec), "some %llu %llu", (unsigned long long)stall_usec,
-		 (unsigned long long)window_usec);
-	n = write(fd, spec, strlen(spec) + 1);
-	if (n < 0 || (size_t)n != strlen(spec) + 1) {
-		r = n < 0 ? -errno : -EIO;
-		close(fd);
-		return r;
-	}
-	return fd;
 }
