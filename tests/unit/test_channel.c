@@ -300,6 +300,51 @@ static void test_guest_give_dropcache(void **state)
 	assert_int_equal(f->rec.n, 1);
 }
 
+/* disabled: without memory.reclaim a give drops nothing (the policy's
+ * host step, not dropcache's); gradual takes the cache down to its floor,
+ * at most what was asked. */
+static void test_guest_give_by_policy(void **state)
+{
+	struct fx *f = *state;
+	char reply[VR_CHAN_REPLY_MAX];
+	unsigned i;
+
+	f->cfg.mode = VR_MODE_DISABLED;
+	f->cfg.compaction = false;
+	fake_rm(f->root, "/sys/fs/cgroup/memory.reclaim");
+	fake_rm(f->root, "/sys/fs/cgroup/cgroup.controllers");
+	vr_guest_init(&f->g, &f->cfg, f->root, &rec_ops, &f->rec, fake_clock);
+	rec_clear(&f->rec);
+	ask(f, "give 1GB", reply, sizeof(reply));
+	assert_true(strncmp(reply, "ok released=", 12) == 0);
+	for (i = 0; i < f->rec.n; i++)
+		assert_null(strstr(f->rec.w[i].path, "drop_caches"));
+	assert_int_equal(f->g.totals[VR_ACTION_DROPCACHE].runs, 0);
+}
+
+/* gradual: a give takes file cache + SReclaimable (776 MiB) down to
+ * reclaimFloor (128 MiB), at most what was asked. */
+static void test_guest_give_gradual_floor(void **state)
+{
+	struct fx *f = *state;
+	char reply[VR_CHAN_REPLY_MAX];
+
+	f->cfg.mode = VR_MODE_GRADUAL;
+	f->cfg.compaction = false;
+	vr_guest_reconfigure(&f->g, &f->cfg);
+	ask(f, "give 100MB", reply, sizeof(reply));
+	assert_true(strncmp(reply, "ok released=", 12) == 0);
+	assert_int_equal(f->rec.n, 1);
+	assert_string_equal(f->rec.w[0].data, "104857600 swappiness=0");
+	fake_now_usec += 10 * SEC;
+	rec_clear(&f->rec);
+	ask(f, "give 4GB", reply, sizeof(reply));
+	assert_true(strncmp(reply, "ok released=", 12) == 0);
+	/* 648 MiB in chunks of 256 MiB */
+	assert_int_equal(f->rec.n, 3);
+	assert_string_equal(f->rec.w[2].data, "142606336 swappiness=0");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -309,6 +354,8 @@ int main(void)
 		cmocka_unit_test(test_pressure),
 		cmocka_unit_test_setup_teardown(test_guest_answers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_guest_give_dropcache, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_guest_give_by_policy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_guest_give_gradual_floor, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
