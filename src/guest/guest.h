@@ -13,15 +13,15 @@
 #include "common/config.h"
 #include "common/util.h"
 #include "guest/auto.h"
-#include "procfs/buddyinfo.h"
 #include "guest/cgroup.h"
 #include "guest/idle.h"
-#include "procfs/meminfo.h"
-#include "guest/policy.h"
 #include "guest/pcp.h"
+#include "guest/policy.h"
 #include "guest/reporting.h"
 #include "guest/settings.h"
 #include "guest/sys.h"
+#include "procfs/buddyinfo.h"
+#include "procfs/meminfo.h"
 #include "procfs/vmstat.h"
 
 /* Kernel interfaces the service uses; each failure is logged once, and

@@ -22,10 +22,10 @@
 #include <stdio.h>
 
 #include "common/config.h"
-#include "procfs/buddyinfo.h"
 #include "guest/idle.h"
-#include "procfs/meminfo.h"
 #include "guest/settings.h"
+#include "procfs/buddyinfo.h"
+#include "procfs/meminfo.h"
 
 enum vr_action_kind {
 	VR_ACTION_COMPACT,
