@@ -1,7 +1,7 @@
 #!/bin/sh
 # End to end in a guest as people run them: Debian 12 with systemd (built
 # with mmdebstrap from Debian's archive, kept in build/distro/ between
-# runs), the stock Debian 6.1 kernel from the host's /boot, QEMU under TCG
+# runs), the stock Debian 6.1 kernel (or DISTRO_KERNEL's) from the host's /boot, QEMU under TCG
 # with a reporting balloon, 1.5 GiB, the shipped defaults.  The guest
 # (tests/distro-guest.sh) installs the .deb, checks the unit and
 # vmreclaimctl, takes and frees 512 MiB, reads 400 MiB of files, waits for
@@ -40,13 +40,19 @@ fi
 deb=$(ls build/deb/vmreclaimd_*_"$(dpkg --print-architecture)".deb)
 echo "# inputs ready in $(($(date +%s) - t_start)) s"
 
-# The newest Debian 6.1 kernel in /boot; its initrd (MODULES=most) brings
+# The newest Debian kernel of the series DISTRO_KERNEL (default 6.1; "make
+# check-distro-6.12" runs 6.12) in /boot; its initrd (MODULES=most) brings
 # virtio_blk and ext4; the disk gets the balloon's module.
-KVER=$(ls /boot/vmlinuz-6.1.* 2>/dev/null | sed 's|/boot/vmlinuz-||' | sort -V | tail -n 1)
+DISTRO_KERNEL=${DISTRO_KERNEL:-6.1}
+case $DISTRO_KERNEL in
+*[!0-9.]* | "") nok "DISTRO_KERNEL=$DISTRO_KERNEL: a kernel series such as 6.1 or 6.12"; exit 1 ;;
+esac
+KVER=$(ls /boot/vmlinuz-$DISTRO_KERNEL.* 2>/dev/null | sed 's|/boot/vmlinuz-||' | sort -V | tail -n 1)
 if [ -z "$KVER" ] || [ ! -r /boot/initrd.img-$KVER ]; then
-	nok "a Debian 6.1 kernel and initrd in /boot (apt-get install linux-image-6.1.0-XX-amd64)"
+	nok "a Debian $DISTRO_KERNEL kernel and initrd in /boot (apt-get install linux-image-amd64 or linux-image-6.12-amd64)"
 	exit 1
 fi
+echo "# kernel $KVER"
 if ! KVER=$KVER scripts/mkdistro.sh disk build/distro/rootfs.tar "$deb" $T/disk.img >$T/disk.log 2>&1; then
 	nok "the guest disk builds"
 	sed 's/^/#   /' $T/disk.log
