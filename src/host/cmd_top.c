@@ -1,14 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* vmreclaim top: once a second, host RSS of each VM process against the
- * guest's own figures (balloon statistics over QMP), and the stranded
- * memory between them; --record writes the samples as CSV. */
+ * guest's own figures (balloon statistics, from QMP or libvirt: hv.h), and
+ * the stranded memory between them; --record writes the samples as CSV. */
 #include "common/outfile.h"
 #include "common/sanitize.h"
 #include "common/size.h"
 #include "common/util.h"
 #include "host/commands.h"
-#include "host/proc.h"
-#include "host/qmp.h"
+#include "host/hv.h"
 #include "host/sample.h"
 #include "host/vm.h"
 
@@ -24,18 +23,19 @@
 /* Console lines longer than this are taken in pieces. */
 #define CONSOLE_LINE_MAX 512
 /* Each QMP call may take its timeout (2 s) when QEMU does not answer: after
- * two failures in a row, QMP is tried again only this often, so that one
- * broken VM does not hold up every sample of the others. */
+ * two failures in a row, the guest figures are asked for again only this
+ * often, so that one broken VM does not hold up every sample of the
+ * others. */
 #define QMP_RETRY_USEC (5 * VR_USEC_PER_SEC)
 
 struct watch {
-	struct vr_vm vm;
-	struct vr_qmp *q;
-	char qmp_err[160];
+	struct vr_hv_vm vm;
+	char qmp_err[256];
 	unsigned qmp_failures; /* in a row; said once, when it starts */
 	uint64_t qmp_retry_usec;
 	FILE *console;
 	bool gone;
+	bool rss_said; /* an RSS error was said */
 	char event[96]; /* seen since the last sample */
 };
 
@@ -52,8 +52,11 @@ static void usage(FILE *f)
 		"Usage: vmreclaim top [OPTION]...\n"
 		"Host RSS of each VM process against the guest's memory, once a second.\n"
 		"\n"
-		"  -n, --name NAME        only this VM (repeatable; default: every VM that\n"
-		"                         vmreclaim started)\n"
+		"  -n, --name NAME        only this VM or libvirt domain (repeatable; default:\n"
+		"                         every VM that vmreclaim started, and every running\n"
+		"                         domain of libvirt)\n"
+		"  -c, --connect URI      libvirt's URI (default: $LIBVIRT_DEFAULT_URI, else\n"
+		"                         qemu:///system when its daemon answers)\n"
 		"      --pid PID          also this process (any VM; guest figures need --qmp)\n"
 		"      --qmp PATH         QMP socket of the --pid process\n"
 		"  -i, --interval SEC     seconds between samples (default 1)\n"
@@ -132,7 +135,7 @@ static void scan_console(struct watch *w)
 		int fd;
 
 		/* Not a FIFO or a device put in its place: that would block. */
-		if (!w->vm.console[0] || (fd = vr_open_regular(w->vm.console, 0)) < 0)
+		if (!w->vm.own.console[0] || (fd = vr_open_regular(w->vm.own.console, 0)) < 0)
 			return;
 		if (!(w->console = fdopen(fd, "r"))) {
 			close(fd);
@@ -163,13 +166,11 @@ static void scan_console(struct watch *w)
 	}
 }
 
-/* QMP failed (the message in w->qmp_err): said once, however long it
- * lasts; the next try at the next sample the first time (QEMU may have
- * been busy), QMP_RETRY_USEC later after that. */
+/* The guest figures failed (the message in w->qmp_err): said once,
+ * however long it lasts; the next try at the next sample the first time
+ * (QEMU may have been busy), QMP_RETRY_USEC later after that. */
 static void qmp_failed(struct watch *w)
 {
-	vr_qmp_close(w->q);
-	w->q = NULL;
 	if (w->qmp_failures++ == 0)
 		fprintf(stderr, "vmreclaim top: %s: no guest figures: %s\n", w->vm.name, w->qmp_err);
 	else
@@ -184,17 +185,29 @@ static void qmp_worked(struct watch *w)
 	w->qmp_retry_usec = 0;
 }
 
-static void connect_qmp(struct watch *w, unsigned interval_sec)
+/* The guest's figures from its backend (QMP, libvirt), asking for
+ * statistics every @interval_sec; false when there are none now.  A VM
+ * with no source of them (--pid without --qmp) is not said. */
+static bool guest_stats(struct watch *w, unsigned interval_sec, struct vr_guest_stats *gs)
 {
-	if (w->q || !w->vm.monitor[0] || vr_now_usec() < w->qmp_retry_usec)
-		return;
-	if (vr_qmp_connect(w->vm.monitor, 2000, &w->q, w->qmp_err, sizeof(w->qmp_err)) < 0 ||
-	    vr_qmp_set_stats_interval(w->q, VR_BALLOON_PATH, interval_sec, w->qmp_err,
-				      sizeof(w->qmp_err)) < 0)
+	int r;
+
+	if (vr_now_usec() < w->qmp_retry_usec)
+		return false;
+	r = w->vm.ops->guest_stats(&w->vm, interval_sec, gs, w->qmp_err, sizeof(w->qmp_err));
+	if (r == -EOPNOTSUPP)
+		return false;
+	if (r < 0) {
 		qmp_failed(w);
+		return false;
+	}
+	qmp_worked(w);
+	return true;
 }
 
-static void sample_one(struct watch *w, double t, struct vr_sample *s)
+/* One sample of @w into @s.  False when there is no row this time: the
+ * VM is gone (w->gone) or its RSS could not be read (said once). */
+static bool sample_one(struct watch *w, double t, unsigned interval_sec, struct vr_sample *s)
 {
 	struct vr_guest_stats gs;
 	int r;
@@ -202,32 +215,34 @@ static void sample_one(struct watch *w, double t, struct vr_sample *s)
 	memset(s, 0, sizeof(*s));
 	s->t_sec = t;
 	vr_strlcpy(s->vm, w->vm.name, sizeof(s->vm));
-	s->pid = (int)w->vm.pid;
-	r = vr_proc_rss(w->vm.pid, &s->rss_bytes);
-	if (r < 0) {
+	r = w->vm.ops->rss(&w->vm, &s->rss_bytes);
+	if (r == -ESRCH) {
 		w->gone = true;
-		return;
+		return false;
 	}
-	if (w->q) {
-		r = vr_qmp_guest_stats(w->q, VR_BALLOON_PATH, &gs, w->qmp_err, sizeof(w->qmp_err));
-		if (r < 0)
-			qmp_failed(w);
-		else
-			qmp_worked(w);
-		if (r == 0 && gs.last_update > 0 && gs.total_bytes != VR_QMP_STAT_NONE &&
-		    gs.free_bytes != VR_QMP_STAT_NONE) {
-			s->have_guest = true;
-			s->guest_total_bytes = gs.total_bytes;
-			s->guest_free_bytes = gs.free_bytes;
-			s->guest_available_bytes =
-				gs.available_bytes != VR_QMP_STAT_NONE ? gs.available_bytes : gs.free_bytes;
-			s->guest_cache_bytes = gs.cache_bytes != VR_QMP_STAT_NONE ? gs.cache_bytes : 0;
-		}
+	if (r < 0) {
+		if (!w->rss_said)
+			fprintf(stderr, "vmreclaim top: %s: no host RSS: %s\n", w->vm.name, strerror(-r));
+		w->rss_said = true;
+		return false;
+	}
+	w->rss_said = false;
+	/* The backend may have found the process only now. */
+	s->pid = (int)w->vm.pid;
+	if (guest_stats(w, interval_sec, &gs) && gs.last_update > 0 &&
+	    gs.total_bytes != VR_QMP_STAT_NONE && gs.free_bytes != VR_QMP_STAT_NONE) {
+		s->have_guest = true;
+		s->guest_total_bytes = gs.total_bytes;
+		s->guest_free_bytes = gs.free_bytes;
+		s->guest_available_bytes =
+			gs.available_bytes != VR_QMP_STAT_NONE ? gs.available_bytes : gs.free_bytes;
+		s->guest_cache_bytes = gs.cache_bytes != VR_QMP_STAT_NONE ? gs.cache_bytes : 0;
 	}
 	scan_console(w);
 	vr_strlcpy(s->event, w->event, sizeof(s->event));
 	w->event[0] = '\0';
 	vr_sample_derive(s);
+	return true;
 }
 
 static const char *mib(uint64_t bytes, bool have, char *buf, size_t size)
@@ -275,6 +290,7 @@ int vr_cmd_top(int argc, char **argv)
 	enum { OPT_PID = 256, OPT_QMP, OPT_ONCE, OPT_DURATION, OPT_UNTIL, OPT_AFTER };
 	static const struct option longopts[] = {
 		{ "name", required_argument, NULL, 'n' },
+		{ "connect", required_argument, NULL, 'c' },
 		{ "pid", required_argument, NULL, OPT_PID },
 		{ "qmp", required_argument, NULL, OPT_QMP },
 		{ "interval", required_argument, NULL, 'i' },
@@ -289,7 +305,9 @@ int vr_cmd_top(int argc, char **argv)
 	};
 	/* As many VMs as asked for or running: no fixed limit. */
 	struct watch *w = NULL;
-	const char **names = NULL, *record = NULL, *until = NULL, *qmp = NULL;
+	const char **names = NULL, *record = NULL, *until = NULL, *qmp = NULL, *connect = NULL;
+	struct vr_hv hv;
+	bool hv_open = false;
 	size_t n_names = 0, n = 0, i, rows = 0;
 	double interval = 1.0, duration = 0, after = 0, stop_at = 0;
 	bool once = false, quiet = false, seen = false;
@@ -309,10 +327,13 @@ int vr_cmd_top(int argc, char **argv)
 		goto out;
 	}
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "n:i:r:qh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "n:c:i:r:qh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			names[n_names++] = optarg;
+			break;
+		case 'c':
+			connect = optarg;
 			break;
 		case OPT_PID: {
 			uint64_t v;
@@ -373,35 +394,36 @@ int vr_cmd_top(int argc, char **argv)
 		goto out;
 	}
 
+	if (vr_hv_open(&hv, "top", connect) < 0) {
+		status = VR_EXIT_FAILURE;
+		goto out;
+	}
+	hv_open = true;
 	if (n_names) {
 		w = calloc(n_names + n_pids, sizeof(*w));
 		for (i = 0; w && i < n_names; i++) {
-			struct vr_vm vm;
-
-			r = vr_vm_paths(&vm, names[i], NULL);
-			if (r < 0 || vr_vm_alive(&vm) != 1) {
-				if (r < 0 && r != -EINVAL)
-					fprintf(stderr, "vmreclaim top: %s: %s\n", names[i], vr_vm_strerror(r));
-				else
-					fprintf(stderr, "vmreclaim top: %s: no such VM running\n", names[i]);
+			/* Said by vr_hv_lookup(). */
+			if (vr_hv_lookup(&hv, names[i], &w[n].vm) != 1) {
 				status = VR_EXIT_FAILURE;
 				goto out;
 			}
-			w[n++].vm = vm;
+			n++;
 		}
 	} else if (!n_pids) {
-		struct vr_vm *vms = NULL;
-		int k = vr_vm_list(&vms, true);
+		struct vr_hv_vm *vms = NULL;
+		int k = vr_hv_list(&hv, &vms, true);
 
 		if (k < 0) {
-			fprintf(stderr, "vmreclaim top: %s\n", vr_vm_strerror(k));
 			status = VR_EXIT_FAILURE;
 			goto out;
 		}
 		w = calloc((size_t)k + n_pids + 1, sizeof(*w));
+		if (!w)
+			vr_hv_free_list(vms, (size_t)k);
 		for (i = 0; w && i < (size_t)k; i++)
 			w[n++].vm = vms[i];
-		free(vms);
+		if (w)
+			free(vms);
 	} else {
 		w = calloc(n_pids, sizeof(*w));
 	}
@@ -411,15 +433,12 @@ int vr_cmd_top(int argc, char **argv)
 		goto out;
 	}
 	for (i = 0; i < n_pids; i++) {
-		memset(&w[n].vm, 0, sizeof(w[n].vm));
-		snprintf(w[n].vm.name, sizeof(w[n].vm.name), "pid%d", (int)pids[i]);
-		w[n].vm.pid = pids[i];
-		if (qmp && i == 0)
-			vr_strlcpy(w[n].vm.monitor, qmp, sizeof(w[n].vm.monitor));
+		vr_hv_own_from_pid(&w[n].vm, pids[i], i == 0 ? qmp : NULL);
 		n++;
 	}
 	if (n == 0) {
-		fprintf(stderr, "vmreclaim top: no VM running (start one with \"vmreclaim run\")\n");
+		fprintf(stderr, "vmreclaim top: no VM running (start one with \"vmreclaim run\"%s%s%s)\n",
+			hv.lv ? "" : "; libvirt ", hv.lv ? "" : hv.uri, hv.lv ? "" : " not reached");
 		status = VR_EXIT_FAILURE;
 		goto out;
 	}
@@ -445,8 +464,12 @@ int vr_cmd_top(int argc, char **argv)
 		}
 		vr_sample_write_header(csv);
 	}
-	for (i = 0; i < n; i++)
-		connect_qmp(&w[i], interval < 1.0 ? 1 : (unsigned)interval);
+	/* Ask for statistics at the interval before the first sample. */
+	for (i = 0; i < n; i++) {
+		struct vr_guest_stats gs;
+
+		(void)guest_stats(&w[i], interval < 1.0 ? 1 : (unsigned)interval, &gs);
+	}
 	if (once) {
 		/* The balloon reports on its own schedule: give it one period
 		 * to send its first statistics. */
@@ -469,17 +492,15 @@ int vr_cmd_top(int argc, char **argv)
 
 			if (w[i].gone)
 				continue;
-			connect_qmp(&w[i], interval < 1.0 ? 1 : (unsigned)interval);
-			sample_one(&w[i], t, &s);
-			if (w[i].gone) {
-				/* Its directory too (a --pid VM has none),
-				 * unless "run" (in the foreground) removed it
-				 * first or started the VM again. */
-				if (vr_vm_remove_if_gone(&w[i].vm))
-					fprintf(stderr, "vmreclaim top: %s: the VM process is gone; removed %s\n",
-						w[i].vm.name, w[i].vm.dir);
-				else
-					fprintf(stderr, "vmreclaim top: %s: the VM process is gone\n", w[i].vm.name);
+			if (!sample_one(&w[i], t, interval < 1.0 ? 1 : (unsigned)interval, &s)) {
+				char msg[VR_PATH_MAX + 64];
+
+				if (!w[i].gone) {
+					alive++;
+					continue;
+				}
+				w[i].vm.ops->gone(&w[i].vm, msg, sizeof(msg));
+				fprintf(stderr, "vmreclaim top: %s: %s\n", w[i].vm.name, msg);
 				continue;
 			}
 			alive++;
@@ -525,8 +546,6 @@ int vr_cmd_top(int argc, char **argv)
 		status = VR_EXIT_FAILURE;
 	}
 	for (i = 0; i < n; i++) {
-		if (w[i].q)
-			vr_qmp_close(w[i].q);
 		if (w[i].console)
 			fclose(w[i].console);
 	}
@@ -540,6 +559,10 @@ int vr_cmd_top(int argc, char **argv)
 		status = VR_EXIT_FAILURE;
 	}
 out:
+	for (i = 0; w && i < n; i++)
+		vr_hv_release(&w[i].vm);
+	if (hv_open)
+		vr_hv_close(&hv);
 	free(w);
 	free(names);
 	free(pids);

@@ -13,9 +13,11 @@
 
 /* --- own backend ------------------------------------------------------ */
 
+/* A process whose RSS cannot be read is taken as gone, as top always
+ * did. */
 static int own_rss(struct vr_hv_vm *vm, uint64_t *ret_bytes)
 {
-	return vr_proc_rss(vm->pid, ret_bytes);
+	return vr_proc_rss(vm->pid, ret_bytes) < 0 ? -ESRCH : 0;
 }
 
 /* QMP on the second socket (monitor.sock: "stop" keeps qmp.sock), opened
@@ -29,7 +31,7 @@ static int own_guest_stats(struct vr_hv_vm *vm, unsigned period_sec, struct vr_g
 
 	if (!vm->own.monitor[0]) {
 		snprintf(err, err_size, "no QMP socket (--qmp)");
-		return -ENOENT;
+		return -EOPNOTSUPP;
 	}
 	if (!q) {
 		r = vr_qmp_connect(vm->own.monitor, 2000, &q, err, err_size);

@@ -41,7 +41,8 @@ struct vr_hv_ops {
 	int (*rss)(struct vr_hv_vm *vm, uint64_t *ret_bytes);
 	/* The balloon's statistics (what the guest reports of itself),
 	 * asking the hypervisor for a report every @period_sec when it does
-	 * not send them.  Returns 0 or -errno with a message in @err. */
+	 * not send them.  Returns 0, -EOPNOTSUPP when the VM has no source
+	 * of them (nothing to say), or -errno with a message in @err. */
 	int (*guest_stats)(struct vr_hv_vm *vm, unsigned period_sec, struct vr_guest_stats *ret,
 			   char *err, size_t err_size);
 	/* Shut the VM down.  Returns 0 once it is gone, or -errno with a
