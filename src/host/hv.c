@@ -8,6 +8,7 @@
 #include "host/proc.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -293,4 +294,34 @@ int vr_hv_lookup(struct vr_hv *hv, const char *name, struct vr_hv_vm *ret)
 	fprintf(stderr, "vmreclaim %s: %s is not running%s%s%s\n", hv->cmd, name,
 		hv->lv ? "" : " (libvirt ", hv->lv ? "" : hv->uri, hv->lv ? "" : " not reached)");
 	return 0;
+}
+
+/* The VMs named on the command line, or every running one with @all,
+ * into *ret_vms (vr_hv_free_list()): as many as there are, no fixed
+ * limit.  Returns the count, or -errno said on stderr (-EINVAL: not a
+ * name). */
+int vr_hv_list_or_name(struct vr_hv *hv, int argc, char **argv, bool all,
+		       struct vr_hv_vm **ret_vms)
+{
+	struct vr_hv_vm *vms;
+	int n = 0, r;
+
+	*ret_vms = NULL;
+	if (all)
+		return vr_hv_list(hv, ret_vms, false);
+	vms = calloc((size_t)(argc - optind) + 1, sizeof(*vms));
+	if (!vms) {
+		fprintf(stderr, "vmreclaim %s: out of memory\n", hv->cmd);
+		return -ENOMEM;
+	}
+	for (; optind < argc; optind++) {
+		r = vr_hv_lookup(hv, argv[optind], &vms[n]);
+		if (r != 1) {
+			vr_hv_free_list(vms, (size_t)n);
+			return r < 0 ? r : -ESRCH;
+		}
+		n++;
+	}
+	*ret_vms = vms;
+	return n;
 }

@@ -102,6 +102,12 @@ int vr_hv_lookup(struct vr_hv *hv, const char *name, struct vr_hv_vm *ret);
  * @len bytes, NUL-separated, the last byte a NUL).  Returns 0 or -EINVAL. */
 int vr_hv_own_setup_parse(const char *cmdline, size_t len, struct vr_hv_setup *ret);
 
+/* The VMs named in @argv from optind on, or every running one with @all,
+ * into *ret_vms (vr_hv_free_list()).  Returns the count, or -errno said
+ * on stderr (-EINVAL: not a name; -ESRCH: one is not running). */
+int vr_hv_list_or_name(struct vr_hv *hv, int argc, char **argv, bool all,
+		       struct vr_hv_vm **ret_vms);
+
 /* A QEMU process given by hand (top --pid, with its QMP socket or NULL). */
 void vr_hv_own_from_pid(struct vr_hv_vm *ret, pid_t pid, const char *qmp);
 
