@@ -1,0 +1,247 @@
+#!/bin/sh
+# End to end against a real libvirt: a libvirtd of the test's own (this
+# machine has no systemd to start one), in a private mount namespace with
+# its own /etc/libvirt (qemu.conf: QEMU as root, no security driver, no
+# virtlogd), /run/libvirt and /var/lib/libvirt, and its socket in $T; one
+# transient TCG domain at a time (type='qemu', 1 GiB, tb-cache 64 MiB)
+# booting the project's guest image:
+#   vrlv-ok    balloon with freePageReporting, the channel org.vmreclaim.0,
+#              no statistics period: top sets it, says so, and shows RSS
+#              and guest used; check passes and names vmreclaimd's
+#              version; give gets an answer over the channel
+#   vrlv-bare  neither: check fails and prints the XML to add; stop ends it
+# Then libvirtd is stopped: top says so in one line, without hanging.
+# Everything started here is stopped by PID at exit.
+# Prints "ok - ..." / "not ok - ..." and "# ..." figures.
+set -u
+cd "$(dirname "$0")/../.."
+. tests/tap.sh
+
+V=build/vmreclaim
+KERNEL=$PWD/build/image/vmlinuz
+INITRD=$PWD/build/image/initrd.img
+for c in libvirtd virsh unshare; do
+	if ! command -v $c >/dev/null 2>&1; then
+		nok "$c is installed (scripts/deps.sh)"
+		exit 0
+	fi
+done
+if [ "$(id -u)" -ne 0 ] || [ ! -r "$KERNEL" ] || [ ! -r "$INITRD" ] || [ ! -x $V ]; then
+	nok "root, build/vmreclaim and the guest image (make all image) are there"
+	exit 0
+fi
+
+T=$(mktemp -d /tmp/vmreclaim-e2e-libvirt-XXXXXX)
+U="qemu:///system?socket=$T/sock/libvirt-sock"
+DAEMON=""
+t_start=$(date +%s)
+
+# QEMU processes of our domains: libvirt names them "-name guest=NAME,...".
+qemu_pids() {
+	for p in /proc/[0-9]*; do
+		if tr '\0' ' ' 2>/dev/null <"$p/cmdline" | grep -q "^[^ ]*qemu-system[^ ]* -name guest=vrlv-"; then
+			echo "${p#/proc/}"
+		fi
+	done
+}
+cleanup() {
+	if [ -n "$DAEMON" ] && kill -0 "$DAEMON" 2>/dev/null; then
+		for d in $(virsh -c "$U" list --name 2>/dev/null); do
+			virsh -c "$U" destroy "$d" >/dev/null 2>&1
+		done
+		kill "$DAEMON" 2>/dev/null
+		i=0
+		while kill -0 "$DAEMON" 2>/dev/null && [ $i -lt 50 ]; do
+			sleep 0.2
+			i=$((i + 1))
+		done
+		kill -9 "$DAEMON" 2>/dev/null
+	fi
+	# A QEMU that outlived its daemon.
+	for p in $(qemu_pids); do
+		kill -9 "$p" 2>/dev/null
+	done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+mkdir -p "$T/sock"
+cat >"$T/libvirtd.conf" <<CONF
+unix_sock_dir = "$T/sock"
+auth_unix_rw = "none"
+auth_unix_ro = "none"
+log_outputs = "3:stderr"
+CONF
+# libvirt resolves its default QEMU user (libvirt-qemu, made by
+# libvirt-daemon-system) before it reads qemu.conf: the namespace's
+# /etc/passwd has one.  stdio_handler "file": no virtlogd.
+cat >"$T/qemu.conf" <<CONF
+user = "root"
+group = "root"
+dynamic_ownership = 0
+remember_owner = 0
+security_driver = "none"
+stdio_handler = "file"
+CONF
+cat >"$T/start.sh" <<'START'
+set -e
+D=$1
+for d in /run/libvirt /var/lib/libvirt /var/cache/libvirt /var/log/libvirt /etc/libvirt; do
+	mkdir -p $d
+	mount -t tmpfs -o mode=0755 tmpfs $d
+done
+cp "$D/qemu.conf" /etc/libvirt/qemu.conf
+cp /etc/passwd "$D/passwd"
+cp /etc/group "$D/group"
+grep -q '^libvirt-qemu:' "$D/passwd" || echo 'libvirt-qemu:x:64055:64055::/var/lib/libvirt:/usr/sbin/nologin' >>"$D/passwd"
+grep -q '^libvirt-qemu:' "$D/group" || echo 'libvirt-qemu:x:64055:' >>"$D/group"
+grep -q '^kvm:' "$D/group" || echo 'kvm:x:64056:' >>"$D/group"
+mount --bind "$D/passwd" /etc/passwd
+mount --bind "$D/group" /etc/group
+exec libvirtd --config "$D/libvirtd.conf" --pid-file "$D/libvirtd.pid"
+START
+unshare -m --propagation private sh "$T/start.sh" "$T" >"$T/libvirtd.log" 2>&1 &
+DAEMON=$!
+i=0
+until virsh -c "$U" version >/dev/null 2>&1 || [ $i -ge 100 ]; do
+	sleep 0.2
+	i=$((i + 1))
+done
+if ! virsh -c "$U" version >/dev/null 2>&1; then
+	nok "libvirtd starts"
+	grep -v dnsmasq "$T/libvirtd.log" | tail -n 5 | sed 's/^/# /'
+	exit 0
+fi
+ok "libvirtd starts (pid $DAEMON, socket in $T/sock)"
+
+# dom NAME FULL: a transient domain's XML; FULL=1 with the balloon's
+# reporting and the channel, 0 with a plain balloon and no channel.
+dom() {
+	if [ "$2" = 1 ]; then
+		balloon="<memballoon model='virtio' freePageReporting='on'/>"
+		channel="<channel type='unix'><source mode='bind' path='$T/$1.sock'/><target type='virtio' name='org.vmreclaim.0'/></channel>"
+	else
+		balloon="<memballoon model='virtio'/>"
+		channel=""
+	fi
+	cat <<XML
+<domain type='qemu'>
+  <name>$1</name>
+  <memory unit='MiB'>1024</memory>
+  <vcpu>1</vcpu>
+  <os>
+    <type arch='x86_64' machine='q35'>hvm</type>
+    <kernel>$KERNEL</kernel>
+    <initrd>$INITRD</initrd>
+    <cmdline>console=ttyS0 quiet loglevel=4 panic=-1</cmdline>
+  </os>
+  <features><tcg><tb-cache unit='MiB'>64</tb-cache></tcg></features>
+  <cpu mode='custom' match='exact'><model fallback='allow'>qemu64</model></cpu>
+  <on_reboot>destroy</on_reboot>
+  <devices>
+    <emulator>/usr/bin/qemu-system-x86_64</emulator>
+    <serial type='file'><source path='$T/$1.console'/><target port='0'/></serial>
+    $channel
+    $balloon
+  </devices>
+</domain>
+XML
+}
+
+# wait_console NAME PATTERN SEC
+wait_console() {
+	i=0
+	while ! grep -q "$2" "$T/$1.console" 2>/dev/null && [ $i -lt $(($3 * 5)) ]; do
+		sleep 0.2
+		i=$((i + 1))
+	done
+	grep -q "$2" "$T/$1.console" 2>/dev/null
+}
+
+# --- a domain set up for vmreclaim ------------------------------------------
+dom vrlv-ok 1 >"$T/ok.xml"
+t0=$(date +%s)
+check "a TCG domain with reporting and the channel starts" virsh -c "$U" create "$T/ok.xml" >"$T/create.out" 2>&1
+QPID=$(qemu_pids | head -n 1)
+check "libvirt passes tb-size=64 to QEMU" sh -c "tr '\\0' ' ' </proc/$QPID/cmdline | grep -q 'tcg,tb-size=64'"
+check "its vmreclaimd opens the channel" wait_console vrlv-ok 'guest channel .* open' 180
+echo "# boot to vmreclaimd on the channel: $(($(date +%s) - t0)) s"
+sleep 2
+
+$V top --once -c "$U" >"$T/top.out" 2>"$T/top.err"
+rc=$?
+sed 's/^/# /' "$T/top.out" "$T/top.err"
+check "top --once exits 0 (got $rc)" [ $rc -eq 0 ]
+row=$(awk '$2 == "vrlv-ok"' "$T/top.out")
+set -- $row
+check "top shows the domain with its QEMU pid" [ "${3:-}" = "$QPID" ]
+rss=${4:-}
+used=${6:-}
+check "with an RSS ($rss)" sh -c "echo '$rss' | grep -Eq '^[1-9][0-9]*M$'"
+check "and the guest's used memory ($used), from the balloon statistics" sh -c "echo '$used' | grep -Eq '^[1-9][0-9]*M$'"
+check "says once that it turned the statistics period on" \
+	[ "$(grep -c 'balloon statistics were off' "$T/top.err")" -eq 1 ]
+# RSS as the kernel has it, against top's
+krss=$(awk '/^VmRSS:/ { printf "%d", $2 / 1024 }' /proc/$QPID/status)
+echo "# QEMU VmRSS now ${krss}M; top said $rss, guest used $used"
+$V top --once -c "$U" -n vrlv-ok >"$T/top2.out" 2>"$T/top2.err"
+check "top --name takes the domain name, and does not say the period again" \
+	sh -c "grep -q '^ *[0-9.]* vrlv-ok ' '$T/top2.out' && ! grep -q 'statistics were off' '$T/top2.err'"
+
+$V check -c "$U" vrlv-ok >"$T/check.out" 2>&1
+rc=$?
+sed 's/^/# /' "$T/check.out"
+check "check passes on it (exit $rc)" [ $rc -eq 0 ]
+check "and names vmreclaimd's version and mode" grep -q 'vmreclaimd *version 0\.1\.0, mode ' "$T/check.out"
+
+$V give -c "$U" --bytes 64MB vrlv-ok >"$T/give.out" 2>&1
+rc=$?
+sed 's/^/# /' "$T/give.out"
+check "give reaches its vmreclaimd over libvirt's channel socket" grep -q '^vrlv-ok: ' "$T/give.out"
+
+virsh -c "$U" destroy vrlv-ok >/dev/null 2>&1
+i=0
+while kill -0 "$QPID" 2>/dev/null && [ $i -lt 50 ]; do
+	sleep 0.2
+	i=$((i + 1))
+done
+
+# --- a domain without reporting or the channel ---------------------------------
+dom vrlv-bare 0 >"$T/bare.xml"
+check "a domain without them starts" virsh -c "$U" create "$T/bare.xml" >"$T/create2.out" 2>&1
+$V check -c "$U" vrlv-bare >"$T/check2.out" 2>&1
+rc=$?
+sed 's/^/# /' "$T/check2.out"
+check "check fails on it (exit $rc)" [ $rc -eq 1 ]
+check "and prints the balloon XML to add" grep -q "<memballoon model='virtio' freePageReporting='on'/>" "$T/check2.out"
+check "and the channel XML to add" sh -c "grep -q \"<channel type='unix'>\" '$T/check2.out' && grep -q \"<target type='virtio' name='org.vmreclaim.0'/>\" '$T/check2.out'"
+$V check -c "$U" >"$T/check3.out" 2>&1
+check "check of every domain fails too" [ $? -eq 1 ]
+$V give -c "$U" vrlv-bare >"$T/give2.out" 2>&1
+rc=$?
+check "give to it fails in one line, pointing to check (exit $rc)" \
+	sh -c "[ $rc -ne 0 ] && [ \$(wc -l <'$T/give2.out') -eq 1 ] && grep -q 'vmreclaim check vrlv-bare' '$T/give2.out'"
+t0=$(date +%s)
+$V stop -c "$U" vrlv-bare >"$T/stop.out" 2>&1
+rc=$?
+check "stop ends it (exit $rc, $(($(date +%s) - t0)) s)" sh -c "[ $rc -eq 0 ] && [ -z \"\$(virsh -c '$U' list --name | tr -d '[:space:]')\" ]"
+$V top --once -c "$U" -n vrlv-bare >"$T/top3.out" 2>&1
+check "top of a domain no longer running fails" [ $? -ne 0 ]
+
+# --- libvirtd gone ------------------------------------------------------------
+kill "$DAEMON"
+i=0
+while kill -0 "$DAEMON" 2>/dev/null && [ $i -lt 50 ]; do
+	sleep 0.2
+	i=$((i + 1))
+done
+DAEMON=""
+t0=$(date +%s)
+timeout 30 $V top --once -c "$U" >"$T/top4.out" 2>"$T/top4.err"
+rc=$?
+sed 's/^/# /' "$T/top4.err"
+check "with libvirtd stopped, top --connect fails in one line (exit $rc, $(($(date +%s) - t0)) s)" \
+	sh -c "[ $rc -eq 1 ] && [ \$(wc -l <'$T/top4.err') -eq 1 ]"
+check "no QEMU of the test is left" [ -z "$(qemu_pids)" ]
+echo "# libvirt e2e: $(($(date +%s) - t_start)) s"
