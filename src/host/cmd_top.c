@@ -7,6 +7,7 @@
 #include "common/size.h"
 #include "common/util.h"
 #include "host/commands.h"
+#include "host/hostmetrics.h"
 #include "host/hv.h"
 #include "host/sample.h"
 #include "host/vm.h"
@@ -62,6 +63,8 @@ static void usage(FILE *f)
 		"  -i, --interval SEC     seconds between samples (default 1)\n"
 		"      --once             one sample, then exit\n"
 		"  -r, --record FILE      also write the samples to FILE as CSV\n"
+		"      --metrics-file FILE  at each sample, every VM's figures in Prometheus's\n"
+		"                         text format (node_exporter's textfile collector)\n"
 		"      --duration SEC     stop after SEC seconds\n"
 		"      --until-event EV   stop once the guest has printed event EV ...\n"
 		"      --after SEC        ... and SEC more seconds have passed (default 0)\n"
@@ -272,6 +275,39 @@ static void print_row(const struct vr_sample *s)
 	       mib(s->stranded_bytes, s->have_guest, a[5], 16), s->event);
 }
 
+/* The metrics file of one round: written whole (a temporary file renamed
+ * over it, not synced: it is written again at the next sample). */
+static int write_metrics(const char *path, const struct vr_sample *s, const char *const *backend,
+			 size_t n, char *err, size_t err_size)
+{
+	struct vr_outfile o;
+	FILE *f;
+	int fd, r;
+
+	r = vr_outfile_open(&o, path, VR_OUTFILE_REPLACE, VR_OUTFILE_NOSYNC, NULL, err, err_size);
+	if (r < 0)
+		return r;
+	fd = dup(o.fd);
+	f = fd < 0 ? NULL : fdopen(fd, "w");
+	if (!f) {
+		r = -errno;
+		if (fd >= 0)
+			close(fd);
+		snprintf(err, err_size, "%s", strerror(-r));
+		vr_outfile_abort(&o);
+		return r;
+	}
+	r = vr_hostmetrics_write(f, s, backend, n);
+	if (fclose(f) != 0 && r == 0)
+		r = -errno;
+	if (r < 0) {
+		snprintf(err, err_size, "%s", strerror(-r));
+		vr_outfile_abort(&o);
+		return r;
+	}
+	return vr_outfile_commit(&o, err, err_size);
+}
+
 static int parse_sec(const char *flag, const char *v, double *ret)
 {
 	char *end;
@@ -287,7 +323,7 @@ static int parse_sec(const char *flag, const char *v, double *ret)
 
 int vr_cmd_top(int argc, char **argv)
 {
-	enum { OPT_PID = 256, OPT_QMP, OPT_ONCE, OPT_DURATION, OPT_UNTIL, OPT_AFTER };
+	enum { OPT_PID = 256, OPT_QMP, OPT_ONCE, OPT_DURATION, OPT_UNTIL, OPT_AFTER, OPT_METRICS };
 	static const struct option longopts[] = {
 		{ "name", required_argument, NULL, 'n' },
 		{ "connect", required_argument, NULL, 'c' },
@@ -296,6 +332,7 @@ int vr_cmd_top(int argc, char **argv)
 		{ "interval", required_argument, NULL, 'i' },
 		{ "once", no_argument, NULL, OPT_ONCE },
 		{ "record", required_argument, NULL, 'r' },
+		{ "metrics-file", required_argument, NULL, OPT_METRICS },
 		{ "duration", required_argument, NULL, OPT_DURATION },
 		{ "until-event", required_argument, NULL, OPT_UNTIL },
 		{ "after", required_argument, NULL, OPT_AFTER },
@@ -305,7 +342,12 @@ int vr_cmd_top(int argc, char **argv)
 	};
 	/* As many VMs as asked for or running: no fixed limit. */
 	struct watch *w = NULL;
-	const char **names = NULL, *record = NULL, *until = NULL, *qmp = NULL, *connect = NULL;
+	const char **names = NULL, *record = NULL, *until = NULL, *qmp = NULL, *connect = NULL,
+		   *metrics = NULL;
+	/* One round's samples, for the metrics file. */
+	struct vr_sample *round = NULL;
+	const char **round_backend = NULL;
+	bool metrics_failed = false;
 	struct vr_hv hv;
 	bool hv_open = false;
 	size_t n_names = 0, n = 0, i, rows = 0;
@@ -360,6 +402,9 @@ int vr_cmd_top(int argc, char **argv)
 			break;
 		case 'r':
 			record = optarg;
+			break;
+		case OPT_METRICS:
+			metrics = optarg;
 			break;
 		case OPT_DURATION:
 			if (parse_sec("--duration", optarg, &duration) < 0) {
@@ -464,6 +509,15 @@ int vr_cmd_top(int argc, char **argv)
 		}
 		vr_sample_write_header(csv);
 	}
+	if (metrics) {
+		round = calloc(n, sizeof(*round));
+		round_backend = calloc(n, sizeof(*round_backend));
+		if (!round || !round_backend) {
+			fprintf(stderr, "vmreclaim top: out of memory\n");
+			status = VR_EXIT_FAILURE;
+			goto out;
+		}
+	}
 	/* Ask for statistics at the interval before the first sample. */
 	for (i = 0; i < n; i++) {
 		struct vr_guest_stats gs;
@@ -503,6 +557,10 @@ int vr_cmd_top(int argc, char **argv)
 				fprintf(stderr, "vmreclaim top: %s: %s\n", w[i].vm.name, msg);
 				continue;
 			}
+			if (round) {
+				round[alive] = s;
+				round_backend[alive] = w[i].vm.ops->name;
+			}
 			alive++;
 			if (!quiet)
 				print_row(&s);
@@ -525,6 +583,26 @@ int vr_cmd_top(int argc, char **argv)
 				}
 			}
 		}
+		if (metrics) {
+			/* Rows without figures this time (an RSS that could
+			 * not be read) are counted alive but not in round. */
+			size_t k, m = 0;
+
+			for (k = 0; k < alive; k++) {
+				if (!round_backend[k])
+					continue;
+				round[m] = round[k];
+				round_backend[m++] = round_backend[k];
+			}
+			if (write_metrics(metrics, round, round_backend, m, err, sizeof(err)) < 0) {
+				if (!metrics_failed)
+					fprintf(stderr, "vmreclaim top: %s: %s\n", metrics, err);
+				metrics_failed = true;
+			} else {
+				metrics_failed = false;
+			}
+			memset(round_backend, 0, n * sizeof(*round_backend));
+		}
 		rows++;
 		fflush(stdout);
 		if (csv)
@@ -541,6 +619,8 @@ int vr_cmd_top(int argc, char **argv)
 				next = now;
 		}
 	}
+	if (metrics_failed)
+		status = VR_EXIT_FAILURE;
 	if (until && !seen && !stop_signal) {
 		fprintf(stderr, "vmreclaim top: event '%s' never came\n", until);
 		status = VR_EXIT_FAILURE;
@@ -564,6 +644,8 @@ out:
 	if (hv_open)
 		vr_hv_close(&hv);
 	free(w);
+	free(round);
+	free(round_backend);
 	free(names);
 	free(pids);
 	return status;
