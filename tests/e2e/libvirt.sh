@@ -8,7 +8,8 @@
 #   vrlv-ok    balloon with freePageReporting, the channel org.vmreclaim.0,
 #              no statistics period: top sets it, says so, and shows RSS
 #              and guest used; check passes and names vmreclaimd's
-#              version; give gets an answer over the channel
+#              version; give gets an answer over the channel; top
+#              --metrics-file writes its figures for Prometheus
 #   vrlv-bare  neither: check fails and prints the XML to add; stop ends it
 # Then libvirtd is stopped: top says so in one line, without hanging.
 # Everything started here is stopped by PID at exit.
@@ -188,6 +189,12 @@ echo "# QEMU VmRSS now ${krss}M; top said $rss, guest used $used"
 $V top --once -c "$U" -n vrlv-ok >"$T/top2.out" 2>"$T/top2.err"
 check "top --name takes the domain name, and does not say the period again" \
 	sh -c "grep -q '^ *[0-9.]* vrlv-ok ' '$T/top2.out' && ! grep -q 'statistics were off' '$T/top2.err'"
+
+$V top --once --quiet -c "$U" --metrics-file "$T/vm.prom" >/dev/null 2>"$T/top5.err"
+check "top --metrics-file writes its host RSS and guest used for Prometheus" sh -c \
+	"grep -Eq '^vmreclaim_host_rss_bytes\\{vm=\"vrlv-ok\",backend=\"libvirt\"\\} [1-9][0-9]+\$' '$T/vm.prom' &&
+	 grep -Eq '^vmreclaim_guest_used_bytes\\{vm=\"vrlv-ok\",backend=\"libvirt\"\\} [1-9][0-9]+\$' '$T/vm.prom'"
+grep 'vrlv-ok' "$T/vm.prom" | sed 's/^/# /'
 
 $V check -c "$U" vrlv-ok >"$T/check.out" 2>&1
 rc=$?
