@@ -11,6 +11,8 @@
 #              version; give gets an answer over the channel; top
 #              --metrics-file writes its figures for Prometheus
 #   vrlv-bare  neither: check fails and prints the XML to add; stop ends it
+# Both run the demo workload (512 MiB taken and freed): top's recording
+# shows the host RSS falling after it with reporting, and staying without.
 # Then libvirtd is stopped: top says so in one line, without hanging.
 # Everything started here is stopped by PID at exit.
 # Prints "ok - ..." / "not ok - ..." and "# ..." figures.
@@ -135,7 +137,7 @@ dom() {
     <type arch='x86_64' machine='q35'>hvm</type>
     <kernel>$KERNEL</kernel>
     <initrd>$INITRD</initrd>
-    <cmdline>console=ttyS0 quiet loglevel=4 panic=-1</cmdline>
+    <cmdline>console=ttyS0 quiet loglevel=4 panic=-1 vrinit.workload=demo</cmdline>
   </os>
   <features><tcg><tb-cache unit='MiB'>64</tb-cache></tcg></features>
   <cpu mode='custom' match='exact'><model fallback='allow'>qemu64</model></cpu>
@@ -148,6 +150,23 @@ dom() {
   </devices>
 </domain>
 XML
+}
+
+# record NAME: top's recording of the domain, in the background, from its
+# start ($T/NAME.csv), until stop_record.
+record() {
+	$V top -c "$U" -n "$1" --quiet --record "$T/$1.csv" --duration 300 >/dev/null 2>"$T/$1.rec.err" &
+	REC=$!
+}
+# stop_record NAME: after the demo's 512 MiB were freed and 20 s more;
+# sets PEAK and LAST (host RSS in MiB: the highest, and the last sample).
+stop_record() {
+	wait_console "$1" 'vmreclaim-event: anon-freed' 240
+	sleep 20
+	kill -TERM $REC 2>/dev/null
+	wait $REC 2>/dev/null
+	PEAK=$(awk -F, 'NR > 1 && $4 > m { m = $4 } END { printf "%d", m / 1048576 }' "$T/$1.csv")
+	LAST=$(awk -F, 'NR > 1 { l = $4 } END { printf "%d", l / 1048576 }' "$T/$1.csv")
 }
 
 # wait_console NAME PATTERN SEC
@@ -164,6 +183,7 @@ wait_console() {
 dom vrlv-ok 1 >"$T/ok.xml"
 t0=$(date +%s)
 check "a TCG domain with reporting and the channel starts" virsh -c "$U" create "$T/ok.xml" >"$T/create.out" 2>&1
+record vrlv-ok
 QPID=$(qemu_pids | head -n 1)
 check "libvirt passes tb-size=64 to QEMU" sh -c "tr '\\0' ' ' </proc/$QPID/cmdline | grep -q 'tcg,tb-size=64'"
 check "its vmreclaimd opens the channel" wait_console vrlv-ok 'guest channel .* open' 180
@@ -181,8 +201,9 @@ rss=${4:-}
 used=${6:-}
 check "with an RSS ($rss)" sh -c "echo '$rss' | grep -Eq '^[1-9][0-9]*M$'"
 check "and the guest's used memory ($used), from the balloon statistics" sh -c "echo '$used' | grep -Eq '^[1-9][0-9]*M$'"
-check "says once that it turned the statistics period on" \
-	[ "$(grep -c 'balloon statistics were off' "$T/top.err")" -eq 1 ]
+# The recording (record, above) came first.
+check "says once, in the first top, that it turned the statistics period on" \
+	[ "$(cat "$T/vrlv-ok.rec.err" "$T/top.err" | grep -c 'balloon statistics were off')" -eq 1 ]
 # RSS as the kernel has it, against top's
 krss=$(awk '/^VmRSS:/ { printf "%d", $2 / 1024 }' /proc/$QPID/status)
 echo "# QEMU VmRSS now ${krss}M; top said $rss, guest used $used"
@@ -207,6 +228,11 @@ rc=$?
 sed 's/^/# /' "$T/give.out"
 check "give reaches its vmreclaimd over libvirt's channel socket" grep -q '^vrlv-ok: ' "$T/give.out"
 
+# The demo workload: 512 MiB taken and freed in the guest.
+stop_record vrlv-ok
+echo "# vrlv-ok (free page reporting): host RSS peak ${PEAK} MiB, ${LAST} MiB 20 s after the guest freed 512 MiB"
+check "top records its RSS rising with the guest's 512 MiB and falling once they are freed" \
+	sh -c "[ $PEAK -ge 500 ] && [ $LAST -le $((PEAK - 300)) ]"
 virsh -c "$U" destroy vrlv-ok >/dev/null 2>&1
 i=0
 while kill -0 "$QPID" 2>/dev/null && [ $i -lt 50 ]; do
@@ -217,6 +243,7 @@ done
 # --- a domain without reporting or the channel ---------------------------------
 dom vrlv-bare 0 >"$T/bare.xml"
 check "a domain without them starts" virsh -c "$U" create "$T/bare.xml" >"$T/create2.out" 2>&1
+record vrlv-bare
 $V check -c "$U" vrlv-bare >"$T/check2.out" 2>&1
 rc=$?
 sed 's/^/# /' "$T/check2.out"
@@ -229,6 +256,9 @@ $V give -c "$U" vrlv-bare >"$T/give2.out" 2>&1
 rc=$?
 check "give to it fails in one line, pointing to check (exit $rc)" \
 	sh -c "[ $rc -ne 0 ] && [ \$(wc -l <'$T/give2.out') -eq 1 ] && grep -q 'vmreclaim check vrlv-bare' '$T/give2.out'"
+stop_record vrlv-bare
+echo "# vrlv-bare (no free page reporting): host RSS peak ${PEAK} MiB, ${LAST} MiB 20 s after the guest freed 512 MiB"
+check "without reporting (the control) its RSS stays up" sh -c "[ $PEAK -ge 500 ] && [ $LAST -ge $((PEAK - 100)) ]"
 t0=$(date +%s)
 $V stop -c "$U" vrlv-bare >"$T/stop.out" 2>&1
 rc=$?
