@@ -604,7 +604,10 @@ int vr_cmd_top(int argc, char **argv)
 			memset(round_backend, 0, n * sizeof(*round_backend));
 		}
 		rows++;
-		fflush(stdout);
+		/* SIGPIPE may be ignored (libvirt, hv_libvirt.c): a reader
+		 * that went away (top | head) ends us here instead. */
+		if (fflush(stdout) != 0 && errno == EPIPE)
+			break;
 		if (csv)
 			fflush(csv);
 		if (alive == 0 || once || (duration > 0 && t >= duration) || (seen && t >= stop_at))

@@ -13,7 +13,10 @@
 #   vrlv-bare  neither: check fails and prints the XML to add; stop ends it
 # Both run the demo workload (512 MiB taken and freed): top's recording
 # shows the host RSS falling after it with reporting, and staying without.
-# Then libvirtd is stopped: top says so in one line, without hanging.
+#   vrlv-nod   the channel, but no vmreclaimd in the guest: check fails
+#              (not opened in the guest), give fails in one line; libvirtd
+#              is stopped while top watches it: one line, top goes on
+# Then, libvirtd gone, top --connect says so in one line, without hanging.
 # Everything started here is stopped by PID at exit.
 # Prints "ok - ..." / "not ok - ..." and "# ..." figures.
 set -u
@@ -118,8 +121,9 @@ if ! virsh -c "$U" version >/dev/null 2>&1; then
 fi
 ok "libvirtd starts (pid $DAEMON, socket in $T/sock)"
 
-# dom NAME FULL: a transient domain's XML; FULL=1 with the balloon's
-# reporting and the channel, 0 with a plain balloon and no channel.
+# dom NAME FULL [CMDLINE]: a transient domain's XML; FULL=1 with the
+# balloon's reporting and the channel, 0 with a plain balloon and no
+# channel; CMDLINE instead of the demo workload on the guest's command line.
 dom() {
 	if [ "$2" = 1 ]; then
 		balloon="<memballoon model='virtio' freePageReporting='on'/>"
@@ -137,7 +141,7 @@ dom() {
     <type arch='x86_64' machine='q35'>hvm</type>
     <kernel>$KERNEL</kernel>
     <initrd>$INITRD</initrd>
-    <cmdline>console=ttyS0 quiet loglevel=4 panic=-1 vrinit.workload=demo</cmdline>
+    <cmdline>console=ttyS0 quiet loglevel=4 panic=-1 ${3:-vrinit.workload=demo}</cmdline>
   </os>
   <features><tcg><tb-cache unit='MiB'>64</tb-cache></tcg></features>
   <cpu mode='custom' match='exact'><model fallback='allow'>qemu64</model></cpu>
@@ -266,7 +270,26 @@ check "stop ends it (exit $rc, $(($(date +%s) - t0)) s)" sh -c "[ $rc -eq 0 ] &&
 $V top --once -c "$U" -n vrlv-bare >"$T/top3.out" 2>&1
 check "top of a domain no longer running fails" [ $? -ne 0 ]
 
-# --- libvirtd gone ------------------------------------------------------------
+# --- a guest that never opens the channel; libvirtd gone mid-top ------------------
+dom vrlv-nod 1 vrinit.daemon=0 >"$T/nod.xml"
+check "a domain whose guest runs no vmreclaimd starts" virsh -c "$U" create "$T/nod.xml" >"$T/create3.out" 2>&1
+NPID=$(qemu_pids | head -n 1)
+wait_console vrlv-nod 'vmreclaim-guest#' 120
+$V check -c "$U" vrlv-nod >"$T/check4.out" 2>&1
+rc=$?
+sed 's/^/# /' "$T/check4.out"
+check "check fails on it, the channel not opened in the guest (exit $rc)" \
+	sh -c "[ $rc -eq 1 ] && grep -q 'guest channel *configured, not opened in the guest' '$T/check4.out'"
+t0=$(date +%s)
+$V give -c "$U" vrlv-nod >"$T/give3.out" 2>&1
+rc=$?
+sed 's/^/# /' "$T/give3.out"
+check "give to it fails in one line (exit $rc, $(($(date +%s) - t0)) s)" \
+	sh -c "[ $rc -eq 1 ] && [ \$(wc -l <'$T/give3.out') -eq 1 ]"
+$V top -c "$U" -n vrlv-nod -i 1 --duration 10 >"$T/top6.out" 2>"$T/top6.err" &
+TOP=$!
+sleep 4
+t0=$(date +%s)
 kill "$DAEMON"
 i=0
 while kill -0 "$DAEMON" 2>/dev/null && [ $i -lt 50 ]; do
@@ -274,6 +297,19 @@ while kill -0 "$DAEMON" 2>/dev/null && [ $i -lt 50 ]; do
 	i=$((i + 1))
 done
 DAEMON=""
+wait $TOP
+rc=$?
+sed 's/^/# /' "$T/top6.err"
+check "libvirtd stopped mid-top: top goes on with the RSS, says so in one line, ends (exit $rc)" \
+	sh -c "[ $rc -eq 0 ] && [ \$(grep -vc 'statistics were off' '$T/top6.err') -eq 1 ] &&
+	       grep -q 'vrlv-nod: no guest figures: ' '$T/top6.err' && [ \$(grep -c ' vrlv-nod ' '$T/top6.out') -ge 8 ]"
+# QEMU outlives its libvirtd: ended here.
+[ -n "$NPID" ] && kill "$NPID" 2>/dev/null
+i=0
+while [ -n "$NPID" ] && kill -0 "$NPID" 2>/dev/null && [ $i -lt 50 ]; do
+	sleep 0.2
+	i=$((i + 1))
+done
 t0=$(date +%s)
 timeout 30 $V top --once -c "$U" >"$T/top4.out" 2>"$T/top4.err"
 rc=$?
