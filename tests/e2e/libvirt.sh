@@ -11,10 +11,12 @@
 #              version; give gets an answer over the channel; top
 #              --metrics-file writes its figures for Prometheus
 #   vrlv-bare  neither: check fails and prints the XML to add; stop ends it
-# Both run the demo workload (512 MiB taken and freed): top's recording
-# shows the host RSS falling after it with reporting, and staying without.
+# All run the demo workload (512 MiB taken and freed, then 400 MiB of files
+# read): top's recording shows the host RSS falling after the 512 MiB with
+# reporting, and staying without; give takes vrlv-ok's page cache back.
 #   vrlv-nod   the channel, but no vmreclaimd in the guest: check fails
-#              (not opened in the guest), give fails in one line; libvirtd
+#              (not opened in the guest), give fails in one line and its
+#              RSS stays with its page cache (the control); libvirtd
 #              is stopped while top watches it: one line, top goes on
 # Then, libvirtd gone, top --connect says so in one line, without hanging.
 # Everything started here is stopped by PID at exit.
@@ -26,14 +28,16 @@ cd "$(dirname "$0")/../.."
 V=build/vmreclaim
 KERNEL=$PWD/build/image/vmlinuz
 INITRD=$PWD/build/image/initrd.img
+# The demo reads it into the guest's page cache (make data).
+DATA=$PWD/build/image/data-400.img
 for c in libvirtd virsh unshare; do
 	if ! command -v $c >/dev/null 2>&1; then
 		nok "$c is installed (scripts/deps.sh)"
 		exit 0
 	fi
 done
-if [ "$(id -u)" -ne 0 ] || [ ! -r "$KERNEL" ] || [ ! -r "$INITRD" ] || [ ! -x $V ]; then
-	nok "root, build/vmreclaim and the guest image (make all image) are there"
+if [ "$(id -u)" -ne 0 ] || [ ! -r "$KERNEL" ] || [ ! -r "$INITRD" ] || [ ! -r "$DATA" ] || [ ! -x $V ]; then
+	nok "root, build/vmreclaim, the guest image and its data disk (make all image data) are there"
 	exit 0
 fi
 
@@ -123,7 +127,9 @@ ok "libvirtd starts (pid $DAEMON, socket in $T/sock)"
 
 # dom NAME FULL [CMDLINE]: a transient domain's XML; FULL=1 with the
 # balloon's reporting and the channel, 0 with a plain balloon and no
-# channel; CMDLINE instead of the demo workload on the guest's command line.
+# channel; CMDLINE added to the guest's.  Every one runs the demo workload
+# on the data disk, with vmreclaimd (where it runs) idle for 10 minutes
+# before it acts on its own: only "give" takes its page cache.
 dom() {
 	if [ "$2" = 1 ]; then
 		balloon="<memballoon model='virtio' freePageReporting='on'/>"
@@ -141,7 +147,7 @@ dom() {
     <type arch='x86_64' machine='q35'>hvm</type>
     <kernel>$KERNEL</kernel>
     <initrd>$INITRD</initrd>
-    <cmdline>console=ttyS0 quiet loglevel=4 panic=-1 ${3:-vrinit.workload=demo}</cmdline>
+    <cmdline>console=ttyS0 quiet loglevel=4 panic=-1 vrinit.workload=demo vrinit.data=/dev/vda vmreclaim.idleSeconds=600 vmreclaim.sampleInterval=2 ${3:-}</cmdline>
   </os>
   <features><tcg><tb-cache unit='MiB'>64</tb-cache></tcg></features>
   <cpu mode='custom' match='exact'><model fallback='allow'>qemu64</model></cpu>
@@ -149,6 +155,7 @@ dom() {
   <devices>
     <emulator>/usr/bin/qemu-system-x86_64</emulator>
     <serial type='file'><source path='$T/$1.console'/><target port='0'/></serial>
+    <disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='$DATA'/><target dev='vda' bus='virtio'/><readonly/></disk>
     $channel
     $balloon
   </devices>
@@ -162,15 +169,20 @@ record() {
 	$V top -c "$U" -n "$1" --quiet --record "$T/$1.csv" --duration 300 >/dev/null 2>"$T/$1.rec.err" &
 	REC=$!
 }
-# stop_record NAME: after the demo's 512 MiB were freed and 20 s more;
-# sets PEAK and LAST (host RSS in MiB: the highest, and the last sample).
+# stop_record NAME: once the demo has freed its 512 MiB and, 10 s later,
+# starts reading files; sets PEAK and LAST (host RSS in MiB: the highest,
+# and the last sample, before the files fill the page cache).
 stop_record() {
-	wait_console "$1" 'vmreclaim-event: anon-freed' 240
-	sleep 20
+	wait_console "$1" 'vmreclaim-event: read-start' 240
 	kill -TERM $REC 2>/dev/null
 	wait $REC 2>/dev/null
 	PEAK=$(awk -F, 'NR > 1 && $4 > m { m = $4 } END { printf "%d", m / 1048576 }' "$T/$1.csv")
 	LAST=$(awk -F, 'NR > 1 { l = $4 } END { printf "%d", l / 1048576 }' "$T/$1.csv")
+}
+
+# vmrss PID: VmRSS in MiB
+vmrss() {
+	awk '/^VmRSS:/ { printf "%d", $2 / 1024 }' "/proc/$1/status" 2>/dev/null || echo 0
 }
 
 # wait_console NAME PATTERN SEC
@@ -209,7 +221,7 @@ check "and the guest's used memory ($used), from the balloon statistics" sh -c "
 check "says once, in the first top, that it turned the statistics period on" \
 	[ "$(cat "$T/vrlv-ok.rec.err" "$T/top.err" | grep -c 'balloon statistics were off')" -eq 1 ]
 # RSS as the kernel has it, against top's
-krss=$(awk '/^VmRSS:/ { printf "%d", $2 / 1024 }' /proc/$QPID/status)
+krss=$(vmrss $QPID)
 echo "# QEMU VmRSS now ${krss}M; top said $rss, guest used $used"
 $V top --once -c "$U" -n vrlv-ok >"$T/top2.out" 2>"$T/top2.err"
 check "top --name takes the domain name, and does not say the period again" \
@@ -234,9 +246,21 @@ check "give reaches its vmreclaimd over libvirt's channel socket" grep -q '^vrlv
 
 # The demo workload: 512 MiB taken and freed in the guest.
 stop_record vrlv-ok
-echo "# vrlv-ok (free page reporting): host RSS peak ${PEAK} MiB, ${LAST} MiB 20 s after the guest freed 512 MiB"
+echo "# vrlv-ok (free page reporting): host RSS peak ${PEAK} MiB, ${LAST} MiB 10 s after the guest freed 512 MiB"
 check "top records its RSS rising with the guest's 512 MiB and falling once they are freed" \
 	sh -c "[ $PEAK -ge 500 ] && [ $LAST -le $((PEAK - 300)) ]"
+# Then the demo reads 400 MiB of files: page cache that only give takes.
+wait_console vrlv-ok 'vmreclaim-event: read-end' 240
+sleep 5
+r0=$(vmrss $QPID)
+$V give -c "$U" --bytes 1GB vrlv-ok >"$T/give4.out" 2>&1
+rc=$?
+sed 's/^/# /' "$T/give4.out"
+sleep 10
+r1=$(vmrss $QPID)
+echo "# vrlv-ok: host RSS ${r0} MiB with the cache, ${r1} MiB 10 s after give"
+check "give over libvirt's channel returns its cold cache (exit $rc; RSS ${r0} -> ${r1} MiB)" \
+	sh -c "[ $rc -eq 0 ] && [ $r1 -le $((r0 - 150)) ]"
 virsh -c "$U" destroy vrlv-ok >/dev/null 2>&1
 i=0
 while kill -0 "$QPID" 2>/dev/null && [ $i -lt 50 ]; do
@@ -261,7 +285,7 @@ rc=$?
 check "give to it fails in one line, pointing to check (exit $rc)" \
 	sh -c "[ $rc -ne 0 ] && [ \$(wc -l <'$T/give2.out') -eq 1 ] && grep -q 'vmreclaim check vrlv-bare' '$T/give2.out'"
 stop_record vrlv-bare
-echo "# vrlv-bare (no free page reporting): host RSS peak ${PEAK} MiB, ${LAST} MiB 20 s after the guest freed 512 MiB"
+echo "# vrlv-bare (no free page reporting): host RSS peak ${PEAK} MiB, ${LAST} MiB 10 s after the guest freed 512 MiB"
 check "without reporting (the control) its RSS stays up" sh -c "[ $PEAK -ge 500 ] && [ $LAST -ge $((PEAK - 100)) ]"
 t0=$(date +%s)
 $V stop -c "$U" vrlv-bare >"$T/stop.out" 2>&1
@@ -274,7 +298,9 @@ check "top of a domain no longer running fails" [ $? -ne 0 ]
 dom vrlv-nod 1 vrinit.daemon=0 >"$T/nod.xml"
 check "a domain whose guest runs no vmreclaimd starts" virsh -c "$U" create "$T/nod.xml" >"$T/create3.out" 2>&1
 NPID=$(qemu_pids | head -n 1)
-wait_console vrlv-nod 'vmreclaim-guest#' 120
+wait_console vrlv-nod 'vmreclaim-event: read-end' 300
+sleep 5
+r0=$(vmrss $NPID)
 $V check -c "$U" vrlv-nod >"$T/check4.out" 2>&1
 rc=$?
 sed 's/^/# /' "$T/check4.out"
@@ -286,6 +312,10 @@ rc=$?
 sed 's/^/# /' "$T/give3.out"
 check "give to it fails in one line (exit $rc, $(($(date +%s) - t0)) s)" \
 	sh -c "[ $rc -eq 1 ] && [ \$(wc -l <'$T/give3.out') -eq 1 ]"
+sleep 5
+r1=$(vmrss $NPID)
+echo "# vrlv-nod (no vmreclaimd): host RSS ${r0} MiB with the cache, ${r1} MiB after the give it did not answer"
+check "its RSS stays with its cache (the control: ${r0} -> ${r1} MiB)" sh -c "[ $r1 -ge $((r0 - 30)) ]"
 $V top -c "$U" -n vrlv-nod -i 1 --duration 10 >"$T/top6.out" 2>"$T/top6.err" &
 TOP=$!
 sleep 4
