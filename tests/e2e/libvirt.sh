@@ -8,7 +8,8 @@
 #   vrlv-ok    balloon with freePageReporting, the channel org.vmreclaim.0,
 #              no statistics period: top sets it, says so, and shows RSS
 #              and guest used; check passes and names vmreclaimd's
-#              version; give gets an answer over the channel; top
+#              version; give gets an answer over the channel, and
+#              takes its page cache back; watch ranks and asks it; top
 #              --metrics-file writes its figures for Prometheus
 #   vrlv-bare  neither: check fails and prints the XML to add; stop ends it
 # All run the demo workload (512 MiB taken and freed, then 400 MiB of files
@@ -261,6 +262,13 @@ r1=$(vmrss $QPID)
 echo "# vrlv-ok: host RSS ${r0} MiB with the cache, ${r1} MiB 10 s after give"
 check "give over libvirt's channel returns its cold cache (exit $rc; RSS ${r0} -> ${r1} MiB)" \
 	sh -c "[ $rc -eq 0 ] && [ $r1 -le $((r0 - 150)) ]"
+# watch, with a threshold above the host's memory: short at once; it
+# ranks the libvirt domain by what it strands and asks it.
+$V watch --once -c "$U" --min-available 1TB --psi 0 >"$T/watch.out" 2>&1
+rc=$?
+sed 's/^/# /' "$T/watch.out"
+check "watch ranks the libvirt domain and asks it (exit $rc)" \
+	sh -c "[ $rc -eq 0 ] && grep -q 'vrlv-ok holds .* beyond what its guest uses' '$T/watch.out' && grep -q '^vrlv-ok: ' '$T/watch.out'"
 virsh -c "$U" destroy vrlv-ok >/dev/null 2>&1
 i=0
 while kill -0 "$QPID" 2>/dev/null && [ $i -lt 50 ]; do
