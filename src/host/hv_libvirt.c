@@ -301,7 +301,17 @@ static int lv_guest_stats(struct vr_hv_vm *vm, unsigned period_sec, struct vr_gu
 static int lv_stop(struct vr_hv_vm *vm, char *err, size_t err_size)
 {
 	uint64_t until = vr_now_usec() + STOP_WAIT_USEC;
-	bool clean = virDomainShutdown(vm->priv) == 0;
+	char *xml = virDomainGetXMLDesc(vm->priv, 0);
+	struct vr_lvxml x;
+	bool clean;
+
+	/* Without ACPI the guest never sees the power button: libvirt takes
+	 * the request all the same, and the wait would be for nothing. */
+	if (xml && vr_lvxml_parse(xml, &x) == 0 && !x.acpi)
+		clean = false;
+	else
+		clean = virDomainShutdown(vm->priv) == 0;
+	free(xml);
 
 	while (clean && vr_now_usec() < until) {
 		if (virDomainIsActive(vm->priv) == 0)
@@ -315,7 +325,8 @@ static int lv_stop(struct vr_hv_vm *vm, char *err, size_t err_size)
 		return -EIO;
 	}
 	fprintf(stderr, "vmreclaim stop: %s: %s; destroyed\n", vm->name,
-		clean ? "no clean shutdown within 10 s" : "the guest cannot be asked to shut down");
+		clean ? "no clean shutdown within 10 s"
+		      : "the guest cannot be asked to shut down (no ACPI)");
 	return 0;
 }
 

@@ -206,6 +206,8 @@ int vr_lvxml_parse(const char *xml, struct vr_lvxml *ret)
 					return -EINVAL;
 			}
 		}
+		if (depth == 2 && is(stack[1], "features") && is(t.name, "acpi"))
+			x.acpi = true;
 		if (depth == 3 && is(stack[1], "devices") && is(stack[2], "memballoon") &&
 		    is(t.name, "stats") && x.balloon) {
 			uint64_t period;

@@ -23,6 +23,7 @@ struct vr_lvxml {
 	bool channel_unix;       /* ... of type='unix' */
 	char channel_path[VR_PATH_MAX]; /* its <source path=...>, "" when none */
 	char channel_state[16];  /* its target's state= (live XML), "" when none */
+	bool acpi;               /* <domain><features><acpi/>: a shutdown can be asked */
 };
 
 /* Parse a domain's XML (virDomainGetXMLDesc) for the balloon and the

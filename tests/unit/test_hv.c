@@ -49,6 +49,8 @@ static void test_live_xml(void **state)
 	assert_true(x.channel_unix);
 	assert_string_equal(x.channel_path, "/var/lib/libvirt/qemu/channel/guest.sock");
 	assert_string_equal(x.channel_state, "connected");
+	/* started without <acpi/>: QEMU ran with -no-acpi */
+	assert_false(x.acpi);
 	free(xml);
 }
 
@@ -112,6 +114,12 @@ static void test_where_it_is(void **state)
 			 0);
 	assert_false(x.balloon);
 	assert_false(x.channel);
+	assert_false(x.acpi);
+	assert_int_equal(vr_lvxml_parse("<domain><features><acpi/><apic/></features><devices/></domain>", &x), 0);
+	assert_true(x.acpi);
+	/* only under <features> */
+	assert_int_equal(vr_lvxml_parse("<domain><metadata><acpi/></metadata><devices/></domain>", &x), 0);
+	assert_false(x.acpi);
 	/* the target before the source, double quotes, entities, comments */
 	assert_int_equal(parse_devices("<!-- <memballoon model='virtio'/> -->\n"
 				       "<channel type=\"unix\">\n"
