@@ -161,7 +161,12 @@ $(H)/libvmreclaim.a: $(patsubst %.c,$(H)/%.o,$(HOST_LIB_SRCS))
 $(A)/libvmreclaim.a: $(patsubst %.c,$(A)/%.o,$(HOST_LIB_SRCS))
 	rm -f $@ && ar rcs $@ $^
 
-HOST_LIBS := -ljansson -linih -lm
+# libvirt (libvirt-dev): the libvirt backend of the host tool (hv_libvirt.c).
+HOST_LIBS := -ljansson -linih -lvirt -lm
+LIBVIRT_H ?= /usr/include/libvirt/libvirt.h
+$(LIBVIRT_H):
+	@echo "make: $@ missing: install libvirt-dev (scripts/deps.sh, or apt-get install libvirt-dev)" >&2; exit 1
+$(foreach b,build/host/src build/asan/src build/fuzz/obj/src,$(b)/host/hv_libvirt.o $(b)/host/lvxml.o): $(LIBVIRT_H)
 
 # The peers' decisions are tested like the product's.
 PEER_OBJS = $(if $(filter test_peers,$*),$(1)/bench/peers/wsl_policy.o)

@@ -16,8 +16,13 @@ set -eu
 # valgrind: memcheck over the resource-bounds test; clang-14,
 # libclang-rt-14-dev (libFuzzer and the sanitizer runtimes): the fuzzers;
 # debhelper, dpkg-dev: make deb (the guest side's Debian package);
-# mmdebstrap: the Debian 12 root file system of tests/e2e/distro.sh.
+# mmdebstrap: the Debian 12 root file system of tests/e2e/distro.sh;
+# libvirt-dev: the host tool's libvirt backend (libvirt's C API, for the
+# domains virt-manager, virsh and Cockpit run); libvirt-daemon,
+# libvirt-daemon-driver-qemu (libvirtd and its QEMU driver) and
+# libvirt-clients (virsh): tests/e2e/libvirt.sh runs a libvirtd of its own.
 PKGS="gcc make libc6-dev musl-tools libinih-dev libcmocka-dev jq libjansson-dev
+libvirt-dev libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients
 qemu-system-x86 linux-image-amd64 linux-image-6.12-amd64 busybox-static kmod cpio
 e2fsprogs valgrind clang-14 libclang-rt-14-dev systemd debhelper dpkg-dev
 mmdebstrap"

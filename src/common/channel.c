@@ -3,6 +3,7 @@
 #include "common/size.h"
 #include "common/util.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -60,6 +61,36 @@ int vr_chan_reply_u64(const char *reply, const char *key, uint64_t *ret)
 		end = p + strcspn(p, " \n");
 		if ((size_t)(end - p) > klen && strncmp(p, key, klen) == 0 && p[klen] == '=')
 			return vr_parse_u64(p + klen + 1, end, ret) < 0 ? -EINVAL : 0;
+		p = end;
+	}
+	return -ENOENT;
+}
+
+int vr_chan_reply_word(const char *reply, const char *key, char *buf, size_t size)
+{
+	size_t klen = strlen(key), n, i;
+	const char *p;
+
+	if (strncmp(reply, "ok", 2) != 0 || (reply[2] != ' ' && reply[2] != '\n' && reply[2]))
+		return -EINVAL;
+	for (p = reply + 2; *p && *p != '\n';) {
+		const char *end;
+
+		while (*p == ' ')
+			p++;
+		end = p + strcspn(p, " \n");
+		if ((size_t)(end - p) > klen && strncmp(p, key, klen) == 0 && p[klen] == '=') {
+			p += klen + 1;
+			n = (size_t)(end - p);
+			if (n == 0 || n >= size)
+				return -EINVAL;
+			for (i = 0; i < n; i++)
+				if (!(isalnum((unsigned char)p[i]) || p[i] == '.' || p[i] == '_' || p[i] == '-'))
+					return -EINVAL;
+			memcpy(buf, p, n);
+			buf[n] = '\0';
+			return 0;
+		}
 		p = end;
 	}
 	return -ENOENT;

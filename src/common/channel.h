@@ -10,7 +10,8 @@
  *                                   pressure comes first, or too soon)
  *          "error: MESSAGE"         a malformed request
  *
- * status keys: total, available, cache, reportable, stranded, order.
+ * status keys: total, available, cache, reportable, stranded, order,
+ *              version (vmreclaimd's), mode (its mode setting).
  * give keys:   released (page cache), reportable_gained, stranded (after),
  *              order (page_reporting_order after), compacted (0 or 1). */
 #ifndef VR_CHANNEL_H
@@ -53,6 +54,12 @@ int vr_chan_parse(const char *buf, size_t len, struct vr_chan_request *ret, char
  * Returns 0, -ENOENT when the key is not there, -EINVAL when the reply is
  * not "ok" or the value is not a number. */
 int vr_chan_reply_u64(const char *reply, const char *key, uint64_t *ret);
+
+/* The value of KEY=VALUE in an "ok ..." reply, as a word of at most
+ * @size - 1 bytes of [A-Za-z0-9._-] (the other side wrote it).  Returns 0,
+ * -ENOENT when the key is not there, -EINVAL when the reply is not "ok"
+ * or the value is empty, too long or holds other bytes. */
+int vr_chan_reply_word(const char *reply, const char *key, char *buf, size_t size);
 
 /* The guest's replies on the port: whole lines or nothing.  A port may
  * take part of a line when its buffer is nearly full (a pty does; the

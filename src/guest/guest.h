@@ -6,6 +6,9 @@
 #ifndef VR_GUEST_H
 #define VR_GUEST_H
 
+/* The daemon's version, in status and in the guest channel's status reply. */
+#define VERSION_STRING "0.1.0"
+
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>

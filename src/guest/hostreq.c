@@ -23,10 +23,12 @@ static void chan_status(struct vr_guest *g, char *reply, size_t size)
 		return;
 	}
 	snprintf(reply, size,
-		 "ok total=%llu available=%llu cache=%llu reportable=%llu stranded=%llu order=%u\n",
+		 "ok total=%llu available=%llu cache=%llu reportable=%llu stranded=%llu order=%u "
+		 "version=" VERSION_STRING " mode=%s\n",
 		 (unsigned long long)m.total_bytes, (unsigned long long)m.available_bytes,
 		 (unsigned long long)s.file_cache_bytes, (unsigned long long)s.reportable_bytes,
-		 (unsigned long long)s.stranded_bytes, vr_guest_reporting_order(g));
+		 (unsigned long long)s.stranded_bytes, vr_guest_reporting_order(g),
+		 vr_mode_name(g->cfg.mode));
 }
 
 /* The host is short of memory and asks for up to @bytes now: the

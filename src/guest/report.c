@@ -14,8 +14,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define VERSION_STRING "0.1.0"
-
 /* One view of the service's state, read once for a report. */
 struct view {
 	const struct vr_guest *g;

@@ -8,6 +8,7 @@
 #include "common/util.h"
 #include "host/commands.h"
 #include "host/guestchan.h"
+#include "host/hv.h"
 #include "host/pressure.h"
 #include "host/sample.h"
 #include "host/vm.h"
@@ -37,18 +38,32 @@ static void on_signal(int sig)
 	stop_signal = sig;
 }
 
+/* The guest channel of @vm, or NULL with a message in @err. */
+static const char *channel(const struct vr_hv_vm *vm, char *err, size_t err_size)
+{
+	if (vm->guest[0])
+		return vm->guest;
+	snprintf(err, err_size, "no guest channel %s configured (see \"vmreclaim check %s\")",
+		 VR_CHAN_PORT_NAME, vm->name);
+	return NULL;
+}
+
 /* The guest's own figures and, with them, what it strands on the host. */
-static int guest_mem(struct vr_vm *vm, struct vr_guest_mem *ret, char *err, size_t err_size)
+static int guest_mem(struct vr_hv_vm *vm, struct vr_guest_mem *ret, char *err, size_t err_size)
 {
 	char reply[VR_CHAN_REPLY_MAX];
 	struct vr_sample s = { .have_guest = true };
+	const char *chan;
 	int r;
 
 	ret->name = vm->name;
 	ret->known = false;
-	if (vr_proc_rss(vm->pid, &ret->rss_bytes) < 0)
+	if (vm->ops->rss(vm, &ret->rss_bytes) < 0)
 		ret->rss_bytes = 0;
-	r = vr_gchan_call(vm->guest, "status", "total", reply, sizeof(reply), CALL_TIMEOUT_MS);
+	chan = channel(vm, err, err_size);
+	if (!chan)
+		return -ENOENT;
+	r = vr_gchan_call(chan, "status", "total", reply, sizeof(reply), CALL_TIMEOUT_MS);
 	if (r < 0) {
 		snprintf(err, err_size, "no answer on the guest channel: %s", vr_gchan_strerror(r));
 		return r;
@@ -73,17 +88,22 @@ static int guest_mem(struct vr_vm *vm, struct vr_guest_mem *ret, char *err, size
 }
 
 /* Ask @vm for @bytes; print what it says.  Returns 0 when it gave. */
-static int give_one(struct vr_vm *vm, uint64_t bytes, uint64_t *ret_gained)
+static int give_one(struct vr_hv_vm *vm, uint64_t bytes, uint64_t *ret_gained)
 {
 	char req[64], reply[VR_CHAN_REPLY_MAX], a[VR_SIZE_STR_MAX], b[VR_SIZE_STR_MAX],
-		c[VR_SIZE_STR_MAX], d[VR_SIZE_STR_MAX];
+		c[VR_SIZE_STR_MAX], d[VR_SIZE_STR_MAX], err[160];
 	uint64_t released = 0, gained = 0, rss = 0;
+	const char *chan = channel(vm, err, sizeof(err));
 	int r;
 
 	if (ret_gained)
 		*ret_gained = 0;
+	if (!chan) {
+		fprintf(stderr, "vmreclaim: %s: %s\n", vm->name, err);
+		return VR_EXIT_FAILURE;
+	}
 	snprintf(req, sizeof(req), "give %llu", (unsigned long long)bytes);
-	r = vr_gchan_call(vm->guest, req, "released", reply, sizeof(reply), CALL_TIMEOUT_MS);
+	r = vr_gchan_call(chan, req, "released", reply, sizeof(reply), CALL_TIMEOUT_MS);
 	if (r < 0) {
 		fprintf(stderr, "vmreclaim: %s: no answer on the guest channel: %s\n", vm->name,
 			vr_gchan_strerror(r));
@@ -97,7 +117,7 @@ static int give_one(struct vr_vm *vm, uint64_t bytes, uint64_t *ret_gained)
 	}
 	(void)vr_chan_reply_u64(reply, "released", &released);
 	(void)vr_chan_reply_u64(reply, "reportable_gained", &gained);
-	(void)vr_proc_rss(vm->pid, &rss);
+	(void)vm->ops->rss(vm, &rss);
 	printf("%s: asked for %s: released %s of page cache, reportable +%s; host RSS now %s\n",
 	       vm->name, vr_format_size(bytes, a, sizeof(a)), vr_format_size(released, b, sizeof(b)),
 	       vr_format_size(gained, c, sizeof(c)), vr_format_size(rss, d, sizeof(d)));
@@ -106,70 +126,34 @@ static int give_one(struct vr_vm *vm, uint64_t bytes, uint64_t *ret_gained)
 	return 0;
 }
 
-/* The VMs named on the command line, or every running one with @all,
- * into *ret_vms (malloc'd): as many as there are, no fixed limit.
- * Returns the count, or -errno said on stderr. */
-static int list_or_name(int argc, char **argv, bool all, struct vr_vm **ret_vms, const char *cmd)
-{
-	struct vr_vm *vms;
-	int n = 0, r;
-
-	*ret_vms = NULL;
-	if (all) {
-		n = vr_vm_list(ret_vms, false);
-		if (n < 0)
-			fprintf(stderr, "vmreclaim %s: %s\n", cmd, vr_vm_strerror(n));
-		return n;
-	}
-	vms = calloc((size_t)(argc - optind), sizeof(*vms));
-	if (!vms) {
-		fprintf(stderr, "vmreclaim %s: out of memory\n", cmd);
-		return -ENOMEM;
-	}
-	for (; optind < argc; optind++) {
-		r = vr_vm_paths(&vms[n], argv[optind], NULL);
-		if (r < 0) {
-			if (r == -EINVAL)
-				fprintf(stderr, "vmreclaim %s: %s: not a VM name\n", cmd, argv[optind]);
-			else
-				fprintf(stderr, "vmreclaim %s: %s: %s\n", cmd, argv[optind],
-					vr_vm_strerror(r));
-			free(vms);
-			return r;
-		}
-		if (vr_vm_alive(&vms[n]) != 1) {
-			/* As "stop" does: what a dead VM left goes. */
-			fprintf(stderr, "vmreclaim %s: %s is not running\n", cmd, argv[optind]);
-			vr_vm_remove_if_gone(&vms[n]);
-			free(vms);
-			return -ESRCH;
-		}
-		n++;
-	}
-	*ret_vms = vms;
-	return n;
-}
-
 int vr_cmd_give(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "all", no_argument, NULL, 'a' },
 		{ "bytes", required_argument, NULL, 'b' },
+		{ "connect", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	static const char usage[] = "Usage: vmreclaim give [--bytes SIZE] NAME... | --all\n"
-				    "Ask running guests to give memory back now (default: 1GB each).\n";
-	struct vr_vm *vms = NULL;
+	static const char usage[] =
+		"Usage: vmreclaim give [--bytes SIZE] [--connect URI] NAME... | --all\n"
+		"Ask running guests (ours, and libvirt's domains) to give memory back now\n"
+		"(default: 1GB each).\n";
+	struct vr_hv_vm *vms = NULL;
+	const char *connect = NULL;
+	struct vr_hv hv;
 	uint64_t bytes = VR_GIB;
 	bool all = false;
 	int c, i, n, status = 0;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "ab:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "ab:c:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'a':
 			all = true;
+			break;
+		case 'c':
+			connect = optarg;
 			break;
 		case 'b':
 			if (vr_parse_size(optarg, &bytes) < 0 || bytes < VR_CHAN_GIVE_MIN_BYTES ||
@@ -189,12 +173,17 @@ int vr_cmd_give(int argc, char **argv)
 		fputs(usage, stderr);
 		return VR_EXIT_USAGE;
 	}
-	n = list_or_name(argc, argv, all, &vms, "give");
-	if (n < 0)
+	if (vr_hv_open(&hv, "give", connect) < 0)
+		return VR_EXIT_FAILURE;
+	n = vr_hv_list_or_name(&hv, argc, argv, all, &vms);
+	if (n < 0) {
+		vr_hv_close(&hv);
 		return n == -EINVAL ? VR_EXIT_USAGE : VR_EXIT_FAILURE;
+	}
 	for (i = 0; i < n; i++)
 		status |= give_one(&vms[i], bytes, NULL);
-	free(vms);
+	vr_hv_free_list(vms, (size_t)n);
+	vr_hv_close(&hv);
 	return status;
 }
 
@@ -229,7 +218,7 @@ static void stamp(char *buf, size_t size)
  * and go between looks, and the runtime directory lists them in no fixed
  * order. */
 struct watched {
-	char name[VR_VM_NAME_MAX + 1];
+	char name[VR_HV_NAME_MAX + 1];
 	uint64_t asked_usec;           /* the last give; 0 = never */
 	char err[VR_CHAN_REPLY_MAX + 64]; /* the last status error said, "" if none */
 };
@@ -243,7 +232,7 @@ struct watch_set {
 /* Keep the slots of the @n VMs of @vms, in their order, and a fresh one
  * for each VM not seen before; the slots of VMs no longer listed go.
  * Returns 0 or -ENOMEM (the set is then as it was). */
-static int watched_update(struct watch_set *ws, const struct vr_vm *vms, size_t n)
+static int watched_update(struct watch_set *ws, const struct vr_hv_vm *vms, size_t n)
 {
 	struct watched *items = calloc(n ? n : 1, sizeof(*items));
 	size_t i, j;
@@ -268,9 +257,10 @@ static int watched_update(struct watch_set *ws, const struct vr_vm *vms, size_t 
  * stranded memory, in turn, until the deficit is covered.  A guest that
  * does not answer is said once, not at every look, and again when it
  * answers. */
-static void watch_once(const struct vr_pressure_settings *s, struct watch_set *ws, bool verbose)
+static void watch_once(struct vr_hv *hv, const struct vr_pressure_settings *s,
+		       struct watch_set *ws, bool verbose)
 {
-	struct vr_vm *vms = NULL;
+	struct vr_hv_vm *vms = NULL;
 	struct vr_guest_mem *g = NULL;
 	struct vr_host_mem m;
 	char why[128], when[16], err[sizeof(ws->items[0].err)], x[VR_SIZE_STR_MAX];
@@ -288,14 +278,13 @@ static void watch_once(const struct vr_pressure_settings *s, struct watch_set *w
 			printf("%s %s\n", when, why);
 		return;
 	}
-	n = vr_vm_list(&vms, true);
-	if (n < 0) {
-		fprintf(stderr, "vmreclaim watch: %s\n", vr_vm_strerror(n));
+	n = vr_hv_list(hv, &vms, true);
+	if (n < 0)
 		return;
-	}
 	if (n == 0) {
 		(void)watched_update(ws, NULL, 0);
 		printf("%s %s; no VM to ask\n", when, why);
+		free(vms);
 		return;
 	}
 	g = calloc((size_t)n, sizeof(*g));
@@ -336,7 +325,7 @@ static void watch_once(const struct vr_pressure_settings *s, struct watch_set *w
 	fflush(stdout);
 out:
 	free(g);
-	free(vms);
+	vr_hv_free_list(vms, (size_t)n);
 }
 
 int vr_cmd_watch(int argc, char **argv)
@@ -347,6 +336,7 @@ int vr_cmd_watch(int argc, char **argv)
 		{ "interval", required_argument, NULL, 'i' },
 		{ "once", no_argument, NULL, 'o' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "connect", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -358,8 +348,11 @@ int vr_cmd_watch(int argc, char **argv)
 		"  -p, --psi PCT             or at this memory 'some' avg10 (default 10; 0: off)\n"
 		"  -i, --interval SEC        look every SEC seconds (default 5)\n"
 		"      --once                look once and exit\n"
-		"  -v, --verbose             say so when the host is not short\n";
+		"  -v, --verbose             say so when the host is not short\n"
+		"  -c, --connect URI         libvirt's URI (its domains are asked too)\n";
 	struct vr_pressure_settings s = { 0, 10.0 };
+	const char *connect = NULL;
+	struct vr_hv hv;
 	struct watch_set ws = { 0 };
 	unsigned interval = 5;
 	bool once = false, verbose = false, min_set = false;
@@ -369,8 +362,11 @@ int vr_cmd_watch(int argc, char **argv)
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "m:p:i:vh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "m:p:i:vc:h", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'c':
+			connect = optarg;
+			break;
 		case 'm':
 			if (vr_parse_size(optarg, &s.min_available_bytes) < 0) {
 				fprintf(stderr, "vmreclaim watch: --min-available %s: not a size\n", optarg);
@@ -434,14 +430,17 @@ int vr_cmd_watch(int argc, char **argv)
 		}
 		s.min_available_bytes = m.total_bytes / 10;
 	}
+	if (vr_hv_open(&hv, "watch", connect) < 0)
+		return VR_EXIT_FAILURE;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	do {
-		watch_once(&s, &ws, verbose || once);
+		watch_once(&hv, &s, &ws, verbose || once);
 		if (once)
 			break;
 		sleep(interval);
 	} while (!stop_signal);
 	free(ws.items);
+	vr_hv_close(&hv);
 	return 0;
 }

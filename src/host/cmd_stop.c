@@ -1,35 +1,26 @@
 /* SPDX-License-Identifier: MIT */
-/* vmreclaim stop: shut a detached VM down (QMP quit) and remove its
- * runtime directory. */
+/* vmreclaim stop: shut a VM down, through its backend (hv.h): a detached
+ * VM of ours (QMP quit, then its runtime directory removed) or a libvirt
+ * domain (shutdown, destroyed when it does not go). */
 #include "common/util.h"
 #include "host/commands.h"
-#include "host/qmp.h"
-#include "host/vm.h"
+#include "host/hv.h"
 
 #include <errno.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-static int stop_one(struct vr_vm *vm)
+static int stop_one(struct vr_hv_vm *vm)
 {
-	if (vr_vm_alive(vm) != 1) {
-		fprintf(stderr, "vmreclaim stop: %s is not running\n", vm->name);
-		/* What a dead VM left goes; not a VM that a "run" is
-		 * starting. */
-		vr_vm_remove_if_gone(vm);
+	char err[256];
+
+	if (vm->ops->stop(vm, err, sizeof(err)) < 0) {
+		fprintf(stderr, "vmreclaim stop: %s%s%s\n", vm->name,
+			strcmp(err, "not running") == 0 ? " is " : ": ", err);
 		return VR_EXIT_FAILURE;
 	}
-	if (vr_vm_shutdown(vm, 0, NULL) < 0) {
-		/* Keep the directory: it is how the VM can still be found. */
-		fprintf(stderr, "vmreclaim stop: %s: QEMU (pid %d) would not exit\n", vm->name, (int)vm->pid);
-		return VR_EXIT_FAILURE;
-	}
-	/* A "run" in the foreground removes it itself. */
-	vr_vm_remove_dir_if_free(vm);
 	printf("%s stopped\n", vm->name);
 	return 0;
 }
@@ -38,55 +29,52 @@ int vr_cmd_stop(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "all", no_argument, NULL, 'a' },
+		{ "connect", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct vr_vm *vms = NULL;
+	static const char usage[] = "Usage: vmreclaim stop [--connect URI] NAME... | --all\n";
+	struct vr_hv_vm *vms = NULL;
+	const char *connect = NULL;
+	struct vr_hv hv;
 	bool all = false;
 	int c, i, n, status = 0;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "ah", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "ac:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'a':
 			all = true;
 			break;
+		case 'c':
+			connect = optarg;
+			break;
 		case 'h':
-			printf("Usage: vmreclaim stop NAME... | --all\n");
+			fputs(usage, stdout);
 			return 0;
 		default:
 			return VR_EXIT_USAGE;
 		}
 	}
-	if (all) {
-		/* Every one of them: no fixed limit. */
-		n = vr_vm_list(&vms, true);
-		if (n < 0) {
-			fprintf(stderr, "vmreclaim stop: %s\n", vr_vm_strerror(n));
-			return VR_EXIT_FAILURE;
-		}
-		for (i = 0; i < n; i++)
-			status |= stop_one(&vms[i]);
-		free(vms);
-		return status;
-	}
-	if (optind >= argc) {
-		fprintf(stderr, "Usage: vmreclaim stop NAME... | --all\n");
+	if (!all && optind >= argc) {
+		fputs(usage, stderr);
 		return VR_EXIT_USAGE;
 	}
-	for (; optind < argc; optind++) {
-		struct vr_vm vm;
-		int r = vr_vm_paths(&vm, argv[optind], NULL);
-
-		if (r == -EINVAL) {
-			fprintf(stderr, "vmreclaim stop: %s: not a VM name\n", argv[optind]);
-			return VR_EXIT_USAGE;
-		}
-		if (r < 0) {
-			fprintf(stderr, "vmreclaim stop: %s: %s\n", argv[optind], vr_vm_strerror(r));
-			return VR_EXIT_FAILURE;
-		}
-		status |= stop_one(&vm);
+	/* "--all" is every VM of ours; libvirt's domains only when its URI
+	 * is given: stopping every domain of a host is not what "vmreclaim
+	 * stop --all" was for. */
+	if (vr_hv_open(&hv, "stop", all && !connect ? "" : connect) < 0)
+		return VR_EXIT_FAILURE;
+	if (all && !connect && !hv.uri_explicit)
+		vr_hv_lv_disconnect(&hv);
+	n = vr_hv_list_or_name(&hv, argc, argv, all, &vms);
+	if (n < 0) {
+		vr_hv_close(&hv);
+		return n == -EINVAL ? VR_EXIT_USAGE : VR_EXIT_FAILURE;
 	}
+	for (i = 0; i < n; i++)
+		status |= stop_one(&vms[i]);
+	vr_hv_free_list(vms, (size_t)n);
+	vr_hv_close(&hv);
 	return status;
 }

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* vmreclaim top: once a second, host RSS of each VM process against the
- * guest's own figures (balloon statistics over QMP), and the stranded
- * memory between them; --record writes the samples as CSV. */
+ * guest's own figures (balloon statistics, from QMP or libvirt: hv.h), and
+ * the stranded memory between them; --record writes the samples as CSV. */
 #include "common/outfile.h"
 #include "common/sanitize.h"
 #include "common/size.h"
 #include "common/util.h"
 #include "host/commands.h"
+#include "host/hostmetrics.h"
+#include "host/hv.h"
 #include "host/qmp.h"
 #include "host/sample.h"
 #include "host/vm.h"
@@ -24,18 +26,19 @@
 /* Console lines longer than this are taken in pieces. */
 #define CONSOLE_LINE_MAX 512
 /* Each QMP call may take its timeout (2 s) when QEMU does not answer: after
- * two failures in a row, QMP is tried again only this often, so that one
- * broken VM does not hold up every sample of the others. */
+ * two failures in a row, the guest figures are asked for again only this
+ * often, so that one broken VM does not hold up every sample of the
+ * others. */
 #define QMP_RETRY_USEC (5 * VR_USEC_PER_SEC)
 
 struct watch {
-	struct vr_vm vm;
-	struct vr_qmp *q;
-	char qmp_err[160];
+	struct vr_hv_vm vm;
+	char qmp_err[256];
 	unsigned qmp_failures; /* in a row; said once, when it starts */
 	uint64_t qmp_retry_usec;
 	FILE *console;
 	bool gone;
+	bool rss_said; /* an RSS error was said */
 	char event[96]; /* seen since the last sample */
 };
 
@@ -52,13 +55,18 @@ static void usage(FILE *f)
 		"Usage: vmreclaim top [OPTION]...\n"
 		"Host RSS of each VM process against the guest's memory, once a second.\n"
 		"\n"
-		"  -n, --name NAME        only this VM (repeatable; default: every VM that\n"
-		"                         vmreclaim started)\n"
+		"  -n, --name NAME        only this VM or libvirt domain (repeatable; default:\n"
+		"                         every VM that vmreclaim started, and every running\n"
+		"                         domain of libvirt)\n"
+		"  -c, --connect URI      libvirt's URI (default: $LIBVIRT_DEFAULT_URI, else\n"
+		"                         qemu:///system when its daemon answers)\n"
 		"      --pid PID          also this process (any VM; guest figures need --qmp)\n"
 		"      --qmp PATH         QMP socket of the --pid process\n"
 		"  -i, --interval SEC     seconds between samples (default 1)\n"
 		"      --once             one sample, then exit\n"
 		"  -r, --record FILE      also write the samples to FILE as CSV\n"
+		"      --metrics-file FILE  at each sample, every VM's figures in Prometheus's\n"
+		"                         text format (node_exporter's textfile collector)\n"
 		"      --duration SEC     stop after SEC seconds\n"
 		"      --until-event EV   stop once the guest has printed event EV ...\n"
 		"      --after SEC        ... and SEC more seconds have passed (default 0)\n"
@@ -132,7 +140,7 @@ static void scan_console(struct watch *w)
 		int fd;
 
 		/* Not a FIFO or a device put in its place: that would block. */
-		if (!w->vm.console[0] || (fd = vr_open_regular(w->vm.console, 0)) < 0)
+		if (!w->vm.own.console[0] || (fd = vr_open_regular(w->vm.own.console, 0)) < 0)
 			return;
 		if (!(w->console = fdopen(fd, "r"))) {
 			close(fd);
@@ -163,13 +171,11 @@ static void scan_console(struct watch *w)
 	}
 }
 
-/* QMP failed (the message in w->qmp_err): said once, however long it
- * lasts; the next try at the next sample the first time (QEMU may have
- * been busy), QMP_RETRY_USEC later after that. */
+/* The guest figures failed (the message in w->qmp_err): said once,
+ * however long it lasts; the next try at the next sample the first time
+ * (QEMU may have been busy), QMP_RETRY_USEC later after that. */
 static void qmp_failed(struct watch *w)
 {
-	vr_qmp_close(w->q);
-	w->q = NULL;
 	if (w->qmp_failures++ == 0)
 		fprintf(stderr, "vmreclaim top: %s: no guest figures: %s\n", w->vm.name, w->qmp_err);
 	else
@@ -184,17 +190,29 @@ static void qmp_worked(struct watch *w)
 	w->qmp_retry_usec = 0;
 }
 
-static void connect_qmp(struct watch *w, unsigned interval_sec)
+/* The guest's figures from its backend (QMP, libvirt), asking for
+ * statistics every @interval_sec; false when there are none now.  A VM
+ * with no source of them (--pid without --qmp) is not said. */
+static bool guest_stats(struct watch *w, unsigned interval_sec, struct vr_guest_stats *gs)
 {
-	if (w->q || !w->vm.monitor[0] || vr_now_usec() < w->qmp_retry_usec)
-		return;
-	if (vr_qmp_connect(w->vm.monitor, 2000, &w->q, w->qmp_err, sizeof(w->qmp_err)) < 0 ||
-	    vr_qmp_set_stats_interval(w->q, VR_BALLOON_PATH, interval_sec, w->qmp_err,
-				      sizeof(w->qmp_err)) < 0)
+	int r;
+
+	if (vr_now_usec() < w->qmp_retry_usec)
+		return false;
+	r = w->vm.ops->guest_stats(&w->vm, interval_sec, gs, w->qmp_err, sizeof(w->qmp_err));
+	if (r == -EOPNOTSUPP)
+		return false;
+	if (r < 0) {
 		qmp_failed(w);
+		return false;
+	}
+	qmp_worked(w);
+	return true;
 }
 
-static void sample_one(struct watch *w, double t, struct vr_sample *s)
+/* One sample of @w into @s.  False when there is no row this time: the
+ * VM is gone (w->gone) or its RSS could not be read (said once). */
+static bool sample_one(struct watch *w, double t, unsigned interval_sec, struct vr_sample *s)
 {
 	struct vr_guest_stats gs;
 	int r;
@@ -202,32 +220,34 @@ static void sample_one(struct watch *w, double t, struct vr_sample *s)
 	memset(s, 0, sizeof(*s));
 	s->t_sec = t;
 	vr_strlcpy(s->vm, w->vm.name, sizeof(s->vm));
-	s->pid = (int)w->vm.pid;
-	r = vr_proc_rss(w->vm.pid, &s->rss_bytes);
-	if (r < 0) {
+	r = w->vm.ops->rss(&w->vm, &s->rss_bytes);
+	if (r == -ESRCH) {
 		w->gone = true;
-		return;
+		return false;
 	}
-	if (w->q) {
-		r = vr_qmp_guest_stats(w->q, VR_BALLOON_PATH, &gs, w->qmp_err, sizeof(w->qmp_err));
-		if (r < 0)
-			qmp_failed(w);
-		else
-			qmp_worked(w);
-		if (r == 0 && gs.last_update > 0 && gs.total_bytes != VR_QMP_STAT_NONE &&
-		    gs.free_bytes != VR_QMP_STAT_NONE) {
-			s->have_guest = true;
-			s->guest_total_bytes = gs.total_bytes;
-			s->guest_free_bytes = gs.free_bytes;
-			s->guest_available_bytes =
-				gs.available_bytes != VR_QMP_STAT_NONE ? gs.available_bytes : gs.free_bytes;
-			s->guest_cache_bytes = gs.cache_bytes != VR_QMP_STAT_NONE ? gs.cache_bytes : 0;
-		}
+	if (r < 0) {
+		if (!w->rss_said)
+			fprintf(stderr, "vmreclaim top: %s: no host RSS: %s\n", w->vm.name, strerror(-r));
+		w->rss_said = true;
+		return false;
+	}
+	w->rss_said = false;
+	/* The backend may have found the process only now. */
+	s->pid = (int)w->vm.pid;
+	if (guest_stats(w, interval_sec, &gs) && gs.last_update > 0 &&
+	    gs.total_bytes != VR_QMP_STAT_NONE && gs.free_bytes != VR_QMP_STAT_NONE) {
+		s->have_guest = true;
+		s->guest_total_bytes = gs.total_bytes;
+		s->guest_free_bytes = gs.free_bytes;
+		s->guest_available_bytes =
+			gs.available_bytes != VR_QMP_STAT_NONE ? gs.available_bytes : gs.free_bytes;
+		s->guest_cache_bytes = gs.cache_bytes != VR_QMP_STAT_NONE ? gs.cache_bytes : 0;
 	}
 	scan_console(w);
 	vr_strlcpy(s->event, w->event, sizeof(s->event));
 	w->event[0] = '\0';
 	vr_sample_derive(s);
+	return true;
 }
 
 static const char *mib(uint64_t bytes, bool have, char *buf, size_t size)
@@ -257,6 +277,39 @@ static void print_row(const struct vr_sample *s)
 	       mib(s->stranded_bytes, s->have_guest, a[5], 16), s->event);
 }
 
+/* The metrics file of one round: written whole (a temporary file renamed
+ * over it, not synced: it is written again at the next sample). */
+static int write_metrics(const char *path, const struct vr_sample *s, const char *const *backend,
+			 size_t n, char *err, size_t err_size)
+{
+	struct vr_outfile o;
+	FILE *f;
+	int fd, r;
+
+	r = vr_outfile_open(&o, path, VR_OUTFILE_REPLACE, VR_OUTFILE_NOSYNC, NULL, err, err_size);
+	if (r < 0)
+		return r;
+	fd = dup(o.fd);
+	f = fd < 0 ? NULL : fdopen(fd, "w");
+	if (!f) {
+		r = -errno;
+		if (fd >= 0)
+			close(fd);
+		snprintf(err, err_size, "%s", strerror(-r));
+		vr_outfile_abort(&o);
+		return r;
+	}
+	r = vr_hostmetrics_write(f, s, backend, n);
+	if (fclose(f) != 0 && r == 0)
+		r = -errno;
+	if (r < 0) {
+		snprintf(err, err_size, "%s", strerror(-r));
+		vr_outfile_abort(&o);
+		return r;
+	}
+	return vr_outfile_commit(&o, err, err_size);
+}
+
 static int parse_sec(const char *flag, const char *v, double *ret)
 {
 	char *end;
@@ -272,14 +325,16 @@ static int parse_sec(const char *flag, const char *v, double *ret)
 
 int vr_cmd_top(int argc, char **argv)
 {
-	enum { OPT_PID = 256, OPT_QMP, OPT_ONCE, OPT_DURATION, OPT_UNTIL, OPT_AFTER };
+	enum { OPT_PID = 256, OPT_QMP, OPT_ONCE, OPT_DURATION, OPT_UNTIL, OPT_AFTER, OPT_METRICS };
 	static const struct option longopts[] = {
 		{ "name", required_argument, NULL, 'n' },
+		{ "connect", required_argument, NULL, 'c' },
 		{ "pid", required_argument, NULL, OPT_PID },
 		{ "qmp", required_argument, NULL, OPT_QMP },
 		{ "interval", required_argument, NULL, 'i' },
 		{ "once", no_argument, NULL, OPT_ONCE },
 		{ "record", required_argument, NULL, 'r' },
+		{ "metrics-file", required_argument, NULL, OPT_METRICS },
 		{ "duration", required_argument, NULL, OPT_DURATION },
 		{ "until-event", required_argument, NULL, OPT_UNTIL },
 		{ "after", required_argument, NULL, OPT_AFTER },
@@ -289,7 +344,14 @@ int vr_cmd_top(int argc, char **argv)
 	};
 	/* As many VMs as asked for or running: no fixed limit. */
 	struct watch *w = NULL;
-	const char **names = NULL, *record = NULL, *until = NULL, *qmp = NULL;
+	const char **names = NULL, *record = NULL, *until = NULL, *qmp = NULL, *connect = NULL,
+		   *metrics = NULL;
+	/* One round's samples, for the metrics file. */
+	struct vr_sample *round = NULL;
+	const char **round_backend = NULL;
+	bool metrics_failed = false;
+	struct vr_hv hv;
+	bool hv_open = false;
 	size_t n_names = 0, n = 0, i, rows = 0;
 	double interval = 1.0, duration = 0, after = 0, stop_at = 0;
 	bool once = false, quiet = false, seen = false;
@@ -309,10 +371,13 @@ int vr_cmd_top(int argc, char **argv)
 		goto out;
 	}
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "n:i:r:qh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "n:c:i:r:qh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			names[n_names++] = optarg;
+			break;
+		case 'c':
+			connect = optarg;
 			break;
 		case OPT_PID: {
 			uint64_t v;
@@ -339,6 +404,9 @@ int vr_cmd_top(int argc, char **argv)
 			break;
 		case 'r':
 			record = optarg;
+			break;
+		case OPT_METRICS:
+			metrics = optarg;
 			break;
 		case OPT_DURATION:
 			if (parse_sec("--duration", optarg, &duration) < 0) {
@@ -373,35 +441,36 @@ int vr_cmd_top(int argc, char **argv)
 		goto out;
 	}
 
+	if (vr_hv_open(&hv, "top", connect) < 0) {
+		status = VR_EXIT_FAILURE;
+		goto out;
+	}
+	hv_open = true;
 	if (n_names) {
 		w = calloc(n_names + n_pids, sizeof(*w));
 		for (i = 0; w && i < n_names; i++) {
-			struct vr_vm vm;
-
-			r = vr_vm_paths(&vm, names[i], NULL);
-			if (r < 0 || vr_vm_alive(&vm) != 1) {
-				if (r < 0 && r != -EINVAL)
-					fprintf(stderr, "vmreclaim top: %s: %s\n", names[i], vr_vm_strerror(r));
-				else
-					fprintf(stderr, "vmreclaim top: %s: no such VM running\n", names[i]);
+			/* Said by vr_hv_lookup(). */
+			if (vr_hv_lookup(&hv, names[i], &w[n].vm) != 1) {
 				status = VR_EXIT_FAILURE;
 				goto out;
 			}
-			w[n++].vm = vm;
+			n++;
 		}
 	} else if (!n_pids) {
-		struct vr_vm *vms = NULL;
-		int k = vr_vm_list(&vms, true);
+		struct vr_hv_vm *vms = NULL;
+		int k = vr_hv_list(&hv, &vms, true);
 
 		if (k < 0) {
-			fprintf(stderr, "vmreclaim top: %s\n", vr_vm_strerror(k));
 			status = VR_EXIT_FAILURE;
 			goto out;
 		}
 		w = calloc((size_t)k + n_pids + 1, sizeof(*w));
+		if (!w)
+			vr_hv_free_list(vms, (size_t)k);
 		for (i = 0; w && i < (size_t)k; i++)
 			w[n++].vm = vms[i];
-		free(vms);
+		if (w)
+			free(vms);
 	} else {
 		w = calloc(n_pids, sizeof(*w));
 	}
@@ -411,15 +480,12 @@ int vr_cmd_top(int argc, char **argv)
 		goto out;
 	}
 	for (i = 0; i < n_pids; i++) {
-		memset(&w[n].vm, 0, sizeof(w[n].vm));
-		snprintf(w[n].vm.name, sizeof(w[n].vm.name), "pid%d", (int)pids[i]);
-		w[n].vm.pid = pids[i];
-		if (qmp && i == 0)
-			vr_strlcpy(w[n].vm.monitor, qmp, sizeof(w[n].vm.monitor));
+		vr_hv_own_from_pid(&w[n].vm, pids[i], i == 0 ? qmp : NULL);
 		n++;
 	}
 	if (n == 0) {
-		fprintf(stderr, "vmreclaim top: no VM running (start one with \"vmreclaim run\")\n");
+		fprintf(stderr, "vmreclaim top: no VM running (start one with \"vmreclaim run\"%s%s%s)\n",
+			hv.lv ? "" : "; libvirt ", hv.lv ? "" : hv.uri, hv.lv ? "" : " not reached");
 		status = VR_EXIT_FAILURE;
 		goto out;
 	}
@@ -445,8 +511,21 @@ int vr_cmd_top(int argc, char **argv)
 		}
 		vr_sample_write_header(csv);
 	}
-	for (i = 0; i < n; i++)
-		connect_qmp(&w[i], interval < 1.0 ? 1 : (unsigned)interval);
+	if (metrics) {
+		round = calloc(n, sizeof(*round));
+		round_backend = calloc(n, sizeof(*round_backend));
+		if (!round || !round_backend) {
+			fprintf(stderr, "vmreclaim top: out of memory\n");
+			status = VR_EXIT_FAILURE;
+			goto out;
+		}
+	}
+	/* Ask for statistics at the interval before the first sample. */
+	for (i = 0; i < n; i++) {
+		struct vr_guest_stats gs;
+
+		(void)guest_stats(&w[i], interval < 1.0 ? 1 : (unsigned)interval, &gs);
+	}
 	if (once) {
 		/* The balloon reports on its own schedule: give it one period
 		 * to send its first statistics. */
@@ -469,18 +548,20 @@ int vr_cmd_top(int argc, char **argv)
 
 			if (w[i].gone)
 				continue;
-			connect_qmp(&w[i], interval < 1.0 ? 1 : (unsigned)interval);
-			sample_one(&w[i], t, &s);
-			if (w[i].gone) {
-				/* Its directory too (a --pid VM has none),
-				 * unless "run" (in the foreground) removed it
-				 * first or started the VM again. */
-				if (vr_vm_remove_if_gone(&w[i].vm))
-					fprintf(stderr, "vmreclaim top: %s: the VM process is gone; removed %s\n",
-						w[i].vm.name, w[i].vm.dir);
-				else
-					fprintf(stderr, "vmreclaim top: %s: the VM process is gone\n", w[i].vm.name);
+			if (!sample_one(&w[i], t, interval < 1.0 ? 1 : (unsigned)interval, &s)) {
+				char msg[VR_PATH_MAX + 64];
+
+				if (!w[i].gone) {
+					alive++;
+					continue;
+				}
+				w[i].vm.ops->gone(&w[i].vm, msg, sizeof(msg));
+				fprintf(stderr, "vmreclaim top: %s: %s\n", w[i].vm.name, msg);
 				continue;
+			}
+			if (round) {
+				round[alive] = s;
+				round_backend[alive] = w[i].vm.ops->name;
 			}
 			alive++;
 			if (!quiet)
@@ -504,8 +585,31 @@ int vr_cmd_top(int argc, char **argv)
 				}
 			}
 		}
+		if (metrics) {
+			/* Rows without figures this time (an RSS that could
+			 * not be read) are counted alive but not in round. */
+			size_t k, m = 0;
+
+			for (k = 0; k < alive; k++) {
+				if (!round_backend[k])
+					continue;
+				round[m] = round[k];
+				round_backend[m++] = round_backend[k];
+			}
+			if (write_metrics(metrics, round, round_backend, m, err, sizeof(err)) < 0) {
+				if (!metrics_failed)
+					fprintf(stderr, "vmreclaim top: %s: %s\n", metrics, err);
+				metrics_failed = true;
+			} else {
+				metrics_failed = false;
+			}
+			memset(round_backend, 0, n * sizeof(*round_backend));
+		}
 		rows++;
-		fflush(stdout);
+		/* SIGPIPE may be ignored (libvirt, hv_libvirt.c): a reader
+		 * that went away (top | head) ends us here instead. */
+		if (fflush(stdout) != 0 && errno == EPIPE)
+			break;
 		if (csv)
 			fflush(csv);
 		if (alive == 0 || once || (duration > 0 && t >= duration) || (seen && t >= stop_at))
@@ -520,13 +624,13 @@ int vr_cmd_top(int argc, char **argv)
 				next = now;
 		}
 	}
+	if (metrics_failed)
+		status = VR_EXIT_FAILURE;
 	if (until && !seen && !stop_signal) {
 		fprintf(stderr, "vmreclaim top: event '%s' never came\n", until);
 		status = VR_EXIT_FAILURE;
 	}
 	for (i = 0; i < n; i++) {
-		if (w[i].q)
-			vr_qmp_close(w[i].q);
 		if (w[i].console)
 			fclose(w[i].console);
 	}
@@ -540,7 +644,13 @@ int vr_cmd_top(int argc, char **argv)
 		status = VR_EXIT_FAILURE;
 	}
 out:
+	for (i = 0; w && i < n; i++)
+		vr_hv_release(&w[i].vm);
+	if (hv_open)
+		vr_hv_close(&hv);
 	free(w);
+	free(round);
+	free(round_backend);
 	free(names);
 	free(pids);
 	return status;

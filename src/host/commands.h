@@ -14,5 +14,6 @@ int vr_cmd_top(int argc, char **argv);
 int vr_cmd_plot(int argc, char **argv);
 int vr_cmd_give(int argc, char **argv);
 int vr_cmd_watch(int argc, char **argv);
+int vr_cmd_check(int argc, char **argv);
 
 #endif

@@ -18,6 +18,7 @@ static const struct {
 	{ "plot", vr_cmd_plot, "draw a recording as SVG" },
 	{ "give", vr_cmd_give, "ask running guests to give memory back now" },
 	{ "watch", vr_cmd_watch, "when the host is short of memory, ask the guests holding most" },
+	{ "check", vr_cmd_check, "whether each VM is set up to give memory back, and what to add" },
 };
 
 static void usage(FILE *f)

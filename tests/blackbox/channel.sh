@@ -103,8 +103,8 @@ stamp
 r=$(ask 'status\n')
 echo "# status: $r"
 check "status is answered ok with the documented keys" match "$r" \
-	'reply: ok total=[0-9]+ available=[0-9]+ cache=[0-9]+ reportable=[0-9]+ stranded=[0-9]+ order=[0-9]+'
-check "with the fake tree's figures" match "$r" 'reply: ok total=2078720000 available=1843200000 .* order=9'
+	'reply: ok total=[0-9]+ available=[0-9]+ cache=[0-9]+ reportable=[0-9]+ stranded=[0-9]+ order=[0-9]+ version=[0-9.]+ mode=[a-z]+'
+check "with the fake tree's figures, the version and the mode" match "$r" 'reply: ok total=2078720000 available=1843200000 .* order=9 version=[0-9]+\.[0-9]+\.[0-9]+ mode=auto'
 check "status writes nothing ($(written))" test -z "$(written)"
 
 # --- give ----------------------------------------------------------------------

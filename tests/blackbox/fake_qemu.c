@@ -60,7 +60,7 @@
 	"{\"QMP\": {\"version\": {\"qemu\": {\"micro\": 22, \"minor\": 2, \"major\": 7}, " \
 	"\"package\": \"fake\"}, \"capabilities\": [\"oob\"]}}\r\n"
 #define GUEST_STATUS \
-	"ok total=1073741824 available=536870912 cache=104857600 reportable=0 stranded=0 order=9\n"
+	"ok total=1073741824 available=536870912 cache=104857600 reportable=0 stranded=0 order=9 version=0.1.0 mode=auto\n"
 #define GUEST_GIVE "ok released=0 reportable_gained=0 stranded=0 order=9 compacted=1\n"
 #define HOSTILE_STATUS "ok total=1073741824 available=\033[2J\033]0;pwned\007\n"
 #define HOSTILE_GIVE "refused \033]0;pwned\007\033[2J\302\233" "31m\n"

@@ -1,0 +1,391 @@
+/* SPDX-License-Identifier: MIT */
+/* The libvirt backend of the hypervisor seam (hv.h): libvirt's running
+ * domains, over its C API.  libvirt owns QEMU's monitor, so the guest
+ * figures come from its balloon statistics (virDomainMemoryStats) and the
+ * guest channel from the domain's <channel> socket.  What is read from
+ * the domain XML is parsed in lvxml.c. */
+#include "host/hv.h"
+
+#include "common/util.h"
+#include "host/lvxml.h"
+#include "host/proc.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+
+/* A domain that does not shut down cleanly within this long is destroyed
+ * (pulled off like a power cord): "stop" must end. */
+#define STOP_WAIT_USEC (10 * VR_USEC_PER_SEC)
+
+/* libvirt prints every error on stderr by default; ours say them once,
+ * with the VM's name. */
+static void quiet_errors(void *data, virErrorPtr e)
+{
+	(void)data;
+	(void)e;
+}
+
+static void last_error(char *err, size_t size, const char *what)
+{
+	const char *m = virGetLastErrorMessage();
+
+	snprintf(err, size, "%s: %s", what, m ? m : "unknown error");
+}
+
+int vr_hv_lv_connect(struct vr_hv *hv)
+{
+	struct sigaction sa = { .sa_handler = SIG_IGN };
+	virConnectPtr c;
+
+	virSetErrorFunc(NULL, quiet_errors);
+	/* Read-write to set the statistics period and stop domains; a user
+	 * who may only read still sees them. */
+	c = virConnectOpen(hv->uri);
+	if (!c)
+		c = virConnectOpenReadOnly(hv->uri);
+	if (!c) {
+		last_error(hv->lv_err, sizeof(hv->lv_err), "cannot connect");
+		return -ECONNREFUSED;
+	}
+	/* libvirt writes to its daemon's socket without MSG_NOSIGNAL: a
+	 * daemon that goes away (restarted, stopped) would kill us with
+	 * SIGPIPE mid-sample (tests/e2e/libvirt.sh saw it).  Ignored, a
+	 * write to a closed pipe is EPIPE, which the commands check. */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGPIPE, &sa, NULL);
+	hv->lv = c;
+	return 0;
+}
+
+void vr_hv_lv_disconnect(struct vr_hv *hv)
+{
+	if (hv->lv)
+		virConnectClose(hv->lv);
+	hv->lv = NULL;
+}
+
+/* The QEMU process of the domain with @uuid: libvirt starts it with
+ * "-uuid UUID", which no other domain shares.  0 when not found (libvirt
+ * on another host, or not allowed to read its command line). */
+static pid_t find_qemu(const char *uuid)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	pid_t found = 0;
+
+	if (!d)
+		return 0;
+	while (!found && (e = readdir(d))) {
+		char path[300], buf[8192];
+		uint64_t pid;
+		size_t len, i;
+
+		if (!isdigit((unsigned char)e->d_name[0]) || vr_parse_u64(e->d_name, NULL, &pid) < 0 ||
+		    pid > INT32_MAX)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/cmdline", e->d_name);
+		/* Zeroed: the argument after "-uuid" is read even when the
+		 * read ended there. */
+		memset(buf, 0, sizeof(buf));
+		/* QEMU's command line under libvirt is long; -uuid comes
+		 * early, in its first few kilobytes. */
+		if (vr_read_head(path, buf, sizeof(buf)) < 0)
+			continue;
+		len = sizeof(buf) - 1;
+		for (i = 0; i < len && buf[i]; i += strlen(buf + i) + 1) {
+			if (strcmp(buf + i, "-uuid") == 0) {
+				const char *next = buf + i + 6;
+
+				if (i + 6 < len && strcmp(next, uuid) == 0)
+					found = (pid_t)pid;
+				break;
+			}
+		}
+	}
+	closedir(d);
+	return found;
+}
+
+static char *domain_xml(virDomainPtr dom, char *err, size_t err_size)
+{
+	char *xml = virDomainGetXMLDesc(dom, 0);
+
+	if (!xml)
+		last_error(err, err_size, "domain XML");
+	return xml;
+}
+
+/* Fill @ret for @dom (taken: released with @ret).  Returns 0 or -errno. */
+static int wrap(virDomainPtr dom, struct vr_hv_vm *ret, char *err, size_t err_size)
+{
+	const char *name = virDomainGetName(dom);
+	char uuid[VIR_UUID_STRING_BUFLEN];
+	struct vr_lvxml x;
+	char *xml;
+	int r;
+
+	memset(ret, 0, sizeof(*ret));
+	if (!name || !vr_strlcpy(ret->name, name, sizeof(ret->name))) {
+		snprintf(err, err_size, "a domain name longer than %d characters", VR_HV_NAME_MAX);
+		return -ENAMETOOLONG;
+	}
+	ret->ops = &vr_hv_libvirt_ops;
+	ret->priv = dom;
+	if (virDomainGetUUIDString(dom, uuid) == 0)
+		ret->pid = find_qemu(uuid);
+	xml = domain_xml(dom, err, err_size);
+	if (!xml)
+		return -EIO;
+	r = vr_lvxml_parse(xml, &x);
+	free(xml);
+	if (r < 0) {
+		snprintf(err, err_size, "%s: domain XML not understood", ret->name);
+		return r;
+	}
+	if (x.channel && x.channel_unix)
+		vr_strlcpy(ret->guest, x.channel_path, sizeof(ret->guest));
+	return 0;
+}
+
+int vr_hv_lv_list(struct vr_hv *hv, struct vr_hv_vm **vms, size_t *n, size_t *cap)
+{
+	virDomainPtr *doms = NULL;
+	int k, i;
+
+	k = virConnectListAllDomains(hv->lv, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
+	if (k < 0) {
+		last_error(hv->lv_err, sizeof(hv->lv_err), "listing domains");
+		return -EIO;
+	}
+	for (i = 0; i < k; i++) {
+		char err[256];
+
+		if (*n == *cap) {
+			size_t new_cap = *cap * 2 + 4;
+			struct vr_hv_vm *more = realloc(*vms, new_cap * sizeof(**vms));
+
+			if (!more) {
+				for (; i < k; i++)
+					virDomainFree(doms[i]);
+				free(doms);
+				snprintf(hv->lv_err, sizeof(hv->lv_err), "out of memory");
+				return -ENOMEM;
+			}
+			*vms = more;
+			*cap = new_cap;
+		}
+		if (wrap(doms[i], &(*vms)[*n], err, sizeof(err)) < 0) {
+			fprintf(stderr, "vmreclaim %s: libvirt: %s\n", hv->cmd, err);
+			virDomainFree(doms[i]);
+			continue;
+		}
+		(*n)++;
+	}
+	free(doms);
+	return 0;
+}
+
+int vr_hv_lv_lookup(struct vr_hv *hv, const char *name, struct vr_hv_vm *ret, char *err,
+		    size_t err_size)
+{
+	virDomainPtr dom = virDomainLookupByName(hv->lv, name);
+	int r;
+
+	if (!dom) {
+		virErrorPtr e = virGetLastError();
+
+		if (e && e->code == VIR_ERR_NO_DOMAIN)
+			return 0;
+		last_error(err, err_size, "looking it up");
+		return -EIO;
+	}
+	if (virDomainIsActive(dom) != 1) {
+		virDomainFree(dom);
+		return 0;
+	}
+	r = wrap(dom, ret, err, err_size);
+	if (r < 0) {
+		virDomainFree(dom);
+		memset(ret, 0, sizeof(*ret));
+		return r;
+	}
+	return 1;
+}
+
+static int lv_rss(struct vr_hv_vm *vm, uint64_t *ret_bytes)
+{
+	virDomainMemoryStatStruct st[VIR_DOMAIN_MEMORY_STAT_NR];
+	struct vr_guest_stats g;
+	uint64_t rss;
+	int k, r;
+
+	if (vm->pid > 0) {
+		r = vr_proc_rss(vm->pid, ret_bytes);
+		if (r != -ESRCH)
+			return r;
+		/* The process went: gone with its domain, or started again
+		 * (another pid) by libvirt. */
+		if (virDomainIsActive(vm->priv) != 1)
+			return -ESRCH;
+		vm->pid = 0;
+	}
+	/* No process of ours to read: libvirt reads it (on its host). */
+	k = virDomainMemoryStats(vm->priv, st, VIR_DOMAIN_MEMORY_STAT_NR, 0);
+	if (k < 0)
+		return virDomainIsActive(vm->priv) == 1 ? -EIO : -ESRCH;
+	(void)vr_lvstats_map(st, (size_t)k, &g, &rss);
+	if (rss == VR_QMP_STAT_NONE)
+		return -ENODATA;
+	*ret_bytes = rss;
+	return 0;
+}
+
+static int lv_guest_stats(struct vr_hv_vm *vm, unsigned period_sec, struct vr_guest_stats *ret,
+			  char *err, size_t err_size)
+{
+	virDomainMemoryStatStruct st[VIR_DOMAIN_MEMORY_STAT_NR];
+	uint64_t rss;
+	int k, r;
+
+	if (!vm->stats_checked) {
+		/* Without a period the balloon sends no statistics; set it
+		 * for this run of the domain only (its configuration stays
+		 * as the user wrote it), and say so, once. */
+		struct vr_lvxml x;
+		char *xml = domain_xml(vm->priv, err, err_size);
+
+		if (!xml)
+			return -EIO;
+		r = vr_lvxml_parse(xml, &x);
+		free(xml);
+		if (r < 0) {
+			snprintf(err, err_size, "domain XML not understood");
+			return r;
+		}
+		if (!x.balloon) {
+			snprintf(err, err_size, "no virtio balloon (<memballoon model='virtio'>)");
+			return -ENODEV;
+		}
+		if (x.stats_period == 0) {
+			if (virDomainSetMemoryStatsPeriod(vm->priv, (int)period_sec,
+							  VIR_DOMAIN_AFFECT_LIVE) < 0) {
+				last_error(err, err_size, "balloon statistics are off and could not be set");
+				return -EIO;
+			}
+			fprintf(stderr,
+				"vmreclaim: %s: balloon statistics were off; now every %u s while the domain runs "
+				"(<stats period='%u'/> in <memballoon> keeps them on)\n",
+				vm->name, period_sec, period_sec);
+		}
+		vm->stats_checked = true;
+	}
+	k = virDomainMemoryStats(vm->priv, st, VIR_DOMAIN_MEMORY_STAT_NR, 0);
+	if (k < 0) {
+		last_error(err, err_size, "memory statistics");
+		return -EIO;
+	}
+	r = vr_lvstats_map(st, (size_t)k, ret, &rss);
+	if (r < 0)
+		snprintf(err, err_size, "the guest reports no memory statistics yet (balloon driver?)");
+	return r;
+}
+
+static int lv_stop(struct vr_hv_vm *vm, char *err, size_t err_size)
+{
+	uint64_t until = vr_now_usec() + STOP_WAIT_USEC;
+	char *xml = virDomainGetXMLDesc(vm->priv, 0);
+	struct vr_lvxml x;
+	bool clean;
+
+	/* Without ACPI the guest never sees the power button: libvirt takes
+	 * the request all the same, and the wait would be for nothing. */
+	if (xml && vr_lvxml_parse(xml, &x) == 0 && !x.acpi)
+		clean = false;
+	else
+		clean = virDomainShutdown(vm->priv) == 0;
+	free(xml);
+
+	while (clean && vr_now_usec() < until) {
+		if (virDomainIsActive(vm->priv) == 0)
+			return 0;
+		usleep(100 * 1000);
+	}
+	if (virDomainIsActive(vm->priv) == 0)
+		return 0;
+	if (virDomainDestroy(vm->priv) < 0) {
+		last_error(err, err_size, "destroy");
+		return -EIO;
+	}
+	fprintf(stderr, "vmreclaim stop: %s: %s; destroyed\n", vm->name,
+		clean ? "no clean shutdown within 10 s"
+		      : "the guest cannot be asked to shut down (no ACPI)");
+	return 0;
+}
+
+static int lv_setup(struct vr_hv_vm *vm, struct vr_hv_setup *ret, char *err, size_t err_size)
+{
+	struct vr_lvxml x;
+	char *xml = domain_xml(vm->priv, err, err_size);
+	int r;
+
+	if (!xml)
+		return -EIO;
+	r = vr_lvxml_parse(xml, &x);
+	free(xml);
+	if (r < 0) {
+		snprintf(err, err_size, "domain XML not understood");
+		return r;
+	}
+	memset(ret, 0, sizeof(*ret));
+	ret->balloon = x.balloon;
+	ret->reporting = x.reporting;
+	ret->channel = x.channel && x.channel_unix;
+	ret->channel_connected_known = x.channel_state[0] != '\0';
+	ret->channel_connected = strcmp(x.channel_state, "connected") == 0;
+	return 0;
+}
+
+static void lv_advice(const struct vr_hv_vm *vm, const struct vr_hv_setup *s, FILE *f)
+{
+	fprintf(f, "    add to <devices> (virsh edit %s; it takes effect when the domain next starts):\n",
+		vm->name);
+	if (!s->balloon || !s->reporting)
+		fprintf(f, "      <memballoon model='virtio' freePageReporting='on'/>\n");
+	if (!s->channel)
+		fprintf(f,
+			"      <channel type='unix'>\n"
+			"        <target type='virtio' name='org.vmreclaim.0'/>\n"
+			"      </channel>\n");
+}
+
+static void lv_gone(struct vr_hv_vm *vm, char *msg, size_t size)
+{
+	(void)vm;
+	snprintf(msg, size, "the domain is no longer running");
+}
+
+static void lv_release(struct vr_hv_vm *vm)
+{
+	if (vm->priv)
+		virDomainFree(vm->priv);
+	vm->priv = NULL;
+}
+
+const struct vr_hv_ops vr_hv_libvirt_ops = {
+	.name = "libvirt",
+	.rss = lv_rss,
+	.guest_stats = lv_guest_stats,
+	.stop = lv_stop,
+	.setup = lv_setup,
+	.advice = lv_advice,
+	.gone = lv_gone,
+	.release = lv_release,
+};
