@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* vmreclaim top: once a second, host RSS of each VM process against the
  * guest's own figures (balloon statistics, from QMP or libvirt: hv.h), and
- * the stranded memory between them; --record writes the samples as CSV. */
+ * the stranded memory between them; --record writes the samples as CSV.
+ * Over 600 lines: the sampling loop, the table, the recording and its
+ * stop conditions (--until-event, --duration) share one sample's state;
+ * the backends' work is in hv.c and hv_libvirt.c, the metrics text in
+ * hostmetrics.c. */
 #include "common/outfile.h"
 #include "common/sanitize.h"
 #include "common/size.h"

@@ -5,7 +5,7 @@
 
 #include "common/channel.h"
 #include "common/util.h"
-#include "host/proc.h"
+#include "procfs/proc.h"
 
 #include <errno.h>
 #include <getopt.h>

@@ -8,7 +8,7 @@
 
 #include "common/util.h"
 #include "host/lvxml.h"
-#include "host/proc.h"
+#include "procfs/proc.h"
 
 #include <ctype.h>
 #include <dirent.h>

@@ -1,4 +1,9 @@
 /* SPDX-License-Identifier: MIT */
+/* The SVG picture of a recording: scales, axes, one series per VM and
+ * quantity, the stranded band, event marks, thinning to the pixel columns,
+ * the legend.  Over 600 lines on purpose: it is one drawing, and its
+ * layout constants and coordinate transforms are shared by every part;
+ * split by part, each file would need all of them. */
 #include "host/plot.h"
 #include "common/util.h"
 

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* QMP client: newline-delimited JSON over a unix socket (QEMU's
  * docs/interop/qmp-spec).  One command at a time; every read and write
- * runs against a deadline so that a stuck or dead QEMU gives an error. */
+ * runs against a deadline so that a stuck or dead QEMU gives an error.
+ * Over 600 lines on purpose: one protocol (connect, greeting, capabilities,
+ * commands, events in between, the balloon's statistics), whose deadline
+ * and buffer handling every part shares. */
 #include "host/qmp.h"
 #include "common/sanitize.h"
 #include "common/util.h"
