@@ -271,7 +271,7 @@ static void slab_observe(struct vr_auto *a, const struct vr_auto_input *in)
 	    slab > vr_sat_add(a->slab_base_bytes, a->slab_returned_last_bytes / 2)) {
 		a->slab_reuse_seen = true;
 		a->slab_reuse_events++;
-		a->slab_backoff_until_usec = now + a->slab_backoff_usec;
+		a->slab_hold_usec = a->slab_backoff_usec;
 		a->slab_backoff_usec = a->slab_backoff_usec * 2 > VR_AUTO_BACKOFF_MAX_USEC
 					       ? VR_AUTO_BACKOFF_MAX_USEC
 					       : a->slab_backoff_usec * 2;
@@ -343,11 +343,13 @@ static void slab_decide(struct vr_auto *a, const struct vr_auto_settings *s,
 	}
 	a->slab_cold_bytes = vr_sat_sub(in->slab_bytes, floor);
 	vr_format_size(a->slab_cold_bytes, y, sizeof(y));
-	if (now < a->slab_backoff_until_usec) {
+	if (now - a->slab_grew_usec < vr_sat_add(s->settle_usec, a->slab_hold_usec)) {
 		snprintf(a->slab_why, sizeof(a->slab_why),
-			 "SReclaimable %s, %s cold: backing off %llu s more, it came back after a drop",
+			 "SReclaimable %s, %s cold: it came back after a drop, backing off %llu s more",
 			 x, y,
-			 (unsigned long long)((a->slab_backoff_until_usec - now) / VR_USEC_PER_SEC));
+			 (unsigned long long)((vr_sat_add(s->settle_usec, a->slab_hold_usec) -
+					       (now - a->slab_grew_usec)) /
+					      VR_USEC_PER_SEC));
 		return;
 	}
 	if (now < a->backoff_until_usec || !cache_done) {
@@ -361,6 +363,7 @@ static void slab_decide(struct vr_auto *a, const struct vr_auto_settings *s,
 	a->slab_drop_from_bytes = in->slab_bytes;
 	a->slab_dropped_usec = now ? now : 1;
 	a->slab_drops++;
+	a->slab_hold_usec = 0;
 	/* refaults after it (page cache of the inodes it frees) count */
 	a->last_reclaim_usec = now ? now : 1;
 	snprintf(a->slab_why, sizeof(a->slab_why),

@@ -37,8 +37,8 @@
  *   SReclaimable is above a floor and has not grown for the settle time,
  *   it is dropped (drop_caches = 2: the shrinkers only, see auto.c for the
  *   measurement).  A slab that comes back soon after is in use: the next
- *   drop waits, doubling each time, and the back-off resets when it stays
- *   away. */
+ *   drop waits for a longer quiet time, doubling each time, and the
+ *   back-off resets when it stays away. */
 #ifndef VR_AUTO_H
 #define VR_AUTO_H
 
@@ -153,7 +153,11 @@ struct vr_auto {
 	uint64_t slab_returned_last_bytes; /* what the last drop returned */
 	bool slab_reuse_seen;         /* the last drop's slab came back */
 	uint64_t slab_backoff_usec;   /* the next back-off's length */
-	uint64_t slab_backoff_until_usec;
+	/* The slab came back after a drop: it must stay steady this much
+	 * longer than the settle time before the next one (counted from
+	 * when it stops growing, not from when it came back: a walk can take
+	 * longer than the back-off). */
+	uint64_t slab_hold_usec;
 	bool slab_failed;             /* drop_caches could not be written: left to the kernel */
 	uint64_t slab_drops;
 	uint64_t slab_reuse_events;

@@ -550,8 +550,8 @@ static void test_slab_not_while_growing(void **state)
 }
 
 /* A slab that comes back soon after a drop is in use: the next drop
- * waits 60 s, then 120 s; a drop it does not come back from resets the
- * back-off. */
+ * waits for 60 s more of quiet, then 120 s, counted from when it stops
+ * growing; a drop it does not come back from resets the back-off. */
 static void test_slab_backoff(void **state)
 {
 	struct fx f;
@@ -564,28 +564,31 @@ static void test_slab_backoff(void **state)
 	assert_true(slab_drop_in(&f));
 	f.in.slab_bytes = 12 * MIB;
 	step(&f, 5);
-	/* the tree is walked again */
-	f.in.slab_bytes = 300 * MIB;
-	step(&f, 5);
-	assert_int_equal(f.a.slab_reuse_events, 1);
-	/* steady for the settle time, but backing off 60 s */
-	for (i = 0; i < 11; i++) {
+	/* the tree is walked again, for longer than the back-off */
+	for (i = 1; i <= 20; i++) {
+		f.in.slab_bytes = 12 * MIB + (uint64_t)i * 288 * MIB / 20;
 		step(&f, 5);
 		assert_false(slab_drop_in(&f));
 	}
-	assert_non_null(strstr(f.a.slab_why, "backing off"));
-	step(&f, 5);
+	assert_int_equal(f.a.slab_reuse_events, 1);
+	/* steady for the settle time and 60 s more */
+	for (i = 0; i < 16; i++) {
+		step(&f, 5);
+		assert_false(slab_drop_in(&f));
+	}
+	assert_non_null(strstr(f.a.slab_why, "came back after a drop, backing off 4 s more"));
+	step(&f, 5); /* 85 s steady */
 	assert_true(slab_drop_in(&f));
 	f.in.slab_bytes = 12 * MIB;
 	step(&f, 5);
 	f.in.slab_bytes = 300 * MIB;
 	step(&f, 5);
 	assert_int_equal(f.a.slab_reuse_events, 2);
-	for (i = 0; i < 23; i++) {
+	for (i = 0; i < 28; i++) {
 		step(&f, 5);
 		assert_false(slab_drop_in(&f));
 	}
-	step(&f, 5); /* 120 s */
+	step(&f, 5); /* 24 + 120 s */
 	assert_true(slab_drop_in(&f));
 	/* this time it stays away: after ten calm minutes the back-off is
 	 * back at 60 s */
