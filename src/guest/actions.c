@@ -217,6 +217,8 @@ int vr_guest_act(struct vr_guest *g, enum vr_action_kind kind, uint64_t bytes,
 	case VR_ACTION_DROPCACHE:
 		/* 1-3: what the policy asked for (auto's slab drop); else
 		 * dropCacheValue */
+		if (bytes >= 1 && bytes <= 3)
+			snprintf(a.note, sizeof(a.note), "drop_caches=%u", (unsigned)bytes);
 		r = do_dropcache(g, bytes >= 1 && bytes <= 3 ? (unsigned)bytes
 							      : g->set.drop_cache_value);
 		break;

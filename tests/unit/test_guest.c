@@ -1189,6 +1189,7 @@ static void test_auto_slab(void **state)
 	tick(f, 80);
 	assert_string_equal(writes(f), "drop_caches=2");
 	assert_int_equal(f->g.history[0].trigger, VR_TRIGGER_AUTO);
+	assert_string_equal(f->g.history[0].note, "drop_caches=2");
 	assert_int_equal(f->g.totals[VR_ACTION_DROPCACHE].runs, 1);
 	put_lru_slab(f, 0, 10, 12);
 	rec_clear(&f->rec);
