@@ -65,7 +65,7 @@ if [ "$DEFAULTS" = 1 ]; then
 	# room for t90 at a 120 s idle time.
 	WATCH=600
 else
-	SCENARIOS=${SCENARIOS:-"anon cold-cache fragmented hot-set busy build"}
+	SCENARIOS=${SCENARIOS:-"anon cold-cache fragmented hot-set busy build slab"}
 	CONFIGS=${CONFIGS:-"none reporting wsl-19013 wsl-dropcache-o9 wsl-dropcache-o5 wsl-gradual cron vmreclaim"}
 	SCALE=5
 	WATCH=150 # seconds recorded after the workload ends

@@ -153,12 +153,12 @@ static int do_compact(struct vr_guest *g)
 	return r;
 }
 
-static int do_dropcache(struct vr_guest *g)
+static int do_dropcache(struct vr_guest *g, unsigned value)
 {
 	char v[4];
 	int r;
 
-	snprintf(v, sizeof(v), "%u", g->set.drop_cache_value);
+	snprintf(v, sizeof(v), "%u", value);
 	r = vr_sys_write(&g->sys, "/proc/sys/vm/drop_caches", v);
 	vr_guest_iface(g, VR_IF_DROP_CACHES, r);
 	return r;
@@ -215,7 +215,12 @@ int vr_guest_act(struct vr_guest *g, enum vr_action_kind kind, uint64_t bytes,
 		r = do_compact(g);
 		break;
 	case VR_ACTION_DROPCACHE:
-		r = do_dropcache(g);
+		/* 1-3: what the policy asked for (auto's slab drop); else
+		 * dropCacheValue */
+		if (bytes >= 1 && bytes <= 3)
+			snprintf(a.note, sizeof(a.note), "drop_caches=%u", (unsigned)bytes);
+		r = do_dropcache(g, bytes >= 1 && bytes <= 3 ? (unsigned)bytes
+							      : g->set.drop_cache_value);
 		break;
 	case VR_ACTION_RECLAIM:
 	default:

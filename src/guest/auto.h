@@ -28,7 +28,17 @@
  *   leaves little stranded (not below reportingOrderMin), waking the
  *   reporting worker, and raising the order back once the kernel has had
  *   time to report (or the guest is short of memory), so that later frees are
- *   reported in large blocks that keep the host's huge pages whole. */
+ *   reported in large blocks that keep the host's huge pages whole.
+ *
+ * - Slab: reclaimable slab (SReclaimable: dentries, inodes, their names)
+ *   is not on the file LRU lists, and once those are small the kernel's
+ *   shrinkers get no pressure at all, so a tree walked once stays in the
+ *   slab for good.  When the file cache loop has nothing left to take,
+ *   SReclaimable is above a floor and has not grown for the settle time,
+ *   it is dropped (drop_caches = 2: the shrinkers only, see auto.c for the
+ *   measurement).  A slab that comes back soon after is in use: the next
+ *   drop waits for a longer quiet time, doubling each time, and the
+ *   back-off resets when it stays away. */
 #ifndef VR_AUTO_H
 #define VR_AUTO_H
 
@@ -80,6 +90,9 @@ struct vr_auto_input {
 	bool have_refault;
 	uint64_t refault_bytes; /* cumulative */
 
+	bool have_slab;
+	uint64_t slab_bytes; /* SReclaimable */
+
 	bool reclaim_usable;
 	const char *reclaim_unusable_why;
 
@@ -128,9 +141,32 @@ struct vr_auto {
 	bool have_stranded_done;
 	uint64_t order_lowerings;
 	uint64_t compact_failed_usec; /* the last compaction that failed */
+	/* slab loop */
+	bool slab_started;
+	uint64_t slab_bytes;          /* SReclaimable at the last sample */
+	uint64_t slab_ref_bytes;      /* when it last grew */
+	uint64_t slab_grew_usec;      /* when */
+	uint64_t slab_base_bytes;     /* what the last drop left: the next waits for more */
+	bool slab_dropping;           /* a drop was asked; the next sample says what it did */
+	uint64_t slab_drop_from_bytes; /* SReclaimable when it was asked */
+	uint64_t slab_dropped_usec;   /* when; 0: never */
+	uint64_t slab_returned_last_bytes; /* what the last drop returned */
+	bool slab_reuse_seen;         /* the last drop's slab came back */
+	uint64_t slab_backoff_usec;   /* the next back-off's length */
+	/* The slab came back after a drop: it must stay steady this much
+	 * longer than the settle time before the next one (counted from
+	 * when it stops growing, not from when it came back: a walk can take
+	 * longer than the back-off). */
+	uint64_t slab_hold_usec;
+	bool slab_failed;             /* drop_caches could not be written: left to the kernel */
+	uint64_t slab_drops;
+	uint64_t slab_reuse_events;
+	uint64_t slab_returned_bytes; /* returned by our drops, in all */
+	uint64_t slab_cold_bytes;     /* above the floor and steady (status) */
 	/* for status */
 	char cache_why[160];
 	char frag_why[160];
+	char slab_why[160];
 };
 
 void vr_auto_init(struct vr_auto *a);
@@ -140,6 +176,17 @@ void vr_auto_init(struct vr_auto *a);
  * reporting worker when it is lower), all with VR_TRIGGER_AUTO. */
 void vr_auto_decide(struct vr_auto *a, const struct vr_auto_settings *s,
 		    const struct vr_auto_input *in, struct vr_plan *out);
+
+/* The slab drop auto asked for failed (drop_caches unwritable): the
+ * slab is left to the kernel from now on. */
+void vr_auto_slab_failed(struct vr_auto *a);
+
+/* SReclaimable auto leaves alone in a guest of @total_bytes. */
+uint64_t vr_auto_slab_floor(uint64_t total_bytes);
+
+/* The value auto writes to drop_caches for the slab: the shrinkers
+ * (dentries and inodes), not the page cache. */
+#define VR_AUTO_DROP_SLAB 2
 
 /* What compaction did: reportable memory gained at the base order. */
 void vr_auto_compacted(struct vr_auto *a, uint64_t gained_bytes, uint64_t stranded_before_bytes);

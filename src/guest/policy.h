@@ -55,7 +55,9 @@ enum vr_trigger {
 struct vr_step {
 	enum vr_step_kind kind;
 	enum vr_trigger trigger; /* whose rule asked for it */
-	uint64_t bytes;          /* VR_STEP_RECLAIM */
+	/* VR_STEP_RECLAIM; VR_STEP_DROPCACHE: the value written (1-3), or 0
+	 * for dropCacheValue */
+	uint64_t bytes;
 	unsigned order;          /* VR_STEP_SET_ORDER */
 	const char *why;         /* VR_STEP_SET_ORDER: for the log; owned by the policy */
 };

@@ -53,6 +53,8 @@ static void auto_decide(struct vr_guest *g, const struct vr_tick *t, struct vr_p
 		in.free_bytes = t->mem.free_bytes;
 		in.active_file_bytes = t->mem.active_file_bytes;
 		in.inactive_file_bytes = t->mem.inactive_file_bytes;
+		in.have_slab = true;
+		in.slab_bytes = t->mem.sreclaimable_bytes;
 		st.step_bytes = vr_policy_step_bytes(t->set->reclaim_step_bytes, t->mem.total_bytes);
 	}
 	in.have_refault = t->have_refault;
@@ -142,6 +144,10 @@ static void auto_result(struct vr_guest *g, const struct vr_step *s, const struc
 		}
 		break;
 	case VR_STEP_DROPCACHE:
+		/* auto's slab drop: a failure leaves the slab to the kernel
+		 * (the interface's own line is the one warning) */
+		if (s->trigger == VR_TRIGGER_AUTO && r < 0)
+			vr_auto_slab_failed(au);
 		break;
 	}
 }
@@ -184,11 +190,17 @@ static void auto_host_order(struct vr_guest *g, const struct vr_host_give *h, st
 static void auto_status_text(const struct vr_guest *g, FILE *f)
 {
 	const struct vr_auto *au = &g->autost;
-	char a[VR_SIZE_STR_MAX], b[VR_SIZE_STR_MAX];
+	char a[VR_SIZE_STR_MAX], b[VR_SIZE_STR_MAX], c[VR_SIZE_STR_MAX];
 
 	if (!g->ticks)
 		return;
 	fprintf(f, "cache:       %s\n", au->cache_why);
+	fprintf(f, "slab:        %s\n", au->slab_why);
+	fprintf(f, "slab totals: %s now, %s cold, %s returned in %llu drops; came back %llu times\n",
+		vr_format_size(au->slab_bytes, a, sizeof(a)),
+		vr_format_size(au->slab_cold_bytes, b, sizeof(b)),
+		vr_format_size(au->slab_returned_bytes, c, sizeof(c)),
+		(unsigned long long)au->slab_drops, (unsigned long long)au->slab_reuse_events);
 	fprintf(f, "fragments:   %s\n", au->frag_why);
 	fprintf(f, "working set: reserve %s; %llu refault episodes after reclaim (%s read back)\n",
 		vr_format_size(au->reserve_bytes, a, sizeof(a)), (unsigned long long)au->refault_events,
@@ -203,6 +215,13 @@ static void auto_status_json(const struct vr_guest *g, struct vr_json *j)
 
 	vr_json_open(j, "auto");
 	vr_json_str(j, "cache", au->cache_why);
+	vr_json_str(j, "slab", au->slab_why);
+	vr_json_u64(j, "slab_bytes", au->slab_bytes);
+	vr_json_u64(j, "slab_cold_bytes", au->slab_cold_bytes);
+	vr_json_u64(j, "slab_returned_bytes", au->slab_returned_bytes);
+	vr_json_u64(j, "slab_drops", au->slab_drops);
+	vr_json_u64(j, "slab_reuse_events", au->slab_reuse_events);
+	vr_json_bool(j, "slab_failed", au->slab_failed);
 	vr_json_str(j, "fragments", au->frag_why);
 	vr_json_u64(j, "reserve_bytes", au->reserve_bytes);
 	vr_json_u64(j, "refault_events", au->refault_events);
@@ -225,6 +244,19 @@ static void auto_metrics(const struct vr_guest *g, FILE *f)
 		  (double)au->refault_events);
 	vr_metric(f, "auto_refaulted_bytes_total", "counter", "Bytes read back after auto reclaims.",
 		  NULL, (double)au->refaulted_bytes);
+	vr_metric(f, "auto_slab_bytes", "gauge", "Reclaimable slab (SReclaimable) at the last sample.",
+		  NULL, (double)au->slab_bytes);
+	vr_metric(f, "auto_slab_cold_bytes", "gauge",
+		  "Reclaimable slab above auto's floor that has stopped growing.", NULL,
+		  (double)au->slab_cold_bytes);
+	vr_metric(f, "auto_slab_returned_bytes_total", "counter",
+		  "Reclaimable slab returned by auto's slab drops.", NULL,
+		  (double)au->slab_returned_bytes);
+	vr_metric(f, "auto_slab_drops_total", "counter", "Times auto dropped the reclaimable slab.",
+		  NULL, (double)au->slab_drops);
+	vr_metric(f, "auto_slab_reuse_events_total", "counter",
+		  "Times the slab came back soon after an auto drop (auto backed off).", NULL,
+		  (double)au->slab_reuse_events);
 	vr_metric(f, "auto_order_lowerings_total", "counter",
 		  "Times auto lowered page_reporting_order.", NULL, (double)au->order_lowerings);
 }

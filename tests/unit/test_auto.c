@@ -427,6 +427,180 @@ static void test_fragmentation_limits(void **state)
 	assert_non_null(strstr(f.a.frag_why, "unknown"));
 }
 
+/* The slab drop in the plan (drop_caches = 2). */
+static bool slab_drop_in(const struct fx *f)
+{
+	unsigned i;
+
+	for (i = 0; i < f->p.n; i++)
+		if (f->p.step[i].kind == VR_STEP_DROPCACHE && f->p.step[i].bytes == VR_AUTO_DROP_SLAB)
+			return true;
+	return false;
+}
+
+/* A cache at its reserve and a slab of @slab_mib. */
+static void slab_init(struct fx *f, uint64_t slab_mib)
+{
+	init(f);
+	f->in.inactive_file_bytes = 10 * MIB;
+	f->in.have_slab = true;
+	f->in.slab_bytes = slab_mib * MIB;
+}
+
+/* A slab that grew and went quiet is dropped once it has been steady for
+ * the settle time, once, and what it returned is counted. */
+static void test_slab_settled(void **state)
+{
+	struct fx f;
+	int i;
+
+	(void)state;
+	slab_init(&f, 12);
+	step(&f, 0);
+	assert_false(slab_drop_in(&f));
+	assert_non_null(strstr(f.a.slab_why, "below the 48 MiB worth acting on"));
+	/* a tree walk: 290 MiB of dentries and inodes */
+	for (i = 1; i <= 4; i++) {
+		f.in.slab_bytes = 12 * MIB + (uint64_t)i * 70 * MIB;
+		step(&f, 5);
+		assert_false(slab_drop_in(&f));
+	}
+	for (i = 0; i < 4; i++) {
+		step(&f, 5);
+		assert_false(slab_drop_in(&f));
+		assert_non_null(strstr(f.a.slab_why, "waiting until it has been steady for 24 s"));
+	}
+	assert_int_equal(f.a.slab_cold_bytes, 0);
+	step(&f, 5); /* 25 s steady */
+	assert_true(slab_drop_in(&f));
+	assert_int_equal(reclaim_in(&f), 0);
+	assert_non_null(strstr(f.a.slab_why, "dropping the slab: SReclaimable 292 MiB, 260 MiB cold"));
+	assert_int_equal(f.a.slab_drops, 1);
+	/* the next sample sees what it returned */
+	f.in.slab_bytes = 14 * MIB;
+	step(&f, 5);
+	assert_false(slab_drop_in(&f));
+	assert_int_equal(f.a.slab_returned_bytes, 278 * MIB);
+	/* an idle VM: nothing more, however long */
+	for (i = 0; i < 40; i++) {
+		step(&f, 30);
+		assert_false(slab_drop_in(&f));
+	}
+	assert_int_equal(f.a.slab_drops, 1);
+	assert_int_equal(f.a.slab_reuse_events, 0);
+	/* a drop that left the slab high (in use): not again until it grows */
+	slab_init(&f, 300);
+	step(&f, 0);
+	step(&f, 25);
+	assert_true(slab_drop_in(&f));
+	f.in.slab_bytes = 290 * MIB;
+	for (i = 0; i < 20; i++) {
+		step(&f, 30);
+		assert_false(slab_drop_in(&f));
+	}
+	assert_int_equal(f.a.slab_drops, 1);
+}
+
+/* Not while the slab grows, not before the file cache is done, not
+ * under the guest's own pressure, nor during a refault back-off. */
+static void test_slab_not_while_growing(void **state)
+{
+	struct fx f;
+	int i;
+
+	(void)state;
+	slab_init(&f, 100);
+	step(&f, 0);
+	/* 20 MiB more every 5 s: more than the 16 MiB tolerance */
+	for (i = 0; i < 40; i++) {
+		f.in.slab_bytes += 20 * MIB;
+		step(&f, 5);
+		assert_false(slab_drop_in(&f));
+	}
+	assert_non_null(strstr(f.a.slab_why, "grew 0 s ago"));
+	/* steady now, but the cache loop still has cold cache to take */
+	f.in.inactive_file_bytes = 600 * MIB;
+	step(&f, 5);
+	for (i = 0; i < 6; i++) {
+		step(&f, 5);
+		assert_false(slab_drop_in(&f));
+	}
+	assert_true(reclaim_in(&f) > 0);
+	assert_non_null(strstr(f.a.slab_why, "after the file cache (not done yet)"));
+	f.in.inactive_file_bytes = 10 * MIB;
+	f.in.pressure = true;
+	step(&f, 5);
+	assert_false(slab_drop_in(&f));
+	assert_non_null(strstr(f.a.slab_why, "memory pressure"));
+	f.in.pressure = false;
+	/* a refault back-off holds the slab off too */
+	f.a.backoff_until_usec = f.in.now_usec + 60 * SEC;
+	step(&f, 5);
+	assert_false(slab_drop_in(&f));
+	assert_non_null(strstr(f.a.slab_why, "backing off after refaults"));
+	step(&f, 60);
+	assert_true(slab_drop_in(&f));
+	/* without a usable memory.reclaim the slab is still dropped */
+	slab_init(&f, 300);
+	f.in.reclaim_usable = false;
+	f.in.reclaim_unusable_why = "swap on 6.1";
+	step(&f, 0);
+	step(&f, 25);
+	assert_true(slab_drop_in(&f));
+}
+
+/* A slab that comes back soon after a drop is in use: the next drop
+ * waits for 60 s more of quiet, then 120 s, counted from when it stops
+ * growing; a drop it does not come back from resets the back-off. */
+static void test_slab_backoff(void **state)
+{
+	struct fx f;
+	int i;
+
+	(void)state;
+	slab_init(&f, 300);
+	step(&f, 0);
+	step(&f, 25);
+	assert_true(slab_drop_in(&f));
+	f.in.slab_bytes = 12 * MIB;
+	step(&f, 5);
+	/* the tree is walked again, for longer than the back-off */
+	for (i = 1; i <= 20; i++) {
+		f.in.slab_bytes = 12 * MIB + (uint64_t)i * 288 * MIB / 20;
+		step(&f, 5);
+		assert_false(slab_drop_in(&f));
+	}
+	assert_int_equal(f.a.slab_reuse_events, 1);
+	/* steady for the settle time and 60 s more */
+	for (i = 0; i < 16; i++) {
+		step(&f, 5);
+		assert_false(slab_drop_in(&f));
+	}
+	assert_non_null(strstr(f.a.slab_why, "came back after a drop, backing off 4 s more"));
+	step(&f, 5); /* 85 s steady */
+	assert_true(slab_drop_in(&f));
+	f.in.slab_bytes = 12 * MIB;
+	step(&f, 5);
+	f.in.slab_bytes = 300 * MIB;
+	step(&f, 5);
+	assert_int_equal(f.a.slab_reuse_events, 2);
+	for (i = 0; i < 28; i++) {
+		step(&f, 5);
+		assert_false(slab_drop_in(&f));
+	}
+	step(&f, 5); /* 24 + 120 s */
+	assert_true(slab_drop_in(&f));
+	/* this time it stays away: after ten calm minutes the back-off is
+	 * back at 60 s */
+	f.in.slab_bytes = 12 * MIB;
+	step(&f, 5);
+	step(&f, 600);
+	assert_int_equal(f.a.slab_backoff_usec, VR_AUTO_BACKOFF_MIN_USEC);
+	assert_int_equal(f.a.slab_reuse_events, 2);
+	assert_int_equal(f.a.slab_drops, 3);
+	assert_int_equal(f.a.slab_returned_bytes, 3 * 288 * MIB);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -438,6 +612,9 @@ int main(void)
 		cmocka_unit_test(test_fragmentation),
 		cmocka_unit_test(test_fragmentation_limits),
 		cmocka_unit_test(test_fragmentation_steady),
+		cmocka_unit_test(test_slab_settled),
+		cmocka_unit_test(test_slab_not_while_growing),
+		cmocka_unit_test(test_slab_backoff),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

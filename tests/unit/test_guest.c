@@ -409,18 +409,26 @@ static void test_missing_files(void **state)
 	free(buf);
 }
 
-/* Page cache with the given LRU lists, and little else. */
-static void put_lru(struct fx *f, uint64_t active_mib, uint64_t inactive_mib)
+/* Page cache with the given LRU lists, @slab_mib of reclaimable slab,
+ * and little else. */
+static void put_lru_slab(struct fx *f, uint64_t active_mib, uint64_t inactive_mib,
+			 uint64_t slab_mib)
 {
 	char buf[1024];
 
 	snprintf(buf, sizeof(buf),
 		 "MemTotal:        2030000 kB\nMemFree:         %llu kB\nMemAvailable:    1800000 kB\n"
 		 "Active(file):    %llu kB\nInactive(file):  %llu kB\nSwapTotal:             0 kB\n"
-		 "SwapFree:              0 kB\nDirty:                 0 kB\nSReclaimable:      8192 kB\n",
-		 (unsigned long long)(2030000 - (active_mib + inactive_mib) * 1024 - 50000),
-		 (unsigned long long)(active_mib * 1024), (unsigned long long)(inactive_mib * 1024));
+		 "SwapFree:              0 kB\nDirty:                 0 kB\nSReclaimable:     %llu kB\n",
+		 (unsigned long long)(2030000 - (active_mib + inactive_mib + slab_mib) * 1024 - 50000),
+		 (unsigned long long)(active_mib * 1024), (unsigned long long)(inactive_mib * 1024),
+		 (unsigned long long)(slab_mib * 1024));
 	fake_put(f->root, "/proc/meminfo", buf);
+}
+
+static void put_lru(struct fx *f, uint64_t active_mib, uint64_t inactive_mib)
+{
+	put_lru_slab(f, active_mib, inactive_mib, 8);
 }
 
 static void put_refaults(struct fx *f, uint64_t pages)
@@ -1146,6 +1154,96 @@ static void test_status_outputs(void **state)
 	free(buf);
 }
 
+static char *status_of(struct fx *f, bool json)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+
+	vr_guest_status(&f->g, out, json);
+	fclose(out);
+	return buf;
+}
+
+/* auto drops a settled reclaimable slab with drop_caches = 2 (not the
+ * dropCacheValue of the WSL modes), says so in status, JSON and metrics,
+ * and does not drop it again while it stays where the drop left it. */
+static void test_auto_slab(void **state)
+{
+	struct fx *f = *state;
+	char *buf, *m = NULL;
+	size_t len = 0;
+	FILE *mf;
+	int i;
+
+	f->cfg.mode = VR_MODE_AUTO;
+	put_lru_slab(f, 0, 10, 300);
+	start(f);
+	rec_clear(&f->rec);
+	for (i = 0; i < 4; i++)
+		tick(f, 80);
+	assert_int_equal(f->rec.n, 0); /* 20 s steady is needed */
+	buf = status_of(f, false);
+	assert_non_null(strstr(buf, "slab:        SReclaimable 300 MiB grew 15 s ago"));
+	free(buf);
+	tick(f, 80);
+	assert_string_equal(writes(f), "drop_caches=2");
+	assert_int_equal(f->g.history[0].trigger, VR_TRIGGER_AUTO);
+	assert_string_equal(f->g.history[0].note, "drop_caches=2");
+	assert_int_equal(f->g.totals[VR_ACTION_DROPCACHE].runs, 1);
+	put_lru_slab(f, 0, 10, 12);
+	rec_clear(&f->rec);
+	for (i = 0; i < 20; i++)
+		tick(f, 80);
+	assert_int_equal(f->rec.n, 0);
+	buf = status_of(f, false);
+	assert_non_null(strstr(buf, "slab totals: 12 MiB now, 0 B cold, 288 MiB returned in 1 drops"));
+	free(buf);
+	buf = status_of(f, true);
+	assert_non_null(strstr(buf, "\"slab_returned_bytes\":301989888"));
+	assert_non_null(strstr(buf, "\"slab_drops\":1"));
+	free(buf);
+	mf = open_memstream(&m, &len);
+	vr_guest_metrics(&f->g, mf);
+	fclose(mf);
+	assert_non_null(strstr(m, "vmreclaim_auto_slab_returned_bytes_total 301989888"));
+	free(m);
+}
+
+/* drop_caches that cannot be written: one warning, the slab is left to
+ * the kernel, and nothing else auto does is held up. */
+static void test_auto_slab_drop_fails(void **state)
+{
+	struct fx *f = *state;
+	char *buf;
+	int i;
+
+	f->cfg.mode = VR_MODE_AUTO;
+	rec_fail_on(&f->rec, "/drop_caches", NULL, -EACCES, -1);
+	put_lru_slab(f, 0, 10, 300);
+	start(f);
+	rec_clear(&f->rec);
+	for (i = 0; i < 5; i++)
+		tick(f, 80);
+	assert_int_equal(f->g.totals[VR_ACTION_DROPCACHE].failures, 1);
+	assert_true(f->g.autost.slab_failed);
+	/* the slab grows and settles again: still nothing */
+	put_lru_slab(f, 0, 10, 500);
+	for (i = 0; i < 20; i++)
+		tick(f, 80);
+	assert_int_equal(f->g.totals[VR_ACTION_DROPCACHE].runs, 1);
+	assert_int_equal(log_catch_count(&f->log, "drop_caches: Permission denied"), 1);
+	buf = status_of(f, false);
+	assert_non_null(strstr(buf, "slab:        SReclaimable 500 MiB, left to the kernel: drop_caches failed"));
+	free(buf);
+	/* the cache loop still works */
+	put_lru_slab(f, 0, 600, 500);
+	rec_clear(&f->rec);
+	for (i = 0; i < 6; i++)
+		tick(f, 80);
+	assert_non_null(strstr(writes(f), "memory.reclaim=268435456"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1153,6 +1251,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_probe_old_kernel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_busy_writes_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_auto_busy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_auto_slab, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_auto_slab_drop_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_metrics, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_metrics_file_planted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_auto_fragmented, setup, teardown),
