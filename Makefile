@@ -347,4 +347,5 @@ distro-rootfs: build/distro/rootfs.tar
 	fuzzers fuzz fuzz-smoke
 .SECONDARY:
 
--include $(shell find build -name '*.d' 2>/dev/null)
+# (build/kernel/ is the guest kernel's tree: its .d files are not ours.)
+-include $(shell find build -path build/kernel -prune -o -name '*.d' -type f -print 2>/dev/null)

@@ -497,6 +497,22 @@ static const char *qemu_escape(const char *s, char *buf, size_t size)
 	return buf;
 }
 
+int vr_vm_machine_parse(const char *s, enum vr_machine *ret)
+{
+	if (strcmp(s, "q35") == 0)
+		*ret = VR_MACHINE_Q35;
+	else if (strcmp(s, "microvm") == 0)
+		*ret = VR_MACHINE_MICROVM;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+const char *vr_vm_machine_name(enum vr_machine m)
+{
+	return m == VR_MACHINE_MICROVM ? "microvm" : "q35";
+}
+
 int vr_vm_qemu_argv(const struct vr_run_opts *o, const struct vr_vm *vm, char **argv, size_t max,
 		    char *store, size_t store_size, char *err, size_t err_size)
 {
@@ -504,6 +520,9 @@ int vr_vm_qemu_argv(const struct vr_run_opts *o, const struct vr_vm *vm, char **
 	struct args a = { .argv = argv, .max = max, .store = store, .size = store_size };
 	char kernel[VR_PATH_MAX], image[VR_PATH_MAX], dir[VR_PATH_MAX], cmdline[VR_GUEST_CMDLINE_MAX];
 	char e1[2 * VR_PATH_MAX], why[128];
+	/* The transport of every virtio device: "pci" on q35, "device"
+	 * (virtio-mmio) on microvm. */
+	const char *vio = o->machine == VR_MACHINE_MICROVM ? "device" : "pci";
 	enum vr_accel accel;
 	int r;
 
@@ -597,7 +616,11 @@ int vr_vm_qemu_argv(const struct vr_run_opts *o, const struct vr_vm *vm, char **
 	arg(&a, "-name");
 	arg(&a, "vmreclaim-%s", vm->name);
 	arg(&a, "-machine");
-	arg(&a, "q35");
+	/* microvm without ACPI: its devices are then on the kernel command
+	 * line, which a kernel without ACPI can read; the PIT, PIC, RTC and
+	 * the ISA serial port (ttyS0) stay, as the TCG guest's clock needs a
+	 * timer to calibrate against. */
+	arg(&a, "%s", o->machine == VR_MACHINE_MICROVM ? "microvm,acpi=off" : "q35");
 	arg(&a, "-accel");
 	/* A small translation cache: TCG's default of 1 GiB would be host
 	 * memory that has nothing to do with the guest. */
@@ -620,13 +643,13 @@ int vr_vm_qemu_argv(const struct vr_run_opts *o, const struct vr_vm *vm, char **
 	arg(&a, "-append");
 	arg(&a, "%s", cmdline);
 	arg(&a, "-device");
-	arg(&a, "virtio-balloon-pci,id=balloon0%s", c->page_reporting ? ",free-page-reporting=on" : "");
+	arg(&a, "virtio-balloon-%s,id=balloon0%s", vio, c->page_reporting ? ",free-page-reporting=on" : "");
 	arg(&a, "-qmp");
 	arg(&a, "unix:%s,server=on,wait=off", qemu_escape(vm->qmp, e1, sizeof(e1)));
 	arg(&a, "-qmp");
 	arg(&a, "unix:%s,server=on,wait=off", qemu_escape(vm->monitor, e1, sizeof(e1)));
 	arg(&a, "-device");
-	arg(&a, "virtio-serial-pci,id=vser0");
+	arg(&a, "virtio-serial-%s,id=vser0", vio);
 	arg(&a, "-chardev");
 	arg(&a, "socket,id=vrguest,path=%s,server=on,wait=off", qemu_escape(vm->guest, e1, sizeof(e1)));
 	arg(&a, "-device");
@@ -649,8 +672,10 @@ int vr_vm_qemu_argv(const struct vr_run_opts *o, const struct vr_vm *vm, char **
 		arg(&a, "-drive");
 		/* Writable: QEMU takes a write lock on the image, so a second
 		 * VM on the same file fails to start instead of corrupting it. */
-		arg(&a, "file=%s,if=virtio,format=raw%s", qemu_escape(c->data_disk, e1, sizeof(e1)),
+		arg(&a, "file=%s,if=none,id=data0,format=raw%s", qemu_escape(c->data_disk, e1, sizeof(e1)),
 		    c->data_disk_writable ? "" : ",readonly=on");
+		arg(&a, "-device");
+		arg(&a, "virtio-blk-%s,drive=data0", vio);
 	}
 	arg(&a, "-pidfile");
 	arg(&a, "%s", vm->pidfile);

@@ -40,12 +40,22 @@ struct vr_vm {
 
 enum vr_accel { VR_ACCEL_AUTO, VR_ACCEL_KVM, VR_ACCEL_TCG };
 
+/* QEMU's machine: q35 (PCI, ACPI; virtio-pci devices; the default) or
+ * microvm (no PCI, no ACPI: virtio-mmio devices, which QEMU lists on the
+ * guest's command line as virtio_mmio.device=). */
+enum vr_machine { VR_MACHINE_Q35, VR_MACHINE_MICROVM };
+
+/* "q35" or "microvm" into *ret; -EINVAL for anything else. */
+int vr_vm_machine_parse(const char *s, enum vr_machine *ret);
+const char *vr_vm_machine_name(enum vr_machine m);
+
 struct vr_run_opts {
 	const struct vr_config *cfg;
 	const char *name;
 	const char *workload;  /* vrinit.workload=, or NULL */
 	const char *console;   /* a file, "" for the terminal, NULL for DIR/console.log */
 	enum vr_accel accel;
+	enum vr_machine machine;
 	bool detach;           /* QEMU's -daemonize */
 	const char *qemu;      /* the binary; NULL: qemu-system-x86_64 */
 };
