@@ -14,11 +14,13 @@ set -eu
 # valgrind: memcheck over the resource-bounds test; clang-14,
 # libclang-rt-14-dev (libFuzzer and the sanitizer runtimes): the fuzzers;
 # debhelper, dpkg-dev: make deb (the guest side's Debian package);
-# mmdebstrap: the Debian 12 root file system of tests/e2e/distro.sh.
+# mmdebstrap: the Debian 12 root file system of tests/e2e/distro.sh;
+# linux-source-6.1, bc, flex, bison, libelf-dev, libssl-dev: the minimal
+# guest kernel (make kernel, scripts/mkkernel.sh).
 PKGS="gcc make libc6-dev musl-tools libinih-dev libcmocka-dev jq libjansson-dev
 qemu-system-x86 linux-image-amd64 linux-image-6.12-amd64 busybox-static kmod cpio
 e2fsprogs valgrind clang-14 libclang-rt-14-dev systemd debhelper dpkg-dev
-mmdebstrap"
+mmdebstrap linux-source-6.1 bc flex bison libelf-dev libssl-dev"
 
 missing=""
 for p in $PKGS; do

@@ -616,11 +616,12 @@ int vr_vm_qemu_argv(const struct vr_run_opts *o, const struct vr_vm *vm, char **
 	arg(&a, "-name");
 	arg(&a, "vmreclaim-%s", vm->name);
 	arg(&a, "-machine");
-	/* microvm without ACPI: its devices are then on the kernel command
-	 * line, which a kernel without ACPI can read; the PIT, PIC, RTC and
-	 * the ISA serial port (ttyS0) stay, as the TCG guest's clock needs a
-	 * timer to calibrate against. */
-	arg(&a, "%s", o->machine == VR_MACHINE_MICROVM ? "microvm,acpi=off" : "q35");
+	/* microvm keeps its ACPI tables: they are how it tells a kernel
+	 * about its CPUs and virtio-mmio devices (Debian's kernel has no
+	 * virtio_mmio.device= parameter).  The PIT is asked for: under TCG
+	 * "auto" leaves it out, and the kernel then found nothing to
+	 * calibrate the TSC against and hung (measured on Debian's 6.1). */
+	arg(&a, "%s", o->machine == VR_MACHINE_MICROVM ? "microvm,pit=on" : "q35");
 	arg(&a, "-accel");
 	/* A small translation cache: TCG's default of 1 GiB would be host
 	 * memory that has nothing to do with the guest. */

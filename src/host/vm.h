@@ -40,9 +40,9 @@ struct vr_vm {
 
 enum vr_accel { VR_ACCEL_AUTO, VR_ACCEL_KVM, VR_ACCEL_TCG };
 
-/* QEMU's machine: q35 (PCI, ACPI; virtio-pci devices; the default) or
- * microvm (no PCI, no ACPI: virtio-mmio devices, which QEMU lists on the
- * guest's command line as virtio_mmio.device=). */
+/* QEMU's machine: q35 (PCI; virtio-pci devices; the default) or microvm
+ * (no PCI, no firmware beyond qboot: virtio-mmio devices, described in
+ * its ACPI tables, so the kernel needs ACPI and virtio_mmio). */
 enum vr_machine { VR_MACHINE_Q35, VR_MACHINE_MICROVM };
 
 /* "q35" or "microvm" into *ret; -EINVAL for anything else. */

@@ -170,8 +170,7 @@ static void test_qemu_argv(void **state)
 	assert_non_null(strstr(err, "make image"));
 }
 
-/* microvm: every device on virtio-mmio, no PCI device, no ACPI; q35 by
- * default. */
+/* microvm: every device on virtio-mmio, no PCI device; q35 by default. */
 static void test_qemu_argv_microvm(void **state)
 {
 	struct tmp *t = *state;
@@ -201,7 +200,7 @@ static void test_qemu_argv_microvm(void **state)
 	n = vr_vm_qemu_argv(&o, &vm, argv, 96, store, sizeof(store), err, sizeof(err));
 	assert_true(n > 10);
 	s = joined(argv, n);
-	assert_non_null(strstr(s, "-machine|microvm,acpi=off|"));
+	assert_non_null(strstr(s, "-machine|microvm,pit=on|"));
 	assert_non_null(strstr(s, "virtio-balloon-device,id=balloon0,free-page-reporting=on"));
 	assert_non_null(strstr(s, "virtio-serial-device,id=vser0|"));
 	assert_non_null(strstr(s, "virtserialport,bus=vser0.0,chardev=vrguest,name=org.vmreclaim.0"));
