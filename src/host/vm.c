@@ -497,6 +497,91 @@ static const char *qemu_escape(const char *s, char *buf, size_t size)
 	return buf;
 }
 
+/* The value of the first line of @buf that starts with @key followed by
+ * blanks and ':', into @val (NUL-terminated, cut at @size - 1); false if
+ * there is none. */
+static bool cpuinfo_field(const char *buf, const char *key, char *val, size_t size)
+{
+	size_t klen = strlen(key);
+	const char *line = buf;
+
+	while (line && *line) {
+		const char *end = strchr(line, '\n');
+		size_t len = end ? (size_t)(end - line) : strlen(line);
+
+		if (len > klen && strncmp(line, key, klen) == 0 && (line[klen] == '\t' || line[klen] == ' ' ||
+								       line[klen] == ':')) {
+			const char *p = line + klen, *stop = line + len;
+			size_t n;
+
+			while (p < stop && (*p == '\t' || *p == ' '))
+				p++;
+			if (p == stop || *p != ':')
+				return false;
+			p++;
+			while (p < stop && *p == ' ')
+				p++;
+			n = (size_t)(stop - p);
+			if (n >= size)
+				n = size - 1;
+			memcpy(val, p, n);
+			val[n] = '\0';
+			return true;
+		}
+		line = end ? end + 1 : NULL;
+	}
+	return false;
+}
+
+/* True when the space-separated list @words holds @word. */
+static bool has_word(const char *words, const char *word)
+{
+	size_t wlen = strlen(word);
+	const char *p = words;
+
+	while ((p = strstr(p, word)) != NULL) {
+		if ((p == words || p[-1] == ' ') && (p[wlen] == ' ' || p[wlen] == '\0'))
+			return true;
+		p += wlen;
+	}
+	return false;
+}
+
+int vr_vm_tsc_khz_parse(const char *buf, uint64_t *ret_khz)
+{
+	char flags[4096], mhz[32], *p;
+	uint64_t whole = 0, frac = 0;
+	int digits = 0;
+
+	if (!cpuinfo_field(buf, "flags", flags, sizeof(flags)) || !has_word(flags, "constant_tsc") ||
+	    !has_word(flags, "tsc_known_freq") || !cpuinfo_field(buf, "cpu MHz", mhz, sizeof(mhz)))
+		return -ENOENT;
+	p = mhz;
+	if (*p < '0' || *p > '9')
+		return -EINVAL;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		whole = whole * 10 + (uint64_t)(*p - '0');
+		if (whole > 100000)
+			return -EINVAL;
+	}
+	if (*p == '.') {
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			if (digits < 3) {
+				frac = frac * 10 + (uint64_t)(*p - '0');
+				digits++;
+			}
+	}
+	if (*p != '\0')
+		return -EINVAL;
+	for (; digits < 3; digits++)
+		frac *= 10;
+	/* 100 MHz to 10 GHz: anything else is not a TSC. */
+	if (whole < 100 || whole >= 10000)
+		return -EINVAL;
+	*ret_khz = whole * 1000 + frac;
+	return 0;
+}
+
 int vr_vm_machine_parse(const char *s, enum vr_machine *ret)
 {
 	if (strcmp(s, "q35") == 0)
@@ -519,7 +604,7 @@ int vr_vm_qemu_argv(const struct vr_run_opts *o, const struct vr_vm *vm, char **
 	const struct vr_config *c = o->cfg;
 	struct args a = { .argv = argv, .max = max, .store = store, .size = store_size };
 	char kernel[VR_PATH_MAX], image[VR_PATH_MAX], dir[VR_PATH_MAX], cmdline[VR_GUEST_CMDLINE_MAX];
-	char e1[2 * VR_PATH_MAX], why[128];
+	char e1[2 * VR_PATH_MAX], why[128], tsc[48] = "";
 	/* The transport of every virtio device: "pci" on q35, "device"
 	 * (virtio-mmio) on microvm. */
 	const char *vio = o->machine == VR_MACHINE_MICROVM ? "device" : "pci";
@@ -578,8 +663,24 @@ int vr_vm_qemu_argv(const struct vr_run_opts *o, const struct vr_vm *vm, char **
 			 "a guest setting holds a double quote, which the guest kernel command line cannot carry");
 		return -EINVAL;
 	}
+	accel = vr_vm_pick_accel(o->accel, why, sizeof(why));
+	/* microvm under TCG has no clock to calibrate the TSC against but
+	 * the PIT, and that calibration failed under load: Debian's 6.1 then
+	 * hung right after "tsc: Unable to calibrate against PIT" in 2 boots
+	 * of 2 (measured on a loaded 2-core host), and booted in 6-8 s with
+	 * the rate given.  Under TCG the guest's TSC runs at the host's rate,
+	 * so the host's is given, when the host knows it. */
+	if (o->machine == VR_MACHINE_MICROVM && accel != VR_ACCEL_KVM && !strstr(c->kernel_cmdline, "tsc_early_khz=")) {
+		/* The first CPU's lines are all that is read. */
+		char info[8192];
+		uint64_t khz;
+
+		if (vr_read_head(o->cpuinfo ? o->cpuinfo : "/proc/cpuinfo", info, sizeof(info)) == 0 &&
+		    vr_vm_tsc_khz_parse(info, &khz) == 0)
+			snprintf(tsc, sizeof(tsc), " tsc_early_khz=%llu", (unsigned long long)khz);
+	}
 	if (r < 0 ||
-	    strlen(cmdline) + strlen(c->kernel_cmdline) + sizeof(" transparent_hugepage=madvise") + 2 >
+	    strlen(cmdline) + strlen(c->kernel_cmdline) + strlen(tsc) + sizeof(" transparent_hugepage=madvise") + 2 >
 		    VR_GUEST_CMDLINE_MAX) {
 		snprintf(err, err_size, "the guest kernel command line is too long");
 		return -ENOSPC;
@@ -592,6 +693,7 @@ int vr_vm_qemu_argv(const struct vr_run_opts *o, const struct vr_vm *vm, char **
 	 * kernelCommandLine can say otherwise. */
 	if (!strstr(c->kernel_cmdline, "transparent_hugepage="))
 		strcat(cmdline, " transparent_hugepage=madvise");
+	strcat(cmdline, tsc);
 	if (c->kernel_cmdline[0]) {
 		strcat(cmdline, " ");
 		strcat(cmdline, c->kernel_cmdline);
@@ -611,7 +713,6 @@ int vr_vm_qemu_argv(const struct vr_run_opts *o, const struct vr_vm *vm, char **
 			return -EINVAL;
 		}
 	}
-	accel = vr_vm_pick_accel(o->accel, why, sizeof(why));
 	arg(&a, "%s", o->qemu ? o->qemu : "qemu-system-x86_64");
 	arg(&a, "-name");
 	arg(&a, "vmreclaim-%s", vm->name);

@@ -209,6 +209,68 @@ static void test_qemu_argv_microvm(void **state)
 	assert_null(strstr(s, "if=virtio"));
 }
 
+/* The host's TSC rate, for microvm under TCG: only a rate the host kernel
+ * knew, only a plausible one. */
+static void test_tsc_khz(void **state)
+{
+	struct tmp *t = *state;
+	const char *good = "processor\t: 0\nmodel name\t: AMD EPYC\ncpu MHz\t\t: 2596.128\n"
+			   "flags\t\t: fpu tsc constant_tsc nonstop_tsc tsc_known_freq hypervisor\n"
+			   "processor\t: 1\ncpu MHz\t\t: 1.000\n";
+	struct vr_run_opts o = { .name = "t", .accel = VR_ACCEL_TCG, .machine = VR_MACHINE_MICROVM };
+	char *argv[96], store[16384], err[256], e[256], path[512], *s;
+	struct vr_config c;
+	struct vr_vm vm;
+	uint64_t khz = 7;
+	int n;
+
+	assert_int_equal(vr_vm_tsc_khz_parse(good, &khz), 0);
+	assert_int_equal(khz, 2596128);
+	assert_int_equal(vr_vm_tsc_khz_parse("cpu MHz\t: 3000\nflags\t: constant_tsc tsc_known_freq\n", &khz), 0);
+	assert_int_equal(khz, 3000000);
+	/* A frequency that may change, or no flags: not trusted. */
+	khz = 7;
+	assert_int_equal(vr_vm_tsc_khz_parse("cpu MHz\t: 3000.1\nflags\t: constant_tsc\n", &khz), -ENOENT);
+	assert_int_equal(vr_vm_tsc_khz_parse("cpu MHz\t: 3000.1\n", &khz), -ENOENT);
+	/* A flag is a word, not a substring. */
+	assert_int_equal(vr_vm_tsc_khz_parse("cpu MHz\t: 3000\nflags\t: xconstant_tsc tsc_known_freqs\n", &khz),
+			 -ENOENT);
+	assert_int_equal(vr_vm_tsc_khz_parse("", &khz), -ENOENT);
+	/* Malformed or implausible. */
+	assert_int_equal(vr_vm_tsc_khz_parse("cpu MHz\t: -5\nflags\t: constant_tsc tsc_known_freq\n", &khz), -EINVAL);
+	assert_int_equal(vr_vm_tsc_khz_parse("cpu MHz\t: 12\nflags\t: constant_tsc tsc_known_freq\n", &khz), -EINVAL);
+	assert_int_equal(vr_vm_tsc_khz_parse("cpu MHz\t: 99999999999999999999\nflags\t: constant_tsc tsc_known_freq\n",
+					     &khz),
+			 -EINVAL);
+	assert_int_equal(vr_vm_tsc_khz_parse("cpu MHz\t: 2600 MHz\nflags\t: constant_tsc tsc_known_freq\n", &khz),
+			 -EINVAL);
+	assert_int_equal(khz, 7);
+
+	/* On microvm under TCG the rate goes on the guest's command line; not
+	 * when the user gave one, not on q35. */
+	snprintf(path, sizeof(path), "%s/cpuinfo", t->dir);
+	fake_put(t->dir, "/cpuinfo", good);
+	o.cpuinfo = path;
+	vr_config_defaults(&c);
+	assert_int_equal(vr_config_set(&c, "image", t->image, e, sizeof(e)), 0);
+	assert_int_equal(vr_config_set(&c, "kernel", t->kernel, e, sizeof(e)), 0);
+	o.cfg = &c;
+	assert_int_equal(vr_vm_paths(&vm, "t", NULL), 0);
+	n = vr_vm_qemu_argv(&o, &vm, argv, 96, store, sizeof(store), err, sizeof(err));
+	s = joined(argv, n);
+	assert_non_null(strstr(s, " tsc_early_khz=2596128"));
+	assert_int_equal(vr_config_set(&c, "kernelCommandLine", "tsc_early_khz=1000000", e, sizeof(e)), 0);
+	n = vr_vm_qemu_argv(&o, &vm, argv, 96, store, sizeof(store), err, sizeof(err));
+	s = joined(argv, n);
+	assert_null(strstr(s, "tsc_early_khz=2596128"));
+	assert_non_null(strstr(s, "tsc_early_khz=1000000"));
+	assert_int_equal(vr_config_set(&c, "kernelCommandLine", "", e, sizeof(e)), 0);
+	o.machine = VR_MACHINE_Q35;
+	n = vr_vm_qemu_argv(&o, &vm, argv, 96, store, sizeof(store), err, sizeof(err));
+	s = joined(argv, n);
+	assert_null(strstr(s, "tsc_early_khz"));
+}
+
 /* Only a process started with "-pidfile <this VM's pid file>" is the VM:
  * a reused pid, even another VM's QEMU, is not. */
 static void test_alive(void **state)
@@ -293,6 +355,7 @@ int main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test_setup_teardown(test_qemu_argv, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_qemu_argv_microvm, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tsc_khz, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alive, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_base_must_be_ours, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock, setup, teardown),
