@@ -14,6 +14,7 @@
 #                back before the file read started (free page reporting)
 #   cache_pct    of what the read added, how much was gone at the end
 #                (vmreclaimd's drop, then reporting)
+#   host_load1   the host's 1-minute load average as the run started
 # Writes OUT (default bench/results/DATE/lightvm): raw/ (recording,
 # console, run output per run), runs.csv (every run, failed ones with
 # their reason), summary.csv and summary.md (median and range).
@@ -72,11 +73,14 @@ run_one() { # run_one KERNEL MACHINE REPEAT
 	raw=$OUT/raw/$1.$2.r$3
 	name=lv-$1-$2
 	rm -f "$raw".*
+	# The host's load when the run starts: other work on the machine
+	# slows a TCG boot, and the figures should say so.
+	load=$(cut -d' ' -f1 /proc/loadavg)
 	t0=$(now)
 	if ! $V run -d --name "$name" -M "$2" -m 1GB -p 2 --data "$DATA" --image "$(image_of "$1")" \
 		-w demo --set idleSeconds=6 --set sampleInterval=2 --set autoMemoryReclaim=dropcache \
 		>"$raw.run" 2>&1; then
-		echo "$1,$2,$3,failed: QEMU did not start,,,,,,,," >>"$OUT/runs.csv"
+		echo "$1,$2,$3,failed: QEMU did not start,,,,,,,,,$load" >>"$OUT/runs.csv"
 		return
 	fi
 	con=$VMRECLAIM_RUNTIME_DIR/$name/console.log
@@ -100,7 +104,7 @@ run_one() { # run_one KERNEL MACHINE REPEAT
 		cp "$con" "$raw.console" 2>/dev/null || true
 		$V stop "$name" >/dev/null 2>&1 || true
 		wait "$rec" || true
-		echo "$1,$2,$3,failed: no boot-done within $BOOT_MAX_S s,,,,,,,," >>"$OUT/runs.csv"
+		echo "$1,$2,$3,failed: no boot-done within $BOOT_MAX_S s,,,,,,,,,$load" >>"$OUT/runs.csv"
 		echo "lightvm: $1 $2 #$3: no boot-done within $BOOT_MAX_S s" >&2
 		return
 	fi
@@ -108,24 +112,24 @@ run_one() { # run_one KERNEL MACHINE REPEAT
 	cp "$con" "$raw.console" 2>/dev/null || true
 	$V stop "$name" >/dev/null 2>&1 || true
 	if [ ! -s "$raw.csv" ] || ! grep -q 'idle' "$raw.csv"; then
-		echo "$1,$2,$3,failed: the workload never reached idle,$boot,,,,,,," >>"$OUT/runs.csv"
+		echo "$1,$2,$3,failed: the workload never reached idle,$boot,,,,,,,,$load" >>"$OUT/runs.csv"
 		echo "lightvm: $1 $2 #$3: the workload never reached idle" >&2
 		return
 	fi
 	# boot anon_peak anon_low read_peak last, in bytes (scripts/phases.awk).
-	awk -f scripts/phases.awk "$raw.csv" | awk -v k="$1" -v m="$2" -v r="$3" -v b="$boot" '
+	awk -f scripts/phases.awk "$raw.csv" | awk -v k="$1" -v m="$2" -v r="$3" -v b="$boot" -v l="$load" '
 		function mib(x) { return x / 1048576 }
 		{
 			floor = $1; ap = $2; al = $3; rp = $4; last = $5
 			anon = ap > floor ? 100 * (ap - al) / (ap - floor) : 0
 			cache = rp > floor ? 100 * (rp - last) / (rp - floor) : 0
-			printf "%s,%s,%s,ok,%s,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f\n", k, m, r, b,
-				mib(floor), mib(ap), mib(al), anon, mib(rp), mib(last), cache
+			printf "%s,%s,%s,ok,%s,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%s\n", k, m, r, b,
+				mib(floor), mib(ap), mib(al), anon, mib(rp), mib(last), cache, l
 		}' >>"$OUT/runs.csv"
 	tail -n 1 "$OUT/runs.csv" | sed 's/^/lightvm: /'
 }
 
-echo "kernel,machine,repeat,status,boot_s,floor_mib,anon_peak_mib,anon_low_mib,anon_pct,read_peak_mib,final_mib,cache_pct" >"$OUT/runs.csv"
+echo "kernel,machine,repeat,status,boot_s,floor_mib,anon_peak_mib,anon_low_mib,anon_pct,read_peak_mib,final_mib,cache_pct,host_load1" >"$OUT/runs.csv"
 t_start=$(date +%s)
 r=1
 while [ "$r" -le "$REPEATS" ]; do
