@@ -67,15 +67,25 @@ for m in q35 microvm; do
 		set -- $(awk -f scripts/phases.awk "$csv")
 		boot=$1 peak=$2 anon=$3 read=$4 final=$5
 		echo "# $m: post-boot $(mib $boot) MiB, peak $(mib $peak) MiB, after freeing 512 MiB $(mib $anon) MiB, at the end $(mib $final) MiB"
-		limit=$((boot + boot * 15 / 100))
-		if [ "$peak" -gt $((boot + 400 * 1048576)) ] && [ "$anon" -le "$limit" ]; then
-			ok "$m: host RSS rose by the 512 MiB and fell back within 15% of post-boot after the free"
-		else nok "$m: host RSS rose by the 512 MiB and fell back within 15% of post-boot after the free"; fi
+		# Returned: how much of what a phase added to host RSS went back.
+		# Not "within 15% of post-boot" as in reclaim.sh: this floor is
+		# 130 MiB, and up to one CPU's per-CPU page list (pcp high, about
+		# 27 MiB in a 1 GiB 2-CPU guest) can stay out of free page
+		# reporting after a large free (measured on this kernel: 6621
+		# pages left on the freeing CPU; Debian's left 208 in that run);
+		# 85% leaves room for that and fails when reporting or the drop
+		# does not happen.
+		pct() { awk -v hi="$1" -v lo="$2" -v b="$3" 'BEGIN { printf "%d", (hi > b ? 100 * (hi - lo) / (hi - b) : 0) }'; }
+		anon_pct=$(pct "$peak" "$anon" "$boot")
+		cache_pct=$(pct "$read" "$final" "$boot")
+		if [ "$peak" -gt $((boot + 400 * 1048576)) ] && [ "$anon_pct" -ge 85 ]; then
+			ok "$m: host RSS rose by the 512 MiB and 85% of it went back after the free ($anon_pct%)"
+		else nok "$m: host RSS rose by the 512 MiB and 85% of it went back after the free ($anon_pct%)"; fi
 		# 400 MiB read from the data disk into page cache.
 		if [ "$read" -gt $((boot + 300 * 1048576)) ]; then ok "$m: the data disk is read (host RSS rose by its files)"
 		else nok "$m: the data disk is read (host RSS rose by its files: $(mib $read) MiB)"; grep 'mount' $con.txt | sed 's/^/#   /'; fi
-		if [ "$final" -le "$limit" ]; then ok "$m: back within 15% of post-boot after the read and the idle drop"
-		else nok "$m: back within 15% of post-boot after the read and the idle drop ($(mib $final) MiB)"; fi
+		if [ "$cache_pct" -ge 85 ]; then ok "$m: 85% of the read's cache went back after the idle drop ($cache_pct%)"
+		else nok "$m: 85% of the read's cache went back after the idle drop ($cache_pct%)"; fi
 	else
 		nok "$m: recorded the whole workload"; sed 's/^/#   /' $T/$m.top
 	fi
