@@ -69,12 +69,12 @@ for m in q35 microvm; do
 		echo "# $m: post-boot $(mib $boot) MiB, peak $(mib $peak) MiB, after freeing 512 MiB $(mib $anon) MiB, at the end $(mib $final) MiB"
 		# Returned: how much of what a phase added to host RSS went back.
 		# Not "within 15% of post-boot" as in reclaim.sh: this floor is
-		# 130 MiB, and up to one CPU's per-CPU page list (pcp high, about
-		# 27 MiB in a 1 GiB 2-CPU guest) can stay out of free page
-		# reporting after a large free (measured on this kernel: 6621
-		# pages left on the freeing CPU; Debian's left 208 in that run);
-		# 85% leaves room for that and fails when reporting or the drop
-		# does not happen.
+		# 130 MiB, and 15% of it is less than one CPU's per-CPU page list
+		# (pcp high, about 27 MiB in a 1 GiB 2-CPU guest), which free page
+		# reporting does not see and which the kernel empties after a
+		# large free only by way of page-table isolation (README, "The
+		# lightweight VM"; 93.5-94.3% returned without it).  85% fails
+		# when reporting or the drop does not happen.
 		pct() { awk -v hi="$1" -v lo="$2" -v b="$3" 'BEGIN { printf "%d", (hi > b ? 100 * (hi - lo) / (hi - b) : 0) }'; }
 		anon_pct=$(pct "$peak" "$anon" "$boot")
 		cache_pct=$(pct "$read" "$final" "$boot")
