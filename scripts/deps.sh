@@ -21,17 +21,19 @@ set -eu
 # domains virt-manager, virsh and Cockpit run); libvirt-daemon,
 # libvirt-daemon-driver-qemu (libvirtd and its QEMU driver) and
 # libvirt-clients (virsh): tests/e2e/libvirt.sh runs a libvirtd of its own.
+# linux-source-6.1, bc, flex, bison, libelf-dev, libssl-dev: the minimal
+# guest kernel (make kernel, scripts/mkkernel.sh).
 PKGS="gcc make libc6-dev musl-tools libinih-dev libcmocka-dev jq libjansson-dev
 libvirt-dev libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients
 qemu-system-x86 linux-image-amd64 linux-image-6.12-amd64 busybox-static kmod cpio
 e2fsprogs valgrind clang-14 libclang-rt-14-dev systemd debhelper dpkg-dev
-mmdebstrap"
+mmdebstrap linux-source-6.1 bc flex bison libelf-dev libssl-dev"
 
 # make test: the build, the guest image (host.sh's command-line cases
 # need one), jq and systemd-analyze for the black-box tests; no QEMU (a
 # fake one stands in), no valgrind, no fuzzer toolchain.
 TEST_PKGS="gcc make libc6-dev musl-tools libinih-dev libcmocka-dev jq libjansson-dev
-linux-image-amd64 busybox-static kmod cpio systemd"
+libvirt-dev linux-image-amd64 busybox-static kmod cpio systemd"
 check_only=0
 if [ "${1:-}" = --test ]; then
 	PKGS=$TEST_PKGS

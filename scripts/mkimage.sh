@@ -8,6 +8,10 @@
 # default kernel's image is also copied to build/image/, where
 # `vmreclaim run` and the tests look.
 #   scripts/mkimage.sh [--kernel KVER]      (or KVER=... in the environment)
+#   scripts/mkimage.sh --minimal
+# --minimal: the minimal kernel scripts/mkkernel.sh built (build/kernel/
+# bzImage, everything built in, so no modules in the archive), into
+# build/image/minimal/.
 # KVER: a version in /lib/modules with a /boot/vmlinuz (6.1.0-57-amd64),
 # or a prefix of one (6.12); unset: the kernel Debian's linux-image-amd64
 # installs (6.1 on Debian 12), else the newest.  OUT=DIR writes there only.
@@ -18,14 +22,15 @@ cd "$(dirname "$0")/.."
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel) KVER=$2; shift ;;
+	--minimal) MINIMAL=1 ;;
 	*) echo "mkimage: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift
 done
 
 # crc32c_generic: ext4 asks the crypto API for crc32c, which modinfo does not
-# list as a dependency.
-MODULES="virtio_pci virtio_balloon virtio_blk virtio_console crc32c_generic ext4"
+# list as a dependency; virtio_mmio: the devices of QEMU's microvm.
+MODULES="virtio_pci virtio_mmio virtio_balloon virtio_blk virtio_console crc32c_generic ext4"
 
 installed() {
 	for d in /lib/modules/*; do
@@ -40,7 +45,15 @@ debian_default() {
 		sed -n 's/^linux-image-\([^ ,]*\).*/\1/p'
 }
 is_default=0
-if [ -z "${KVER:-}" ]; then
+VMLINUZ=
+if [ "${MINIMAL:-0}" = 1 ]; then
+	[ -r build/kernel/bzImage ] && [ -r build/kernel/kernel-version ] ||
+		{ echo "mkimage: build/kernel/bzImage missing (make kernel)" >&2; exit 1; }
+	KVER=$(cat build/kernel/kernel-version)
+	VMLINUZ=build/kernel/bzImage
+	MODULES=
+	OUT=${OUT:-build/image/minimal}
+elif [ -z "${KVER:-}" ]; then
 	KVER=$(debian_default)
 	[ -n "$KVER" ] && [ -f "/boot/vmlinuz-$KVER" ] || KVER=$(installed | tail -n 1)
 	is_default=1
@@ -48,9 +61,10 @@ elif ! [ -f "/boot/vmlinuz-$KVER" ]; then
 	# A prefix (6.12): the newest installed kernel that starts with it.
 	KVER=$(installed | grep -E "^$KVER([.-]|$)" | tail -n 1 || true)
 fi
+[ -n "$VMLINUZ" ] || VMLINUZ=/boot/vmlinuz-$KVER
 [ -n "$KVER" ] || { echo "mkimage: no such kernel in /boot (apt-get install linux-image-amd64 or linux-image-6.12-amd64)" >&2; exit 1; }
-[ -r "/boot/vmlinuz-$KVER" ] || { echo "mkimage: /boot/vmlinuz-$KVER not readable" >&2; exit 1; }
-[ "$KVER" = "$(debian_default)" ] && is_default=1
+[ -r "$VMLINUZ" ] || { echo "mkimage: $VMLINUZ not readable" >&2; exit 1; }
+[ "${MINIMAL:-0}" = 0 ] && [ "$KVER" = "$(debian_default)" ] && is_default=1
 BUSYBOX=/bin/busybox
 [ -x "$BUSYBOX" ] && file_is_static=$(readelf -l "$BUSYBOX" | grep -c 'program interpreter' || true)
 if [ ! -x "$BUSYBOX" ] || [ "${file_is_static:-1}" != 0 ]; then
@@ -114,7 +128,7 @@ find "$STAGE" -exec touch -h -d "@$EPOCH" {} +
 (cd "$STAGE" && find . -mindepth 1 | LC_ALL=C sort |
 	cpio --quiet -o -H newc --reproducible -R 0:0) | gzip -9 -n >"$DIR/initrd.img.tmp"
 mv "$DIR/initrd.img.tmp" "$DIR/initrd.img"
-cp "/boot/vmlinuz-$KVER" "$DIR/vmlinuz"
+cp "$VMLINUZ" "$DIR/vmlinuz"
 echo "$KVER" >"$DIR/kernel-version"
 echo "mkimage: $DIR/initrd.img ($(wc -c <"$DIR/initrd.img") bytes) for kernel $KVER"
 if [ -z "${OUT:-}" ] && [ "$is_default" = 1 ]; then

@@ -46,6 +46,8 @@ static void usage(FILE *f)
 		"                         console.log in the VM's runtime directory)\n"
 		"  -d, --detach           leave the VM running in the background\n"
 		"      --accel auto|kvm|tcg\n"
+		"  -M, --machine q35|microvm  QEMU's machine: q35 (virtio-pci, the default)\n"
+		"                         or microvm (virtio-mmio, no PCI, no ACPI)\n"
 		"      --dry-run          print the QEMU command line and exit\n"
 		"  -h, --help\n"
 		"\n"
@@ -172,6 +174,7 @@ int vr_cmd_run(int argc, char **argv)
 		{ "console", required_argument, NULL, OPT_CONSOLE },
 		{ "detach", no_argument, NULL, 'd' },
 		{ "accel", required_argument, NULL, OPT_ACCEL },
+		{ "machine", required_argument, NULL, 'M' },
 		{ "dry-run", no_argument, NULL, OPT_DRY },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -194,7 +197,7 @@ int vr_cmd_run(int argc, char **argv)
 	int c, n, r, sig = 0, status = 0, lock_fd = -1;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:n:m:p:s:w:dh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:n:m:p:s:w:M:dh", longopts, NULL)) != -1) {
 		const char *key = NULL;
 
 		switch (c) {
@@ -259,6 +262,12 @@ int vr_cmd_run(int argc, char **argv)
 				o.accel = VR_ACCEL_TCG;
 			else {
 				fprintf(stderr, "vmreclaim run: --accel %s: auto, kvm or tcg\n", optarg);
+				return VR_EXIT_USAGE;
+			}
+			continue;
+		case 'M':
+			if (vr_vm_machine_parse(optarg, &o.machine) < 0) {
+				fprintf(stderr, "vmreclaim run: --machine %s: q35 or microvm\n", optarg);
 				return VR_EXIT_USAGE;
 			}
 			continue;
@@ -434,8 +443,8 @@ int vr_cmd_run(int argc, char **argv)
 			fprintf(stderr, "vmreclaim run: %s: %s\n", link, strerror(errno));
 	}
 	vr_vm_pick_accel(o.accel, why, sizeof(why));
-	fprintf(stderr, "vmreclaim run: %s: %llu MiB, %u CPUs, %s, free page reporting %s\n", vm.name,
-		(unsigned long long)(cfg.memory_bytes / VR_MIB), cfg.processors, why,
+	fprintf(stderr, "vmreclaim run: %s: %llu MiB, %u CPUs, %s, %s, free page reporting %s\n", vm.name,
+		(unsigned long long)(cfg.memory_bytes / VR_MIB), cfg.processors, vr_vm_machine_name(o.machine), why,
 		cfg.page_reporting ? "on" : "off");
 
 	parent = getpid();

@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "common/config.h"
@@ -40,14 +41,32 @@ struct vr_vm {
 
 enum vr_accel { VR_ACCEL_AUTO, VR_ACCEL_KVM, VR_ACCEL_TCG };
 
+/* QEMU's machine: q35 (PCI; virtio-pci devices; the default) or microvm
+ * (no PCI, no firmware beyond qboot: virtio-mmio devices, described in
+ * its ACPI tables, so the kernel needs ACPI and virtio_mmio). */
+enum vr_machine { VR_MACHINE_Q35, VR_MACHINE_MICROVM };
+
+/* The host's TSC rate in kHz from /proc/cpuinfo text @buf: the first
+ * "cpu MHz" line, trusted only when the first "flags" line has both
+ * constant_tsc and tsc_known_freq (the kernel knew the rate rather than
+ * measuring a frequency that may change).  Returns 0, -ENOENT (not
+ * known), or -EINVAL (a malformed or implausible figure). */
+int vr_vm_tsc_khz_parse(const char *buf, uint64_t *ret_khz);
+
+/* "q35" or "microvm" into *ret; -EINVAL for anything else. */
+int vr_vm_machine_parse(const char *s, enum vr_machine *ret);
+const char *vr_vm_machine_name(enum vr_machine m);
+
 struct vr_run_opts {
 	const struct vr_config *cfg;
 	const char *name;
 	const char *workload;  /* vrinit.workload=, or NULL */
 	const char *console;   /* a file, "" for the terminal, NULL for DIR/console.log */
 	enum vr_accel accel;
+	enum vr_machine machine;
 	bool detach;           /* QEMU's -daemonize */
 	const char *qemu;      /* the binary; NULL: qemu-system-x86_64 */
+	const char *cpuinfo;   /* the host's cpuinfo; NULL: /proc/cpuinfo */
 };
 
 /* The runtime base directory (created 0700 when @create).  When it

@@ -146,7 +146,7 @@ static void test_qemu_argv(void **state)
 	n = vr_vm_qemu_argv(&o, &vm, argv, 96, store, sizeof(store), err, sizeof(err));
 	s = joined(argv, n);
 	assert_non_null(strstr(s, "vrinit.data=/dev/vda vrinit.data_rw=1 vrinit.workload=demo"));
-	assert_non_null(strstr(s, ",if=virtio,format=raw|"));
+	assert_non_null(strstr(s, ",if=none,id=data0,format=raw|-device|virtio-blk-pci,drive=data0|"));
 	assert_null(strstr(s, "readonly"));
 
 	/* Too small a store or vector: an error, not an overflow. */
@@ -168,6 +168,107 @@ static void test_qemu_argv(void **state)
 	assert_int_equal(vr_config_set(&c, "image", "/nonexistent/initrd.img", e, sizeof(e)), 0);
 	assert_int_equal(vr_vm_qemu_argv(&o, &vm, argv, 96, store, sizeof(store), err, sizeof(err)), -ENOENT);
 	assert_non_null(strstr(err, "make image"));
+}
+
+/* microvm: every device on virtio-mmio, no PCI device; q35 by default. */
+static void test_qemu_argv_microvm(void **state)
+{
+	struct tmp *t = *state;
+	struct vr_run_opts o = { .name = "t", .accel = VR_ACCEL_TCG };
+	enum vr_machine m;
+	struct vr_config c;
+	struct vr_vm vm;
+	char *argv[96], store[16384], err[256], e[256], *s;
+	int n;
+
+	vr_config_defaults(&c);
+	assert_int_equal(vr_config_set(&c, "image", t->image, e, sizeof(e)), 0);
+	assert_int_equal(vr_config_set(&c, "kernel", t->kernel, e, sizeof(e)), 0);
+	assert_int_equal(vr_config_set(&c, "dataDisk", t->data, e, sizeof(e)), 0);
+	o.cfg = &c;
+	assert_int_equal(vr_vm_paths(&vm, "t", NULL), 0);
+	n = vr_vm_qemu_argv(&o, &vm, argv, 96, store, sizeof(store), err, sizeof(err));
+	s = joined(argv, n);
+	assert_non_null(strstr(s, "-machine|q35|"));
+
+	assert_int_equal(vr_vm_machine_parse("microvm", &m), 0);
+	assert_int_equal(m, VR_MACHINE_MICROVM);
+	assert_string_equal(vr_vm_machine_name(m), "microvm");
+	assert_int_equal(vr_vm_machine_parse("pc-i440fx", &m), -EINVAL);
+	assert_int_equal(vr_vm_machine_parse("", &m), -EINVAL);
+	o.machine = VR_MACHINE_MICROVM;
+	n = vr_vm_qemu_argv(&o, &vm, argv, 96, store, sizeof(store), err, sizeof(err));
+	assert_true(n > 10);
+	s = joined(argv, n);
+	assert_non_null(strstr(s, "-machine|microvm,pit=on|"));
+	assert_non_null(strstr(s, "virtio-balloon-device,id=balloon0,free-page-reporting=on"));
+	assert_non_null(strstr(s, "virtio-serial-device,id=vser0|"));
+	assert_non_null(strstr(s, "virtserialport,bus=vser0.0,chardev=vrguest,name=org.vmreclaim.0"));
+	assert_non_null(strstr(s, "if=none,id=data0,format=raw,readonly=on|-device|virtio-blk-device,drive=data0"));
+	assert_null(strstr(s, "-pci"));
+	assert_null(strstr(s, "if=virtio"));
+}
+
+/* The host's TSC rate, for microvm under TCG: only a rate the host kernel
+ * knew, only a plausible one. */
+static void test_tsc_khz(void **state)
+{
+	struct tmp *t = *state;
+	const char *good = "processor\t: 0\nmodel name\t: AMD EPYC\ncpu MHz\t\t: 2596.128\n"
+			   "flags\t\t: fpu tsc constant_tsc nonstop_tsc tsc_known_freq hypervisor\n"
+			   "processor\t: 1\ncpu MHz\t\t: 1.000\n";
+	struct vr_run_opts o = { .name = "t", .accel = VR_ACCEL_TCG, .machine = VR_MACHINE_MICROVM };
+	char *argv[96], store[16384], err[256], e[256], path[512], *s;
+	struct vr_config c;
+	struct vr_vm vm;
+	uint64_t khz = 7;
+	int n;
+
+	assert_int_equal(vr_vm_tsc_khz_parse(good, &khz), 0);
+	assert_int_equal(khz, 2596128);
+	assert_int_equal(vr_vm_tsc_khz_parse("cpu MHz\t: 3000\nflags\t: constant_tsc tsc_known_freq\n", &khz), 0);
+	assert_int_equal(khz, 3000000);
+	/* A frequency that may change, or no flags: not trusted. */
+	khz = 7;
+	assert_int_equal(vr_vm_tsc_khz_parse("cpu MHz\t: 3000.1\nflags\t: constant_tsc\n", &khz), -ENOENT);
+	assert_int_equal(vr_vm_tsc_khz_parse("cpu MHz\t: 3000.1\n", &khz), -ENOENT);
+	/* A flag is a word, not a substring. */
+	assert_int_equal(vr_vm_tsc_khz_parse("cpu MHz\t: 3000\nflags\t: xconstant_tsc tsc_known_freqs\n", &khz),
+			 -ENOENT);
+	assert_int_equal(vr_vm_tsc_khz_parse("", &khz), -ENOENT);
+	/* Malformed or implausible. */
+	assert_int_equal(vr_vm_tsc_khz_parse("cpu MHz\t: -5\nflags\t: constant_tsc tsc_known_freq\n", &khz), -EINVAL);
+	assert_int_equal(vr_vm_tsc_khz_parse("cpu MHz\t: 12\nflags\t: constant_tsc tsc_known_freq\n", &khz), -EINVAL);
+	assert_int_equal(vr_vm_tsc_khz_parse("cpu MHz\t: 99999999999999999999\nflags\t: constant_tsc tsc_known_freq\n",
+					     &khz),
+			 -EINVAL);
+	assert_int_equal(vr_vm_tsc_khz_parse("cpu MHz\t: 2600 MHz\nflags\t: constant_tsc tsc_known_freq\n", &khz),
+			 -EINVAL);
+	assert_int_equal(khz, 7);
+
+	/* On microvm under TCG the rate goes on the guest's command line; not
+	 * when the user gave one, not on q35. */
+	snprintf(path, sizeof(path), "%s/cpuinfo", t->dir);
+	fake_put(t->dir, "/cpuinfo", good);
+	o.cpuinfo = path;
+	vr_config_defaults(&c);
+	assert_int_equal(vr_config_set(&c, "image", t->image, e, sizeof(e)), 0);
+	assert_int_equal(vr_config_set(&c, "kernel", t->kernel, e, sizeof(e)), 0);
+	o.cfg = &c;
+	assert_int_equal(vr_vm_paths(&vm, "t", NULL), 0);
+	n = vr_vm_qemu_argv(&o, &vm, argv, 96, store, sizeof(store), err, sizeof(err));
+	s = joined(argv, n);
+	assert_non_null(strstr(s, " tsc_early_khz=2596128"));
+	assert_int_equal(vr_config_set(&c, "kernelCommandLine", "tsc_early_khz=1000000", e, sizeof(e)), 0);
+	n = vr_vm_qemu_argv(&o, &vm, argv, 96, store, sizeof(store), err, sizeof(err));
+	s = joined(argv, n);
+	assert_null(strstr(s, "tsc_early_khz=2596128"));
+	assert_non_null(strstr(s, "tsc_early_khz=1000000"));
+	assert_int_equal(vr_config_set(&c, "kernelCommandLine", "", e, sizeof(e)), 0);
+	o.machine = VR_MACHINE_Q35;
+	n = vr_vm_qemu_argv(&o, &vm, argv, 96, store, sizeof(store), err, sizeof(err));
+	s = joined(argv, n);
+	assert_null(strstr(s, "tsc_early_khz"));
 }
 
 /* Only a process started with "-pidfile <this VM's pid file>" is the VM:
@@ -253,6 +354,8 @@ int main(void)
 		cmocka_unit_test(test_rss_parse),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test_setup_teardown(test_qemu_argv, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_qemu_argv_microvm, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tsc_khz, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alive, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_base_must_be_ours, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock, setup, teardown),
