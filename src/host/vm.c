@@ -3,7 +3,7 @@
  * entries) and the QEMU command line (q35 or microvm, the balloon, the
  * console, the guest channel, the data disk, TCG's settings).  Over 600
  * lines: both halves work from one struct vr_vm; splitting run into parse,
- * prepare, launch and supervise (issue 17) is where it comes apart. */
+ * prepare, launch and supervise is where it comes apart. */
 #include "host/vm.h"
 #include "common/size.h"
 #include "common/util.h"
