@@ -95,24 +95,32 @@ static void restore_order(struct vr_guest *g)
 	r = vr_order_state_load(&g->sys, &saved);
 	if (r == 0)
 		return;
-	if (r == -EINVAL) {
-		vr_warn("%s: not a reporting order: removed", VR_ORDER_STATE_PATH);
-	} else if (r > 0 && !g->reporting.registered) {
-		return; /* no driver yet: the order means nothing; the file stays */
-	} else if (r < 0) {
+	if (r < 0 && r != -EINVAL) {
 		vr_guest_iface(g, VR_IF_ORDER_STATE, r);
 		return;
-	} else if (g->reporting.registered && g->reporting.order < saved) {
+	}
+	if (r == -EINVAL) {
+		vr_warn("%s: not a reporting order: removed", VR_ORDER_STATE_PATH);
+	} else if (!g->reporting.registered) {
+		return; /* no driver yet: the order means nothing; the file stays */
+	} else if (g->reporting.order < saved) {
+		/* Whatever happens next, the order to go back to is the saved
+		 * one, not the lowered one read at start. */
+		g->base_order = saved;
+		g->base_order_known = true;
 		snprintf(v, sizeof(v), "%u", saved);
 		r = vr_sys_write(&g->sys, VR_REPORTING_ORDER_PATH, v);
 		vr_guest_iface(g, VR_IF_REPORTING_ORDER, r);
-		if (r < 0)
-			return; /* the file stays for the next start */
+		if (r < 0) {
+			/* Held lowered as far as the service knows: the way
+			 * back up is tried as after any hold, and the file
+			 * stays for a daemon killed before that. */
+			g->order_lowered = true;
+			return;
+		}
 		vr_notice("page_reporting_order %u -> %u: left lowered by a daemon stopped during a hold",
 			  g->reporting.order, saved);
 		g->reporting.order = saved;
-		g->base_order = saved;
-		g->base_order_known = true;
 	}
 	vr_guest_iface(g, VR_IF_ORDER_STATE, vr_order_state_clear(&g->sys));
 }

@@ -27,6 +27,7 @@ int vr_order_state_save(const struct vr_sys *s, unsigned base_order)
 {
 	char path[PATH_MAX], err[256], text[16];
 	struct vr_outfile o;
+	ssize_t w;
 	int n, r;
 
 	r = vr_sys_path(s, VR_ORDER_STATE_PATH, path, sizeof(path));
@@ -36,8 +37,9 @@ int vr_order_state_save(const struct vr_sys *s, unsigned base_order)
 	r = vr_outfile_open(&o, path, VR_OUTFILE_REPLACE, 0, NULL, err, sizeof(err));
 	if (r < 0)
 		return r;
-	if (write(o.fd, text, (size_t)n) != n) {
-		r = errno ? -errno : -EIO;
+	w = write(o.fd, text, (size_t)n);
+	if (w != n) {
+		r = w < 0 ? -errno : -EIO; /* a short write sets no errno */
 		vr_outfile_abort(&o);
 		return r;
 	}

@@ -928,6 +928,48 @@ static void test_order_state_kill(void **state)
 	unlink(path);
 }
 
+/* The order state file's faults: a way back up that fails at start keeps
+ * the saved order as the one to go back to (not the lowered one read), and
+ * the order is not lowered when the file cannot be written. */
+static void test_order_state_faults(void **state)
+{
+	struct fx *f = *state;
+	char path[PATH_MAX];
+	int i;
+
+	snprintf(path, sizeof(path), "%s%s", f->root, VR_ORDER_STATE_PATH);
+	fake_put(f->root, VR_ORDER_STATE_PATH, "9\n");
+	fake_put(f->root, "/sys/module/page_reporting/parameters/page_reporting_order", "2\n");
+	rec_fail_on(&f->rec, "/page_reporting_order", NULL, -EACCES, 1);
+	start(f);
+	assert_int_equal(f->g.base_order, 9);
+	assert_true(f->g.order_lowered);
+	assert_int_equal(access(path, F_OK), 0);
+	/* the next way up works, and takes the file away */
+	rec_clear(&f->rec);
+	vr_guest_shutdown(&f->g);
+	assert_string_equal(writes(f), "page_reporting_order=9");
+	assert_false(f->g.order_lowered);
+	assert_int_equal(access(path, F_OK), -1);
+
+	/* no /run to write the file in: the order stays where it is */
+	fake_put(f->root, "/sys/module/page_reporting/parameters/page_reporting_order", "9\n");
+	snprintf(path, sizeof(path), "%s/run/.keep", f->root);
+	assert_int_equal(unlink(path), 0);
+	snprintf(path, sizeof(path), "%s/run", f->root);
+	assert_int_equal(rmdir(path), 0);
+	f->cfg.mode = VR_MODE_AUTO;
+	put_lru(f, 32, 8);
+	fake_put(f->root, "/proc/buddyinfo", BUDDYINFO_FRAGMENTED);
+	start(f);
+	rec_clear(&f->rec);
+	for (i = 0; i < 12; i++)
+		tick(f, 0);
+	assert_int_equal(rec_count(&f->rec, "/page_reporting_order"), 0);
+	assert_false(f->g.order_lowered);
+	assert_int_equal(log_catch_count(&f->log, "vmreclaimd.order"), 1);
+}
+
 static void test_pcp_drain(void **state)
 {
 	struct fx *f = *state;
@@ -1053,8 +1095,12 @@ static void test_pcp_parse_due(void **state)
 	assert_false(vr_pcp_due(&p, 25 * SEC, false, true, 500 * MIB));
 	assert_false(vr_pcp_due(&p, 26 * SEC, false, true, 500 * MIB));
 	assert_true(vr_pcp_due(&p, 32 * SEC, false, true, 500 * MIB));
-	/* an action: always */
+	/* an action: once the gap has passed; one within the gap waits */
 	assert_true(vr_pcp_due(&p, 33 * SEC, true, false, 0));
+	p.last_usec = 33 * SEC;
+	assert_false(vr_pcp_due(&p, 38 * SEC, true, false, 0));
+	assert_true(vr_pcp_due(&p, 43 * SEC, false, false, 0));
+	p.last_usec = 43 * SEC;
 	/* an unreadable sample breaks the chain: no rise is made up of two */
 	assert_false(vr_pcp_due(&p, 60 * SEC, false, true, 900 * MIB));
 	assert_false(vr_pcp_due(&p, 65 * SEC, false, false, 0));
@@ -1279,6 +1325,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reclaim_cut_to_caches, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fresh_start_fragments, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_order_state_kill, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_order_state_faults, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pcp_drain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pcp_faults, setup, teardown),
 		cmocka_unit_test(test_pcp_parse_due),
