@@ -1273,6 +1273,10 @@ static void test_auto_slab_drop_fails(void **state)
 		tick(f, 80);
 	assert_int_equal(f->g.totals[VR_ACTION_DROPCACHE].failures, 1);
 	assert_true(f->g.autost.slab_failed);
+	/* a drop that failed is not counted as one, nor as a reclaim */
+	assert_int_equal(f->g.autost.slab_drops, 0);
+	assert_int_equal(f->g.autost.slab_dropped_usec, 0);
+	assert_int_equal(f->g.autost.last_reclaim_usec, 0);
 	/* the slab grows and settles again: still nothing */
 	put_lru_slab(f, 0, 10, 500);
 	for (i = 0; i < 20; i++)
