@@ -32,9 +32,8 @@ uint64_t vr_auto_slab_floor(uint64_t total_bytes)
 	return f < 32 * VR_MIB ? 32 * VR_MIB : f;
 }
 
-void vr_auto_slab_failed(struct vr_auto *a)
+void vr_auto_slab_cancel(struct vr_auto *a)
 {
-	a->slab_failed = true;
 	if (a->slab_dropping) {
 		/* a drop that did not happen is not counted as one */
 		a->slab_drops--;
@@ -42,6 +41,12 @@ void vr_auto_slab_failed(struct vr_auto *a)
 		a->last_reclaim_usec = a->slab_prev_reclaim_usec;
 	}
 	a->slab_dropping = false;
+}
+
+void vr_auto_slab_failed(struct vr_auto *a)
+{
+	a->slab_failed = true;
+	vr_auto_slab_cancel(a);
 }
 
 uint64_t vr_auto_stranded_min(uint64_t total_bytes)

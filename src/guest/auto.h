@@ -182,6 +182,9 @@ void vr_auto_decide(struct vr_auto *a, const struct vr_auto_settings *s,
 
 /* The slab drop auto asked for failed (drop_caches unwritable): the
  * slab is left to the kernel from now on. */
+/* The slab drop just planned does not run (another drop runs this tick):
+ * it is not counted, and is planned again later. */
+void vr_auto_slab_cancel(struct vr_auto *a);
 void vr_auto_slab_failed(struct vr_auto *a);
 
 /* SReclaimable auto leaves alone in a guest of @total_bytes. */

@@ -1258,6 +1258,30 @@ static void test_auto_slab(void **state)
 
 /* drop_caches that cannot be written: one warning, the slab is left to
  * the kernel, and nothing else auto does is held up. */
+/* Without memory.reclaim, auto's cache falls back to gradual's drop; its
+ * slab drop never runs in the same tick (one drop a tick), and still runs
+ * in a later one. */
+static void test_auto_slab_one_drop_a_tick(void **state)
+{
+	struct fx *f = *state;
+	unsigned i, n, total = 0, most = 0;
+
+	f->cfg.mode = VR_MODE_AUTO;
+	fake_rm(f->root, "/sys/fs/cgroup/memory.reclaim");
+	put_lru_slab(f, 0, 10, 300);
+	start(f);
+	for (i = 0; i < 16; i++) {
+		rec_clear(&f->rec);
+		tick(f, 0);
+		n = rec_count(&f->rec, "/drop_caches");
+		total += n;
+		most = n > most ? n : most;
+	}
+	assert_int_equal(most, 1);
+	assert_true(total >= 2);
+	assert_int_equal(f->g.autost.slab_drops, 1);
+}
+
 static void test_auto_slab_drop_fails(void **state)
 {
 	struct fx *f = *state;
@@ -1303,6 +1327,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_auto_busy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_auto_slab, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_auto_slab_drop_fails, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_auto_slab_one_drop_a_tick, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_metrics, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_metrics_file_planted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_auto_fragmented, setup, teardown),
