@@ -2,22 +2,18 @@
 #include "guest/orderstate.h"
 #include "common/outfile.h"
 #include "common/util.h"
+#include "procfs/buddyinfo.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-#define ORDER_MAX 10
-
 int vr_order_state_parse(const char *buf, unsigned *ret)
 {
-	const char *end = buf + strcspn(buf, "\n");
 	uint64_t v;
 
-	if (end[0] != '\n' || end[1] != '\0')
-		return -EINVAL;
-	if (vr_parse_u64(buf, end, &v) < 0 || v > ORDER_MAX)
+	if (vr_parse_u64_line(buf, VR_BUDDY_ORDERS_MAX - 1, &v) < 0)
 		return -EINVAL;
 	*ret = (unsigned)v;
 	return 0;
