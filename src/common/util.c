@@ -171,6 +171,19 @@ int vr_parse_u64(const char *s, const char *end, uint64_t *ret)
 	return 0;
 }
 
+int vr_parse_u64_line(const char *buf, uint64_t max, uint64_t *ret)
+{
+	const char *end = buf + strcspn(buf, "\n");
+	uint64_t v;
+
+	if (end[0] == '\n' && end[1] != '\0')
+		return -EINVAL;
+	if (vr_parse_u64(buf, end, &v) < 0 || v > max)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
 const char *vr_skip_blanks(const char *s)
 {
 	while (*s == ' ' || *s == '\t')

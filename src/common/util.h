@@ -58,6 +58,11 @@ int vr_path_join(char *buf, size_t size, const char *root, const char *path);
  * *ret, or -EINVAL / -ERANGE. */
 int vr_parse_u64(const char *s, const char *end, uint64_t *ret);
 
+/* Parse the text of a file that holds one unsigned decimal number at most
+ * @max, and at most one newline after it (a sysctl, a module parameter, a
+ * state file).  Returns 0 and sets *ret, or -EINVAL. */
+int vr_parse_u64_line(const char *buf, uint64_t max, uint64_t *ret);
+
 /* Skip spaces and tabs. */
 const char *vr_skip_blanks(const char *s);
 

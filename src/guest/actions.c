@@ -301,8 +301,14 @@ int vr_guest_set_order(struct vr_guest *g, unsigned order, const char *why)
 
 	/* The order to go back to is on disk before the order goes down
 	 * (orderstate.h). */
-	if (hold && !g->sys.ops->dry_run)
-		vr_guest_iface(g, VR_IF_ORDER_STATE, vr_order_state_save(&g->sys, g->base_order));
+	if (hold && !g->sys.ops->dry_run) {
+		/* Not lowered without it: a kill during the hold would leave
+		 * the order low for good. */
+		r = vr_order_state_save(&g->sys, g->base_order);
+		vr_guest_iface(g, VR_IF_ORDER_STATE, r);
+		if (r < 0)
+			return r;
+	}
 	snprintf(v, sizeof(v), "%u", order);
 	r = vr_sys_write(&g->sys, VR_REPORTING_ORDER_PATH, v);
 	vr_guest_iface(g, VR_IF_REPORTING_ORDER, r);

@@ -32,10 +32,21 @@ uint64_t vr_auto_slab_floor(uint64_t total_bytes)
 	return f < 32 * VR_MIB ? 32 * VR_MIB : f;
 }
 
+void vr_auto_slab_cancel(struct vr_auto *a)
+{
+	if (a->slab_dropping) {
+		/* a drop that did not happen is not counted as one */
+		a->slab_drops--;
+		a->slab_dropped_usec = a->slab_prev_dropped_usec;
+		a->last_reclaim_usec = a->slab_prev_reclaim_usec;
+	}
+	a->slab_dropping = false;
+}
+
 void vr_auto_slab_failed(struct vr_auto *a)
 {
 	a->slab_failed = true;
-	a->slab_dropping = false;
+	vr_auto_slab_cancel(a);
 }
 
 uint64_t vr_auto_stranded_min(uint64_t total_bytes)
@@ -361,6 +372,8 @@ static void slab_decide(struct vr_auto *a, const struct vr_auto_settings *s,
 	vr_plan_add(p, VR_STEP_DROPCACHE, VR_TRIGGER_AUTO, VR_AUTO_DROP_SLAB, 0, NULL);
 	a->slab_dropping = true;
 	a->slab_drop_from_bytes = in->slab_bytes;
+	a->slab_prev_dropped_usec = a->slab_dropped_usec;
+	a->slab_prev_reclaim_usec = a->last_reclaim_usec;
 	a->slab_dropped_usec = now ? now : 1;
 	a->slab_drops++;
 	a->slab_hold_usec = 0;

@@ -150,6 +150,9 @@ struct vr_auto {
 	bool slab_dropping;           /* a drop was asked; the next sample says what it did */
 	uint64_t slab_drop_from_bytes; /* SReclaimable when it was asked */
 	uint64_t slab_dropped_usec;   /* when; 0: never */
+	/* what the two above and last_reclaim_usec were before a planned drop:
+	 * put back if the drop fails, so that it counts as nothing */
+	uint64_t slab_prev_dropped_usec, slab_prev_reclaim_usec;
 	uint64_t slab_returned_last_bytes; /* what the last drop returned */
 	bool slab_reuse_seen;         /* the last drop's slab came back */
 	uint64_t slab_backoff_usec;   /* the next back-off's length */
@@ -179,6 +182,9 @@ void vr_auto_decide(struct vr_auto *a, const struct vr_auto_settings *s,
 
 /* The slab drop auto asked for failed (drop_caches unwritable): the
  * slab is left to the kernel from now on. */
+/* The slab drop just planned does not run (another drop runs this tick):
+ * it is not counted, and is planned again later. */
+void vr_auto_slab_cancel(struct vr_auto *a);
 void vr_auto_slab_failed(struct vr_auto *a);
 
 /* SReclaimable auto leaves alone in a guest of @total_bytes. */

@@ -95,24 +95,32 @@ static void restore_order(struct vr_guest *g)
 	r = vr_order_state_load(&g->sys, &saved);
 	if (r == 0)
 		return;
-	if (r == -EINVAL) {
-		vr_warn("%s: not a reporting order: removed", VR_ORDER_STATE_PATH);
-	} else if (r > 0 && !g->reporting.registered) {
-		return; /* no driver yet: the order means nothing; the file stays */
-	} else if (r < 0) {
+	if (r < 0 && r != -EINVAL) {
 		vr_guest_iface(g, VR_IF_ORDER_STATE, r);
 		return;
-	} else if (g->reporting.registered && g->reporting.order < saved) {
+	}
+	if (r == -EINVAL) {
+		vr_warn("%s: not a reporting order: removed", VR_ORDER_STATE_PATH);
+	} else if (!g->reporting.registered) {
+		return; /* no driver yet: the order means nothing; the file stays */
+	} else if (g->reporting.order < saved) {
+		/* Whatever happens next, the order to go back to is the saved
+		 * one, not the lowered one read at start. */
+		g->base_order = saved;
+		g->base_order_known = true;
 		snprintf(v, sizeof(v), "%u", saved);
 		r = vr_sys_write(&g->sys, VR_REPORTING_ORDER_PATH, v);
 		vr_guest_iface(g, VR_IF_REPORTING_ORDER, r);
-		if (r < 0)
-			return; /* the file stays for the next start */
+		if (r < 0) {
+			/* Held lowered as far as the service knows: the way
+			 * back up is tried as after any hold, and the file
+			 * stays for a daemon killed before that. */
+			g->order_lowered = true;
+			return;
+		}
 		vr_notice("page_reporting_order %u -> %u: left lowered by a daemon stopped during a hold",
 			  g->reporting.order, saved);
 		g->reporting.order = saved;
-		g->base_order = saved;
-		g->base_order_known = true;
 	}
 	vr_guest_iface(g, VR_IF_ORDER_STATE, vr_order_state_clear(&g->sys));
 }
@@ -222,17 +230,24 @@ static void read_inputs(struct vr_guest *g, unsigned need, struct vr_tick *t)
  * request since the last one) freed memory, or when free memory rose a lot
  * (pcp.h).  Only with free page reporting: without it nobody takes the
  * pages. */
-static void pcp_tick(struct vr_guest *g, uint64_t now)
+static void pcp_tick(struct vr_guest *g, const struct vr_tick *t)
 {
 	bool acted = g->acted_runs != g->pcp_seen_runs;
+	uint64_t now = t->now_usec;
 	struct vr_meminfo m;
-	int r;
+	int r = 0;
 
 	g->pcp_seen_runs = g->acted_runs;
 	if (!g->set.drain_pcp || !g->reporting.registered || !g->pcp_available)
 		return;
-	r = vr_meminfo_read(&g->sys.fs, &m);
-	vr_guest_iface(g, VR_IF_MEMINFO, r);
+	/* The policy's reading of this tick when it took one (an action's
+	 * own release shows at the next; the action drains anyway). */
+	if (t->have_meminfo) {
+		m = t->mem;
+	} else {
+		r = vr_meminfo_read(&g->sys.fs, &m);
+		vr_guest_iface(g, VR_IF_MEMINFO, r);
+	}
 	if (!vr_pcp_due(&g->pcp, now, acted, r == 0, r == 0 ? m.free_bytes : 0))
 		return;
 	g->pcp.last_usec = now ? now : 1;
@@ -246,7 +261,7 @@ static void pcp_tick(struct vr_guest *g, uint64_t now)
 
 /* One sample: idle tracking, then the policy: read what it needs, ask
  * it, run its steps. */
-static void policy_tick(struct vr_guest *g, uint64_t now)
+static void policy_tick(struct vr_guest *g, uint64_t now, struct vr_tick *ret)
 {
 	const struct vr_policy_ops *p = g->set.policy;
 	struct vr_tick t;
@@ -287,12 +302,13 @@ static void policy_tick(struct vr_guest *g, uint64_t now)
 	read_inputs(g, p->needs ? p->needs(g, &t) : 0, &t);
 	p->decide(g, &t, &g->last_plan);
 	vr_guest_run(g, &g->last_plan);
+	*ret = t;
 }
 
 void vr_guest_tick(struct vr_guest *g)
 {
-	uint64_t now = g->clock();
+	struct vr_tick t;
 
-	policy_tick(g, now);
-	pcp_tick(g, now);
+	policy_tick(g, g->clock(), &t);
+	pcp_tick(g, &t);
 }

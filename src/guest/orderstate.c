@@ -2,22 +2,18 @@
 #include "guest/orderstate.h"
 #include "common/outfile.h"
 #include "common/util.h"
+#include "procfs/buddyinfo.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-#define ORDER_MAX 10
-
 int vr_order_state_parse(const char *buf, unsigned *ret)
 {
-	const char *end = buf + strcspn(buf, "\n");
 	uint64_t v;
 
-	if (end[0] != '\n' || end[1] != '\0')
-		return -EINVAL;
-	if (vr_parse_u64(buf, end, &v) < 0 || v > ORDER_MAX)
+	if (vr_parse_u64_line(buf, VR_BUDDY_ORDERS_MAX - 1, &v) < 0)
 		return -EINVAL;
 	*ret = (unsigned)v;
 	return 0;
@@ -27,6 +23,7 @@ int vr_order_state_save(const struct vr_sys *s, unsigned base_order)
 {
 	char path[PATH_MAX], err[256], text[16];
 	struct vr_outfile o;
+	ssize_t w;
 	int n, r;
 
 	r = vr_sys_path(s, VR_ORDER_STATE_PATH, path, sizeof(path));
@@ -36,8 +33,9 @@ int vr_order_state_save(const struct vr_sys *s, unsigned base_order)
 	r = vr_outfile_open(&o, path, VR_OUTFILE_REPLACE, 0, NULL, err, sizeof(err));
 	if (r < 0)
 		return r;
-	if (write(o.fd, text, (size_t)n) != n) {
-		r = errno ? -errno : -EIO;
+	w = write(o.fd, text, (size_t)n);
+	if (w != n) {
+		r = w < 0 ? -errno : -EIO; /* a short write sets no errno */
 		vr_outfile_abort(&o);
 		return r;
 	}

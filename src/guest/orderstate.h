@@ -15,9 +15,9 @@
  * that a reboot, which resets the order, empties). */
 #define VR_ORDER_STATE_PATH "/run/vmreclaimd.order"
 
-/* Parse the file's text: "ORDER\n", ORDER from 0 to 10 (MAX_ORDER on
- * x86_64 before 6.4, and NR_PAGE_ORDERS - 1 since).  Returns 0 or
- * -EINVAL. */
+/* Parse the file's text: "ORDER\n", ORDER at most the highest order the
+ * buddy lists may have (VR_BUDDY_ORDERS_MAX - 1: 10 on x86_64, 13 on arm64
+ * with 64 KiB pages).  Returns 0 or -EINVAL. */
 int vr_order_state_parse(const char *buf, unsigned *ret);
 
 /* Write @base_order, replacing the file (through outfile.c: a regular file

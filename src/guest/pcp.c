@@ -7,12 +7,9 @@
 
 int vr_pcp_fraction_parse(const char *buf, unsigned *ret)
 {
-	const char *end = buf + strcspn(buf, "\n");
 	uint64_t v;
 
-	if (end[0] == '\n' && end[1] != '\0')
-		return -EINVAL;
-	if (vr_parse_u64(buf, end, &v) < 0 || v > INT32_MAX)
+	if (vr_parse_u64_line(buf, INT32_MAX, &v) < 0)
 		return -EINVAL;
 	*ret = (unsigned)v;
 	return 0;
@@ -81,19 +78,17 @@ bool vr_pcp_due(struct vr_pcp *p, uint64_t now_usec, bool acted, bool have_free,
 	bool rose = have_free && p->have_free && free_bytes > p->prev_free_bytes &&
 		    free_bytes - p->prev_free_bytes >= VR_PCP_DRAIN_RISE_BYTES;
 
-	bool settled = p->rise_pending && have_free && !rose;
-
 	p->have_free = have_free;
 	if (have_free)
 		p->prev_free_bytes = free_bytes;
-	if (rose)
-		p->rise_pending = true;
-	if (acted) {
-		p->rise_pending = false;
-		return true;
-	}
-	if (!settled || (p->last_usec != 0 && now_usec - p->last_usec < VR_PCP_DRAIN_GAP_USEC))
+	if (rose || acted)
+		p->pending = true;
+	/* A free still under way would refill the lists; an action is over
+	 * when it returns. */
+	if (!p->pending || (rose && !acted))
 		return false;
-	p->rise_pending = false;
+	if (p->last_usec != 0 && now_usec - p->last_usec < VR_PCP_DRAIN_GAP_USEC)
+		return false; /* still pending: drained once the gap has passed */
+	p->pending = false;
 	return true;
 }

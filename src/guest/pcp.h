@@ -39,14 +39,15 @@
  * samples (a process exited or freed a large block), and then stopped
  * rising: a drain in the middle of a free would be refilled by its rest
  * (seen with three TCG guests on two cores, where freeing 512 MiB spans
- * two samples).  At most once per VR_PCP_DRAIN_GAP_USEC, so that a busy
- * VM's churn does not cycle its lists through the host. */
+ * two samples).  At most one drain per VR_PCP_DRAIN_GAP_USEC, actions
+ * included, so that a busy VM's churn does not cycle its lists through the
+ * host and a mode that acts every sample does not drain every sample. */
 #define VR_PCP_DRAIN_RISE_BYTES (64 * VR_MIB)
 #define VR_PCP_DRAIN_GAP_USEC (10 * VR_USEC_PER_SEC)
 
 struct vr_pcp {
 	bool have_free;       /* prev_free_bytes is a reading */
-	bool rise_pending;    /* free memory rose; drain once it stops */
+	bool pending;         /* an action ran, or free memory rose: drain */
 	uint64_t prev_free_bytes;
 	uint64_t last_usec;   /* of the last drain; 0: none yet */
 	uint64_t drains;      /* done, in all */
@@ -72,9 +73,10 @@ int vr_pcp_recover(const struct vr_sys *s);
 
 /* Whether to drain now: after an action that freed memory (@acted), or at
  * the first sample after free memory rose by VR_PCP_DRAIN_RISE_BYTES or
- * more that shows no such rise (@have_free: @free_bytes is a reading), not
- * within VR_PCP_DRAIN_GAP_USEC of the last drain unless @acted.  Updates
- * the remembered reading. */
+ * more that shows no such rise (@have_free: @free_bytes is a reading); in
+ * both cases not within VR_PCP_DRAIN_GAP_USEC of the last drain (the drain
+ * then waits for the gap to pass: gradual acts every sample, and each
+ * drain runs work on every CPU).  Updates the remembered reading. */
 bool vr_pcp_due(struct vr_pcp *p, uint64_t now_usec, bool acted, bool have_free,
 		uint64_t free_bytes);
 

@@ -12,6 +12,16 @@
 #include <stdio.h>
 #include <string.h>
 
+static bool plan_has(const struct vr_plan *p, enum vr_step_kind kind)
+{
+	unsigned i;
+
+	for (i = 0; i < p->n; i++)
+		if (p->step[i].kind == kind)
+			return true;
+	return false;
+}
+
 static void auto_init(struct vr_guest *g)
 {
 	vr_auto_init(&g->autost);
@@ -89,9 +99,17 @@ static void auto_decide(struct vr_guest *g, const struct vr_tick *t, struct vr_p
 		memset(out, 0, sizeof(*out));
 		snprintf(out->why, sizeof(out->why), "%s", au->cache_why);
 	}
-	for (i = 0; i < own.n; i++)
+	for (i = 0; i < own.n; i++) {
+		/* One cache drop a tick: the fallback's drop came first, and
+		 * the slab's is measured against what it leaves. */
+		if (own.step[i].kind == VR_STEP_DROPCACHE && au->slab_dropping &&
+		    plan_has(out, VR_STEP_DROPCACHE)) {
+			vr_auto_slab_cancel(au);
+			continue;
+		}
 		vr_plan_add(out, own.step[i].kind, own.step[i].trigger, own.step[i].bytes,
 			    own.step[i].order, own.step[i].why);
+	}
 }
 
 static void auto_result(struct vr_guest *g, const struct vr_step *s, const struct vr_action_record *a,

@@ -15,12 +15,9 @@
 
 int vr_reporting_order_parse(const char *buf, unsigned *ret)
 {
-	const char *end = buf + strcspn(buf, "\n");
 	uint64_t v;
 
-	if (end[0] == '\n' && end[1] != '\0')
-		return -EINVAL;
-	if (vr_parse_u64(buf, end, &v) < 0 || v > UINT32_MAX)
+	if (vr_parse_u64_line(buf, UINT32_MAX, &v) < 0)
 		return -EINVAL;
 	*ret = (unsigned)v;
 	return 0;

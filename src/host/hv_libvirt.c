@@ -302,18 +302,21 @@ static int lv_stop(struct vr_hv_vm *vm, char *err, size_t err_size)
 {
 	uint64_t until = vr_now_usec() + STOP_WAIT_USEC;
 	char *xml = virDomainGetXMLDesc(vm->priv, 0);
+	char why[256] = "";
 	struct vr_lvxml x;
-	bool clean;
+	bool asked = false;
 
 	/* Without ACPI the guest never sees the power button: libvirt takes
 	 * the request all the same, and the wait would be for nothing. */
 	if (xml && vr_lvxml_parse(xml, &x) == 0 && !x.acpi)
-		clean = false;
+		snprintf(why, sizeof(why), "the guest cannot be asked to shut down (no ACPI)");
+	else if (virDomainShutdown(vm->priv) < 0)
+		last_error(why, sizeof(why), "shutdown refused");
 	else
-		clean = virDomainShutdown(vm->priv) == 0;
+		asked = true;
 	free(xml);
 
-	while (clean && vr_now_usec() < until) {
+	while (asked && vr_now_usec() < until) {
 		if (virDomainIsActive(vm->priv) == 0)
 			return 0;
 		usleep(100 * 1000);
@@ -324,9 +327,11 @@ static int lv_stop(struct vr_hv_vm *vm, char *err, size_t err_size)
 		last_error(err, err_size, "destroy");
 		return -EIO;
 	}
-	fprintf(stderr, "vmreclaim stop: %s: %s; destroyed\n", vm->name,
-		clean ? "no clean shutdown within 10 s"
-		      : "the guest cannot be asked to shut down (no ACPI)");
+	if (asked)
+		fprintf(stderr, "vmreclaim stop: %s: no clean shutdown within %llu s; destroyed\n",
+			vm->name, (unsigned long long)(STOP_WAIT_USEC / VR_USEC_PER_SEC));
+	else
+		fprintf(stderr, "vmreclaim stop: %s: %s; destroyed\n", vm->name, why);
 	return 0;
 }
 

@@ -928,6 +928,48 @@ static void test_order_state_kill(void **state)
 	unlink(path);
 }
 
+/* The order state file's faults: a way back up that fails at start keeps
+ * the saved order as the one to go back to (not the lowered one read), and
+ * the order is not lowered when the file cannot be written. */
+static void test_order_state_faults(void **state)
+{
+	struct fx *f = *state;
+	char path[PATH_MAX];
+	int i;
+
+	snprintf(path, sizeof(path), "%s%s", f->root, VR_ORDER_STATE_PATH);
+	fake_put(f->root, VR_ORDER_STATE_PATH, "9\n");
+	fake_put(f->root, "/sys/module/page_reporting/parameters/page_reporting_order", "2\n");
+	rec_fail_on(&f->rec, "/page_reporting_order", NULL, -EACCES, 1);
+	start(f);
+	assert_int_equal(f->g.base_order, 9);
+	assert_true(f->g.order_lowered);
+	assert_int_equal(access(path, F_OK), 0);
+	/* the next way up works, and takes the file away */
+	rec_clear(&f->rec);
+	vr_guest_shutdown(&f->g);
+	assert_string_equal(writes(f), "page_reporting_order=9");
+	assert_false(f->g.order_lowered);
+	assert_int_equal(access(path, F_OK), -1);
+
+	/* no /run to write the file in: the order stays where it is */
+	fake_put(f->root, "/sys/module/page_reporting/parameters/page_reporting_order", "9\n");
+	snprintf(path, sizeof(path), "%s/run/.keep", f->root);
+	assert_int_equal(unlink(path), 0);
+	snprintf(path, sizeof(path), "%s/run", f->root);
+	assert_int_equal(rmdir(path), 0);
+	f->cfg.mode = VR_MODE_AUTO;
+	put_lru(f, 32, 8);
+	fake_put(f->root, "/proc/buddyinfo", BUDDYINFO_FRAGMENTED);
+	start(f);
+	rec_clear(&f->rec);
+	for (i = 0; i < 12; i++)
+		tick(f, 0);
+	assert_int_equal(rec_count(&f->rec, "/page_reporting_order"), 0);
+	assert_false(f->g.order_lowered);
+	assert_int_equal(log_catch_count(&f->log, "vmreclaimd.order"), 1);
+}
+
 static void test_pcp_drain(void **state)
 {
 	struct fx *f = *state;
@@ -1053,8 +1095,12 @@ static void test_pcp_parse_due(void **state)
 	assert_false(vr_pcp_due(&p, 25 * SEC, false, true, 500 * MIB));
 	assert_false(vr_pcp_due(&p, 26 * SEC, false, true, 500 * MIB));
 	assert_true(vr_pcp_due(&p, 32 * SEC, false, true, 500 * MIB));
-	/* an action: always */
+	/* an action: once the gap has passed; one within the gap waits */
 	assert_true(vr_pcp_due(&p, 33 * SEC, true, false, 0));
+	p.last_usec = 33 * SEC;
+	assert_false(vr_pcp_due(&p, 38 * SEC, true, false, 0));
+	assert_true(vr_pcp_due(&p, 43 * SEC, false, false, 0));
+	p.last_usec = 43 * SEC;
 	/* an unreadable sample breaks the chain: no rise is made up of two */
 	assert_false(vr_pcp_due(&p, 60 * SEC, false, true, 900 * MIB));
 	assert_false(vr_pcp_due(&p, 65 * SEC, false, false, 0));
@@ -1212,6 +1258,30 @@ static void test_auto_slab(void **state)
 
 /* drop_caches that cannot be written: one warning, the slab is left to
  * the kernel, and nothing else auto does is held up. */
+/* Without memory.reclaim, auto's cache falls back to gradual's drop; its
+ * slab drop never runs in the same tick (one drop a tick), and still runs
+ * in a later one. */
+static void test_auto_slab_one_drop_a_tick(void **state)
+{
+	struct fx *f = *state;
+	unsigned i, n, total = 0, most = 0;
+
+	f->cfg.mode = VR_MODE_AUTO;
+	fake_rm(f->root, "/sys/fs/cgroup/memory.reclaim");
+	put_lru_slab(f, 0, 10, 300);
+	start(f);
+	for (i = 0; i < 16; i++) {
+		rec_clear(&f->rec);
+		tick(f, 0);
+		n = rec_count(&f->rec, "/drop_caches");
+		total += n;
+		most = n > most ? n : most;
+	}
+	assert_int_equal(most, 1);
+	assert_true(total >= 2);
+	assert_int_equal(f->g.autost.slab_drops, 1);
+}
+
 static void test_auto_slab_drop_fails(void **state)
 {
 	struct fx *f = *state;
@@ -1227,6 +1297,10 @@ static void test_auto_slab_drop_fails(void **state)
 		tick(f, 80);
 	assert_int_equal(f->g.totals[VR_ACTION_DROPCACHE].failures, 1);
 	assert_true(f->g.autost.slab_failed);
+	/* a drop that failed is not counted as one, nor as a reclaim */
+	assert_int_equal(f->g.autost.slab_drops, 0);
+	assert_int_equal(f->g.autost.slab_dropped_usec, 0);
+	assert_int_equal(f->g.autost.last_reclaim_usec, 0);
 	/* the slab grows and settles again: still nothing */
 	put_lru_slab(f, 0, 10, 500);
 	for (i = 0; i < 20; i++)
@@ -1253,6 +1327,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_auto_busy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_auto_slab, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_auto_slab_drop_fails, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_auto_slab_one_drop_a_tick, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_metrics, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_metrics_file_planted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_auto_fragmented, setup, teardown),
@@ -1279,6 +1354,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reclaim_cut_to_caches, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fresh_start_fragments, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_order_state_kill, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_order_state_faults, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pcp_drain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pcp_faults, setup, teardown),
 		cmocka_unit_test(test_pcp_parse_due),
