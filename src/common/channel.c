@@ -46,7 +46,10 @@ int vr_chan_parse(const char *buf, size_t len, struct vr_chan_request *ret, char
 	return 0;
 }
 
-int vr_chan_reply_u64(const char *reply, const char *key, uint64_t *ret)
+/* The value of @key in an "ok KEY=VALUE ..." reply: [*ret_val, *ret_end).
+ * Returns 0, -EINVAL for a reply that is not "ok", or -ENOENT. */
+static int reply_find(const char *reply, const char *key, const char **ret_val,
+		      const char **ret_end)
 {
 	size_t klen = strlen(key);
 	const char *p;
@@ -59,41 +62,43 @@ int vr_chan_reply_u64(const char *reply, const char *key, uint64_t *ret)
 		while (*p == ' ')
 			p++;
 		end = p + strcspn(p, " \n");
-		if ((size_t)(end - p) > klen && strncmp(p, key, klen) == 0 && p[klen] == '=')
-			return vr_parse_u64(p + klen + 1, end, ret) < 0 ? -EINVAL : 0;
-		p = end;
-	}
-	return -ENOENT;
-}
-
-int vr_chan_reply_word(const char *reply, const char *key, char *buf, size_t size)
-{
-	size_t klen = strlen(key), n, i;
-	const char *p;
-
-	if (strncmp(reply, "ok", 2) != 0 || (reply[2] != ' ' && reply[2] != '\n' && reply[2]))
-		return -EINVAL;
-	for (p = reply + 2; *p && *p != '\n';) {
-		const char *end;
-
-		while (*p == ' ')
-			p++;
-		end = p + strcspn(p, " \n");
 		if ((size_t)(end - p) > klen && strncmp(p, key, klen) == 0 && p[klen] == '=') {
-			p += klen + 1;
-			n = (size_t)(end - p);
-			if (n == 0 || n >= size)
-				return -EINVAL;
-			for (i = 0; i < n; i++)
-				if (!(isalnum((unsigned char)p[i]) || p[i] == '.' || p[i] == '_' || p[i] == '-'))
-					return -EINVAL;
-			memcpy(buf, p, n);
-			buf[n] = '\0';
+			*ret_val = p + klen + 1;
+			*ret_end = end;
 			return 0;
 		}
 		p = end;
 	}
 	return -ENOENT;
+}
+
+int vr_chan_reply_u64(const char *reply, const char *key, uint64_t *ret)
+{
+	const char *v, *end;
+	int r = reply_find(reply, key, &v, &end);
+
+	if (r < 0)
+		return r;
+	return vr_parse_u64(v, end, ret) < 0 ? -EINVAL : 0;
+}
+
+int vr_chan_reply_word(const char *reply, const char *key, char *buf, size_t size)
+{
+	const char *v, *end;
+	size_t n, i;
+	int r = reply_find(reply, key, &v, &end);
+
+	if (r < 0)
+		return r;
+	n = (size_t)(end - v);
+	if (n == 0 || n >= size)
+		return -EINVAL;
+	for (i = 0; i < n; i++)
+		if (!(isalnum((unsigned char)v[i]) || v[i] == '.' || v[i] == '_' || v[i] == '-'))
+			return -EINVAL;
+	memcpy(buf, v, n);
+	buf[n] = '\0';
+	return 0;
 }
 
 int vr_chan_out_flush(struct vr_chan_out *o, int fd)
