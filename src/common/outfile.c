@@ -195,6 +195,22 @@ int vr_outfile_open(struct vr_outfile *o, const char *path, enum vr_outfile_how 
 	return open_replace(o, &st, exists, err, err_size);
 }
 
+FILE *vr_outfile_stream(struct vr_outfile *o)
+{
+	int fd = dup(o->fd), e;
+	FILE *f;
+
+	if (fd < 0)
+		return NULL;
+	f = fdopen(fd, "w");
+	if (!f) {
+		e = errno;
+		close(fd);
+		errno = e;
+	}
+	return f;
+}
+
 void vr_outfile_abort(struct vr_outfile *o)
 {
 	if (o->fd >= 0 && !o->is_stdout)

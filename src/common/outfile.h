@@ -24,6 +24,7 @@
 #define VR_OUTFILE_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -69,6 +70,11 @@ int vr_outfile_open(struct vr_outfile *o, const char *path, enum vr_outfile_how 
  * took the name meanwhile: then VR_ENOTREG, and that entry stays).  Closes the file either way; on failure the temporary
  * file is removed.  Returns 0 or -errno with @err set. */
 int vr_outfile_commit(struct vr_outfile *o, char *err, size_t err_size);
+
+/* A stdio stream on a copy of @o's fd, so that fclose() leaves the fd for
+ * vr_outfile_commit() (and standard output open).  Returns NULL with errno
+ * set; @o is then as it was. */
+FILE *vr_outfile_stream(struct vr_outfile *o);
 
 /* Give up: close, and remove the temporary file (the target is left as
  * it was; an in-place file keeps what was written). */

@@ -398,7 +398,7 @@ int vr_guest_metrics_file(struct vr_guest *g, const char *path)
 	struct vr_outfile o;
 	char err[256];
 	FILE *f;
-	int fd, r;
+	int r;
 
 	/* metricsFile may sit in a directory others can write: the temporary
 	 * file has a random name and O_EXCL, nothing there is followed,
@@ -407,12 +407,9 @@ int vr_guest_metrics_file(struct vr_guest *g, const char *path)
 	r = vr_outfile_open(&o, path, VR_OUTFILE_REPLACE, VR_OUTFILE_NOSYNC, NULL, err, sizeof(err));
 	if (r < 0)
 		goto out;
-	fd = dup(o.fd);
-	f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	f = vr_outfile_stream(&o);
 	if (!f) {
 		r = -errno;
-		if (fd >= 0)
-			close(fd);
 		vr_outfile_abort(&o);
 		goto out;
 	}

@@ -37,19 +37,14 @@ static int write_svg(const char *path, const struct vr_recording *rec, const cha
 {
 	struct vr_outfile o;
 	FILE *f;
-	int fd, r;
+	int r;
 
 	r = vr_outfile_open(&o, path, VR_OUTFILE_REPLACE, VR_OUTFILE_STDOUT, in_st, err, err_size);
 	if (r < 0)
 		return r;
-	/* A stream on a copy of the fd: fclose() leaves o.fd for the
-	 * commit (and fd 1 open). */
-	fd = dup(o.fd);
-	f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	f = vr_outfile_stream(&o);
 	if (!f) {
 		r = -errno;
-		if (fd >= 0)
-			close(fd);
 		snprintf(err, err_size, "write: %s", strerror(-r));
 		vr_outfile_abort(&o);
 		return r;

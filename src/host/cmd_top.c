@@ -288,17 +288,14 @@ static int write_metrics(const char *path, const struct vr_sample *s, const char
 {
 	struct vr_outfile o;
 	FILE *f;
-	int fd, r;
+	int r;
 
 	r = vr_outfile_open(&o, path, VR_OUTFILE_REPLACE, VR_OUTFILE_NOSYNC, NULL, err, err_size);
 	if (r < 0)
 		return r;
-	fd = dup(o.fd);
-	f = fd < 0 ? NULL : fdopen(fd, "w");
+	f = vr_outfile_stream(&o);
 	if (!f) {
 		r = -errno;
-		if (fd >= 0)
-			close(fd);
 		snprintf(err, err_size, "%s", strerror(-r));
 		vr_outfile_abort(&o);
 		return r;
