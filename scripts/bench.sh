@@ -375,7 +375,8 @@ aggregate() { # aggregate DIR
 				med = (n % 2) ? a[(n + 1) / 2] : ((a[n/2] >= 1e18 || a[n/2+1] >= 1e18) ? 1e18 : (a[n/2] + a[n/2+1]) / 2)
 				line = line OFS show(med)
 				# A range that reaches "not within the recording" says so.
-				rl = rl OFS (n > 1 ? show(a[1]) "-" (a[n] >= 1e18 && a[1] < 1e18 ? "never" : show(a[n])) : show(a[1]))
+				# Never reached in any run: "-", as the median says.
+				rl = rl OFS (n > 1 && a[1] < 1e18 ? show(a[1]) "-" (a[n] >= 1e18 ? "never" : show(a[n])) : show(a[1]))
 			}
 			print line, n, nfail[key] + 0, fails[key] > sum
 			print rl > rng
