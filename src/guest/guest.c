@@ -129,6 +129,7 @@ int vr_guest_init(struct vr_guest *g, const struct vr_config *cfg, const char *r
 		  const struct vr_sys_ops *ops, void *ops_user, uint64_t (*clock)(void))
 {
 	long ps = sysconf(_SC_PAGESIZE), hz = sysconf(_SC_CLK_TCK);
+	unsigned back;
 	int r;
 
 	memset(g, 0, sizeof(*g));
@@ -159,10 +160,10 @@ int vr_guest_init(struct vr_guest *g, const struct vr_config *cfg, const char *r
 	if (!g->pcp_available)
 		vr_info("per-CPU free lists: %s or %s missing: not drained", VR_PCP_FRACTION_PATH,
 			VR_STAT_REFRESH_PATH);
-	r = g->pcp_available ? vr_pcp_recover(&g->sys) : 0;
+	r = g->pcp_available ? vr_pcp_recover(&g->sys, &back) : 0;
 	if (r > 0)
-		vr_notice("%s was left at %u by a drain cut short: set back to 0", VR_PCP_FRACTION_PATH,
-			  VR_PCP_DRAIN_FRACTION);
+		vr_notice("%s was left at %u by a drain cut short: set back to %u", VR_PCP_FRACTION_PATH,
+			  VR_PCP_DRAIN_FRACTION, back);
 	else if (r < 0)
 		vr_guest_iface(g, VR_IF_PCP, r);
 	return 0;

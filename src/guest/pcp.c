@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "guest/pcp.h"
+#include "guest/statefile.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -33,8 +34,18 @@ static int write_fraction(const struct vr_sys *s, unsigned v)
 	return vr_sys_write(s, VR_PCP_FRACTION_PATH, buf);
 }
 
+/* The fraction a drain cut short meant to put back: the state file's, or
+ * the kernel's default 0 when there is none or it is not a fraction. */
+static unsigned saved_fraction(const struct vr_sys *s)
+{
+	uint64_t v;
+
+	return vr_state_file_load(s, VR_PCP_STATE_PATH, INT32_MAX, &v) > 0 ? (unsigned)v : 0;
+}
+
 int vr_pcp_drain(const struct vr_sys *s)
 {
+	bool saved = false;
 	unsigned old, i;
 	int r, r2;
 
@@ -42,10 +53,20 @@ int vr_pcp_drain(const struct vr_sys *s)
 	if (r < 0)
 		return r;
 	if (old == VR_PCP_DRAIN_FRACTION)
-		old = 0;
+		old = saved_fraction(s);
+	/* 0 needs no file: it is what a start after a kill puts back. */
+	if (old != 0) {
+		r = vr_state_file_save(s, VR_PCP_STATE_PATH, old);
+		if (r < 0)
+			return r; /* not drained: the value could be lost */
+		saved = true;
+	}
 	r = write_fraction(s, VR_PCP_DRAIN_FRACTION);
-	if (r < 0)
+	if (r < 0) {
+		if (saved)
+			vr_state_file_clear(s, VR_PCP_STATE_PATH);
 		return r;
+	}
 	for (i = 0; i < VR_PCP_DRAIN_PASSES; i++) {
 		r = vr_sys_write(s, VR_STAT_REFRESH_PATH, "1");
 		if (r < 0)
@@ -54,21 +75,32 @@ int vr_pcp_drain(const struct vr_sys *s)
 	/* Back at once, whatever the refresh did: a small high mark left in
 	 * place would cost every allocation a trip to the zone lock. */
 	r2 = write_fraction(s, old);
+	/* The file stays while the fraction may still be the drain's. */
+	if (saved && r2 == 0)
+		r2 = vr_state_file_clear(s, VR_PCP_STATE_PATH);
 	return r < 0 ? r : r2;
 }
 
-int vr_pcp_recover(const struct vr_sys *s)
+int vr_pcp_recover(const struct vr_sys *s, unsigned *ret_back)
 {
 	unsigned v;
 	int r = read_fraction(s, &v);
 
+	*ret_back = 0;
 	if (r == -ENOENT)
 		return 0;
 	if (r < 0)
 		return r;
-	if (v != VR_PCP_DRAIN_FRACTION)
-		return 0;
-	r = write_fraction(s, 0);
+	if (v != VR_PCP_DRAIN_FRACTION) {
+		/* killed after the fraction was back, before the file went */
+		r = vr_state_file_clear(s, VR_PCP_STATE_PATH);
+		return r < 0 ? r : 0;
+	}
+	*ret_back = saved_fraction(s);
+	r = write_fraction(s, *ret_back);
+	if (r < 0)
+		return r;
+	r = vr_state_file_clear(s, VR_PCP_STATE_PATH);
 	return r < 0 ? r : 1;
 }
 

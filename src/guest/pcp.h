@@ -58,18 +58,27 @@ struct vr_pcp {
  * -EINVAL. */
 int vr_pcp_fraction_parse(const char *buf, unsigned *ret);
 
-/* Drain the per-CPU lists of every CPU: the fraction is set to
- * VR_PCP_DRAIN_FRACTION, vmstat refreshed VR_PCP_DRAIN_PASSES times, and
- * the fraction read before put back (0, the kernel's default, when it read
- * as VR_PCP_DRAIN_FRACTION: an earlier drain was cut short).  Returns 0 or
- * the first -errno; the fraction is put back whatever failed after it was
- * set. */
+/* The fraction to put back after a drain, kept in a state file
+ * (statefile.h) while the drain runs when it is not the kernel's default 0
+ * (a value set by the administrator or a tuning tool), so that a daemon
+ * killed during a drain does not leave 0 in its place. */
+#define VR_PCP_STATE_PATH "/run/vmreclaimd.pcp"
+
+/* Drain the per-CPU lists of every CPU: the fraction read is kept in
+ * VR_PCP_STATE_PATH when it is not 0, the fraction set to
+ * VR_PCP_DRAIN_FRACTION, vmstat refreshed VR_PCP_DRAIN_PASSES times, the
+ * fraction put back, and the file removed.  A fraction that reads as
+ * VR_PCP_DRAIN_FRACTION (an earlier drain cut short) is taken as the state
+ * file's, or 0.  Returns 0 or the first -errno; nothing is drained when the
+ * file cannot be written, and the fraction is put back whatever failed
+ * after it was set (the file stays if that fails). */
 int vr_pcp_drain(const struct vr_sys *s);
 
-/* At start: put the fraction back to 0 if a killed daemon left it at
- * VR_PCP_DRAIN_FRACTION.  Returns 1 when it did, 0 when there was nothing
- * to do (or no such file), or -errno. */
-int vr_pcp_recover(const struct vr_sys *s);
+/* At start: put the fraction back if a killed daemon left it at
+ * VR_PCP_DRAIN_FRACTION, to the state file's value or else 0 (*@ret_back),
+ * and remove the file.  Returns 1 when it did, 0 when there was nothing to
+ * do (or no such file), or -errno. */
+int vr_pcp_recover(const struct vr_sys *s, unsigned *ret_back);
 
 /* Whether to drain now: after an action that freed memory (@acted), or at
  * the first sample after free memory rose by VR_PCP_DRAIN_RISE_BYTES or

@@ -1068,6 +1068,85 @@ static void test_pcp_faults(void **state)
 	assert_int_equal(rec_count(&f->rec, "/percpu_pagelist_high_fraction"), 0);
 }
 
+/* A fraction set by the administrator survives a daemon killed during a
+ * drain: it is kept in VR_PCP_STATE_PATH while the drain runs (never for the
+ * default 0) and put back at the next start; a bad or stale file is
+ * removed; without the file, a fraction other than 0 is not drained. */
+static void test_pcp_state(void **state)
+{
+	struct fx *f = *state;
+	char path[PATH_MAX], run[PATH_MAX], *text;
+	int i;
+
+	snprintf(path, sizeof(path), "%s%s", f->root, VR_PCP_STATE_PATH);
+	fake_put(f->root, VR_PCP_FRACTION_PATH, "8\n");
+	fake_put(f->root, VR_STAT_REFRESH_PATH, "");
+	f->cfg.mode = VR_MODE_DROPCACHE;
+	put_meminfo(f, 600, 0);
+	start(f);
+	/* A drain that works leaves no file. */
+	rec_clear(&f->rec);
+	for (i = 0; i < 6; i++)
+		tick(f, 0);
+	assert_int_equal(f->g.pcp.drains, 1);
+	assert_int_equal(rec_count(&f->rec, "/percpu_pagelist_high_fraction"), 2);
+	assert_string_equal(f->rec.w[f->rec.n - 1].data, "8");
+	assert_int_equal(access(path, F_OK), -1);
+
+	/* The way back fails (as if killed there): the file keeps 8. */
+	start(f);
+	rec_clear(&f->rec);
+	rec_fail_on(&f->rec, "/percpu_pagelist_high_fraction", "8", -EIO, 1);
+	for (i = 0; i < 6; i++)
+		tick(f, 0);
+	assert_int_equal(f->g.pcp.failures, 1);
+	text = fake_get(f->root, VR_PCP_STATE_PATH);
+	assert_string_equal(text, "8\n");
+	free(text);
+	/* The next start finds the drain's fraction: 8 back, the file gone. */
+	fake_put(f->root, VR_PCP_FRACTION_PATH, "1073741824\n");
+	rec_clear(&f->rec);
+	start(f);
+	assert_non_null(strstr(writes(f), "percpu_pagelist_high_fraction=8"));
+	assert_int_equal(log_catch_count(&f->log, "set back to 8"), 1);
+	assert_int_equal(access(path, F_OK), -1);
+
+	/* Text that is not a fraction: the default 0, the file removed. */
+	fake_put(f->root, VR_PCP_STATE_PATH, "8; reboot\n");
+	rec_clear(&f->rec);
+	start(f);
+	assert_non_null(strstr(writes(f), "percpu_pagelist_high_fraction=0"));
+	assert_int_equal(access(path, F_OK), -1);
+
+	/* A file left after the fraction was back: removed, nothing written. */
+	fake_put(f->root, VR_PCP_FRACTION_PATH, "8\n");
+	fake_put(f->root, VR_PCP_STATE_PATH, "8\n");
+	rec_clear(&f->rec);
+	start(f);
+	assert_int_equal(rec_count(&f->rec, "/percpu_pagelist_high_fraction"), 0);
+	assert_int_equal(access(path, F_OK), -1);
+
+	/* No /run to keep the file in: 8 is not drained (it could be lost),
+	 * the default 0 is (it needs no file). */
+	snprintf(run, sizeof(run), "%s/run/.keep", f->root);
+	assert_int_equal(unlink(run), 0);
+	snprintf(run, sizeof(run), "%s/run", f->root);
+	assert_int_equal(rmdir(run), 0);
+	start(f);
+	rec_clear(&f->rec);
+	for (i = 0; i < 6; i++)
+		tick(f, 0);
+	assert_int_equal(rec_count(&f->rec, "/percpu_pagelist_high_fraction"), 0);
+	assert_int_equal(f->g.pcp.failures, 1);
+	fake_put(f->root, VR_PCP_FRACTION_PATH, "0\n");
+	start(f);
+	rec_clear(&f->rec);
+	for (i = 0; i < 6; i++)
+		tick(f, 0);
+	assert_int_equal(rec_count(&f->rec, "/percpu_pagelist_high_fraction"), 2);
+	assert_int_equal(f->g.pcp.drains, 1);
+}
+
 static void test_pcp_parse_due(void **state)
 {
 	struct vr_pcp p = { 0 };
@@ -1357,6 +1436,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_order_state_faults, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pcp_drain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pcp_faults, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pcp_state, setup, teardown),
 		cmocka_unit_test(test_pcp_parse_due),
 		cmocka_unit_test_setup_teardown(test_own_cpu_keeps_idle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_status_outputs, setup, teardown),
