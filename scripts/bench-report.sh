@@ -1,7 +1,7 @@
 #!/bin/sh
 # One kernel's benchmark report, in Markdown, from DIR/summary.csv,
 # DIR/ranges.csv and DIR/runs.csv (scripts/bench.sh writes them and calls
-# this with MODE, SCALE, WATCH, REPEATS, SIZE, PARALLEL, ELAPSED, DATE,
+# this with MODE, SCALE, WATCH, REPEATS, SIZE, PARALLEL, ELAPSED, CALLS, DATE,
 # KVER and SCENARIOS in the environment).  Generated, never edited by hand.
 #   scripts/bench-report.sh DIR
 set -eu
@@ -19,7 +19,7 @@ else
 	echo "Time windows of every configuration divided by $SCALE; sizes x$SIZE; each run recorded for $WATCH s after its workload ended."
 fi
 echo "Each scenario x configuration ran $REPEATS time(s), the runs of a repeat interleaved across configurations (the"
-echo "order rotated each repeat), at most $PARALLEL VMs at a time; ${ELAPSED} s in all (every kernel of the run)."
+echo "order rotated each repeat), at most $PARALLEL VMs at a time; ${ELAPSED} s in all (every kernel of the run$([ "${CALLS:-1}" -gt 1 ] && echo "; $CALLS calls of bench.sh"))."
 echo "Figures are medians over the runs that did not fail, with (min-max) where there was more than one; a run that"
 echo "failed is counted in \"runs\" and listed with its reason under its table, never in the figures."
 echo

@@ -236,11 +236,14 @@ if [ "$REPORT_ONLY" = 0 ]; then
 		r=$((r + 1))
 	done
 	wait
-	echo $(($(date +%s) - t0)) >"$OUT/elapsed"
+	# A line per call: a run may be made of several calls into the same
+	# --out (SCENARIOS split up), then one --report-only over them all.
+	echo "$(($(date +%s) - t0)) $(echo $KERNELS | tr ' ' ,) $(echo $SCENARIOS | tr ' ' ,) $(echo $CONFIGS | tr ' ' ,)" >>"$OUT/elapsed"
 	date -u -d "@$t0" +%Y-%m-%d >"$OUT/date"
 	echo "$REPEATS" >"$OUT/repeats"
 fi
-ELAPSED=$(cat "$OUT/elapsed" 2>/dev/null || echo "?")
+ELAPSED=$(awk '{ s += $1 } END { print NR ? s : "?" }' "$OUT/elapsed" 2>/dev/null || echo "?")
+CALLS=$(wc -l <"$OUT/elapsed" 2>/dev/null || echo 0)
 DATE=$(cat "$OUT/date" 2>/dev/null || date -u +%Y-%m-%d)
 REPEATS=$(cat "$OUT/repeats" 2>/dev/null || echo "$REPEATS")
 
@@ -418,14 +421,14 @@ for v in $KVERS; do
 		$V plot "$D/$s.csv" -o "$D/$s.svg" --title "$s: host RSS per configuration ($v)" >/dev/null 2>&1 ||
 			echo "bench: no plot for $v $s" >&2
 	done
-	MODE=$MODE SCALE=$SCALE WATCH=$WATCH REPEATS=$REPEATS SIZE=$SIZE PARALLEL=$PARALLEL ELAPSED=$ELAPSED \
+	MODE=$MODE SCALE=$SCALE WATCH=$WATCH REPEATS=$REPEATS SIZE=$SIZE PARALLEL=$PARALLEL ELAPSED=$ELAPSED CALLS=$CALLS \
 		KVER=$v DATE=$DATE SCENARIOS=$SCENARIOS scripts/bench-report.sh "$D" >"$D/report.md"
 done
 # The whole run's report: every kernel's, one after the other.
 {
 	echo "# vmreclaim benchmark ($MODE), $DATE"
 	echo
-	echo "Guest kernels:$KVERS; $REPEATS repeat(s); $ELAPSED s in all."
+	echo "Guest kernels:$KVERS; $REPEATS repeat(s); $ELAPSED s in all$([ "$CALLS" -gt 1 ] && echo " ($CALLS calls of bench.sh)")."
 	# The definitions once, from the first kernel's report; then each
 	# kernel's tables.
 	first=1

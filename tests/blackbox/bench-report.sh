@@ -58,6 +58,8 @@ run cold-cache vmreclaim 1 320 5
 run cold-cache vmreclaim 2 330 5
 run cold-cache vmreclaim 3 340 5
 
+# Made in two calls, a scenario each: their times add up.
+printf '100 6.1 anon reporting,vmreclaim\n250 6.1 cold-cache reporting,vmreclaim\n' >"$T/out/elapsed"
 VMRECLAIM_RUNTIME_DIR=$T/run scripts/bench.sh --report-only --out "$T/out" --kernels $K \
 	--scenarios anon,cold-cache --configs reporting,vmreclaim --repeats 3 >"$T/log" 2>&1
 check "bench.sh --report-only exits 0" test $? = 0
@@ -65,6 +67,7 @@ D=$T/out/$K
 for f in runs.csv summary.csv ranges.csv report.md anon.svg; do
 	check "it writes $f" test -s "$D/$f"
 done
+check "a run made in two calls: 350 s in all, 2 calls" grep -q '350 s in all (2 calls of bench.sh)' "$T/out/report.md"
 check "the whole run's report holds the kernel's tables" grep -q "^## Guest kernel $K" "$T/out/report.md"
 
 # field FILE SCENARIO CONFIG COLUMN-NAME: one figure of a table.
