@@ -111,6 +111,16 @@ for k in $KERNELS; do
 		fi
 	fi
 done
+# Tables again without --scenarios: the scenarios the run's calls recorded.
+if [ "$REPORT_ONLY" = 1 ] && [ -z "$OPT_SCENARIOS" ]; then
+	had=
+	for s in $SCENARIOS; do
+		for v in $KVERS; do
+			if ls "$OUT/$v/raw/$s".*.status >/dev/null 2>&1; then had="$had $s"; break; fi
+		done
+	done
+	SCENARIOS=${had# }
+fi
 image_of() { # image_of KVER
 	if [ -s "build/image/$1/initrd.img" ]; then echo "build/image/$1/initrd.img"; else echo build/image/initrd.img; fi
 }

@@ -111,6 +111,12 @@ check "report: ranges overlapping: within noise" grep -q '^| cold-cache |.*retur
 check "report: no verdict says more or less where the ranges overlap" \
 	sh -c "! grep -q '^| cold-cache |.*returns \\(more\\|less\\)' '$D/report.md'"
 
+# Without --scenarios: the scenarios recorded, no empty table for others.
+VMRECLAIM_RUNTIME_DIR=$T/run scripts/bench.sh --report-only --out "$T/out" --kernels $K \
+	--configs reporting,vmreclaim >"$T/log2" 2>&1
+check "--report-only without --scenarios: the two recorded, no empty table for the others" \
+	test "$(grep '^## ' "$D/report.md" | tr '\n' /)" = "## anon/## cold-cache/## Where vmreclaim stands/"
+
 # One repeat: nothing to overlap, and the verdict says so.
 mkdir -p "$T/one/$K/raw"
 cp "$RAW"/anon.*.r1.* "$T/one/$K/raw/"
