@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* VMs started by vmreclaim: their runtime directories and the QEMU
- * command line.
+/* VMs started by vmreclaim: their runtime directories (vm.c).
  *
  * Each VM NAME has a directory BASE/NAME holding
  *   qmp.sock     QMP
@@ -24,8 +23,6 @@
 #define VR_VM_NAME_MAX 32
 #define VR_BALLOON_PATH "/machine/peripheral/balloon0"
 #define VR_GUEST_PORT "org.vmreclaim.0"
-/* x86's COMMAND_LINE_SIZE */
-#define VR_GUEST_CMDLINE_MAX 2048
 
 struct vr_vm {
 	char name[VR_VM_NAME_MAX + 1];
@@ -37,36 +34,6 @@ struct vr_vm {
 	char pidfile[VR_PATH_MAX];
 	char lock[VR_PATH_MAX];    /* BASE/.NAME.lock: held by "run" while it starts or runs it */
 	pid_t pid;                 /* 0 when not known */
-};
-
-enum vr_accel { VR_ACCEL_AUTO, VR_ACCEL_KVM, VR_ACCEL_TCG };
-
-/* QEMU's machine: q35 (PCI; virtio-pci devices; the default) or microvm
- * (no PCI, no firmware beyond qboot: virtio-mmio devices, described in
- * its ACPI tables, so the kernel needs ACPI and virtio_mmio). */
-enum vr_machine { VR_MACHINE_Q35, VR_MACHINE_MICROVM };
-
-/* The host's TSC rate in kHz from /proc/cpuinfo text @buf: the first
- * "cpu MHz" line, trusted only when the first "flags" line has both
- * constant_tsc and tsc_known_freq (the kernel knew the rate rather than
- * measuring a frequency that may change).  Returns 0, -ENOENT (not
- * known), or -EINVAL (a malformed or implausible figure). */
-int vr_vm_tsc_khz_parse(const char *buf, uint64_t *ret_khz);
-
-/* "q35" or "microvm" into *ret; -EINVAL for anything else. */
-int vr_vm_machine_parse(const char *s, enum vr_machine *ret);
-const char *vr_vm_machine_name(enum vr_machine m);
-
-struct vr_run_opts {
-	const struct vr_config *cfg;
-	const char *name;
-	const char *workload;  /* vrinit.workload=, or NULL */
-	const char *console;   /* a file, "" for the terminal, NULL for DIR/console.log */
-	enum vr_accel accel;
-	enum vr_machine machine;
-	bool detach;           /* QEMU's -daemonize */
-	const char *qemu;      /* the binary; NULL: qemu-system-x86_64 */
-	const char *cpuinfo;   /* the host's cpuinfo; NULL: /proc/cpuinfo */
 };
 
 /* The runtime base directory (created 0700 when @create).  When it
@@ -135,22 +102,8 @@ bool vr_vm_remove_if_gone(struct vr_vm *vm);
  * @verbose).  Returns the count, or -errno (-EPERM: see vr_vm_base()). */
 int vr_vm_list(struct vr_vm **ret_vms, bool verbose);
 
-/* The accelerator to use: KVM only when the CPU has vmx or svm AND
- * /dev/kvm opens (a /dev/kvm alone is not enough: some hosts have one
- * that cannot run a stock kernel). */
-enum vr_accel vr_vm_pick_accel(enum vr_accel want, char *why, size_t why_size);
-
-/* The QEMU argument vector for @o into @argv (at most @max - 1 entries
- * plus NULL; strings live in @store of @store_size bytes).  Returns the
- * count, or -ENOSPC / -ENOENT (no kernel or image found, said in @err). */
-int vr_vm_qemu_argv(const struct vr_run_opts *o, const struct vr_vm *vm, char **argv, size_t max,
-		    char *store, size_t store_size, char *err, size_t err_size);
-
-/* The guest image directory: image/ beside the running binary, else
- * ../lib/vmreclaim/image (installed). */
-int vr_vm_default_image_dir(char *buf, size_t size);
-
-/* The newest /boot/vmlinuz-* (by version), or -ENOENT. */
-int vr_vm_default_kernel(char *buf, size_t size);
+/* The QEMU command line (qemuargs.c), for the callers that took both from
+ * this header. */
+#include "host/qemuargs.h"
 
 #endif
