@@ -4,6 +4,9 @@
 #   initrd.img   busybox, the modules below, vmreclaimd, vmreclaimctl,
 #                vrload, wslpeer, image/init, the workloads
 #   kernel-version
+#   config       the kernel's configuration, where there is one: what
+#                `vmreclaim run` reads to tell whether the minimal kernel
+#                has what the guest needs
 # in build/image/KVER/, so that images of several kernels coexist; the
 # default kernel's image is also copied to build/image/, where
 # `vmreclaim run` and the tests look.
@@ -51,6 +54,9 @@ if [ "${MINIMAL:-0}" = 1 ]; then
 		{ echo "mkimage: build/kernel/bzImage missing (make kernel)" >&2; exit 1; }
 	KVER=$(cat build/kernel/kernel-version)
 	VMLINUZ=build/kernel/bzImage
+	# The configuration of the tree mkkernel.sh built it in (the newest
+	# one, should there be several sources unpacked).
+	KCONFIG=$(ls -t build/kernel/linux-source-*/.config 2>/dev/null | head -n 1)
 	MODULES=
 	OUT=${OUT:-build/image/minimal}
 elif [ -z "${KVER:-}" ]; then
@@ -62,6 +68,7 @@ elif ! [ -f "/boot/vmlinuz-$KVER" ]; then
 	KVER=$(installed | grep -E "^$KVER([.-]|$)" | tail -n 1 || true)
 fi
 [ -n "$VMLINUZ" ] || VMLINUZ=/boot/vmlinuz-$KVER
+[ -n "${KCONFIG:-}" ] || KCONFIG=/boot/config-$KVER
 [ -n "$KVER" ] || { echo "mkimage: no such kernel in /boot (apt-get install linux-image-amd64 or linux-image-6.12-amd64)" >&2; exit 1; }
 [ -r "$VMLINUZ" ] || { echo "mkimage: $VMLINUZ not readable" >&2; exit 1; }
 [ "${MINIMAL:-0}" = 0 ] && [ "$KVER" = "$(debian_default)" ] && is_default=1
@@ -130,10 +137,12 @@ find "$STAGE" -exec touch -h -d "@$EPOCH" {} +
 mv "$DIR/initrd.img.tmp" "$DIR/initrd.img"
 cp "$VMLINUZ" "$DIR/vmlinuz"
 echo "$KVER" >"$DIR/kernel-version"
+if [ -r "$KCONFIG" ]; then cp "$KCONFIG" "$DIR/config"; else rm -f "$DIR/config"; fi
 echo "mkimage: $DIR/initrd.img ($(wc -c <"$DIR/initrd.img") bytes) for kernel $KVER"
 if [ -z "${OUT:-}" ] && [ "$is_default" = 1 ]; then
 	# The default lookup: vmreclaim run, the e2e tests, make install.
-	for f in vmlinuz kernel-version initrd.img; do
+	for f in vmlinuz kernel-version initrd.img config; do
+		[ -f "$DIR/$f" ] || { rm -f "build/image/$f"; continue; }
 		cp "$DIR/$f" "build/image/$f.tmp" && mv "build/image/$f.tmp" "build/image/$f"
 	done
 	echo "mkimage: build/image/ is the $KVER image (the default)"

@@ -75,6 +75,14 @@ static const struct key keys[] = {
 	{ "vmreclaim", "dataDiskWritable", T_BOOL, OFF(data_disk_writable), "false", 0, 0, H,
 	  "Attach dataDisk writable and mount it read-write: what the guest writes\n"
 	  "there stays in the image (one VM at a time)." },
+	{ "vmreclaim", "machine", T_MACHINE, OFF(machine), VR_RUN_DEFAULT_MACHINE, 0, 0, H,
+	  "QEMU's machine: q35 (virtio-pci) or microvm (virtio-mmio, no PCI, no\n"
+	  "legacy devices). run -M overrides it." },
+	{ "vmreclaim", "guestKernel", T_GUEST_KERNEL, OFF(guest_kernel), VR_RUN_DEFAULT_GUEST_KERNEL, 0, 0,
+	  H,
+	  "stock: the image of Debian's kernel (make image); minimal: the minimal\n"
+	  "kernel's image (make kernel), or the stock one, with a note, when the\n"
+	  "minimal one is missing or lacks what the guest needs. image overrides it." },
 	/* WSL keys that have no meaning for vmreclaim at all. */
 	{ "wsl2", "swap", T_FOREIGN, 0, NULL, 0, 0, 0, NULL },
 	{ "wsl2", "swapFile", T_FOREIGN, 0, NULL, 0, 0, 0, NULL },

@@ -26,6 +26,24 @@ enum vr_mode {
 	VR_MODE_AUTO,
 };
 
+/* QEMU's machine for "vmreclaim run": q35 (PCI; virtio-pci devices) or
+ * microvm (no PCI, no firmware beyond qboot: virtio-mmio devices,
+ * described in its ACPI tables, so the kernel needs ACPI and
+ * virtio_mmio).  [vmreclaim] machine, or run -M. */
+enum vr_machine { VR_MACHINE_Q35, VR_MACHINE_MICROVM };
+
+/* The guest kernel "run" boots when no image is set: the stock one (the
+ * image of Debian's kernel, build/image/) or the minimal one ("make
+ * kernel": build/image/minimal/).  [vmreclaim] guestKernel. */
+enum vr_guest_kernel { VR_GUEST_KERNEL_STOCK, VR_GUEST_KERNEL_MINIMAL };
+
+/* The combination "run" boots by default, as the key table's defaults:
+ * switch it here (and the README's "The lightweight VM", which says
+ * which one and why).  Stock kernel on q35 until the measurements in
+ * the README decide otherwise. */
+#define VR_RUN_DEFAULT_GUEST_KERNEL "stock"
+#define VR_RUN_DEFAULT_MACHINE "q35"
+
 struct vr_config {
 	/* [wsl2] idleThreshold: busy percent of all CPUs below which the VM
 	 * counts as idle.  0 turns idle compaction off (WSL 19013). */
@@ -55,6 +73,8 @@ struct vr_config {
 	char image[VR_PATH_MAX];            /* image: initramfs; "" = the built one */
 	char data_disk[VR_PATH_MAX];        /* dataDisk: ext4 image for /data */
 	bool data_disk_writable;            /* dataDiskWritable */
+	enum vr_machine machine;            /* machine */
+	enum vr_guest_kernel guest_kernel;  /* guestKernel */
 
 	/* Which keys were set (by a file, the command line or a flag), by
 	 * their place in the key table: the guest keys among them travel to

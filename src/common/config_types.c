@@ -234,6 +234,45 @@ FORMATTER(f_log_target)
 		 *(const enum vr_log_target *)src == VR_LOG_TARGET_SYSLOG ? "syslog" : "stderr");
 }
 
+PARSER(p_machine)
+{
+	if (strcmp(v, "q35") == 0) {
+		*(enum vr_machine *)dst = VR_MACHINE_Q35;
+	} else if (strcmp(v, "microvm") == 0) {
+		*(enum vr_machine *)dst = VR_MACHINE_MICROVM;
+	} else {
+		snprintf(err, err_size, "%s = %s: must be q35 or microvm", k->name, v);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+FORMATTER(f_machine)
+{
+	(void)k;
+	snprintf(buf, size, "%s", *(const enum vr_machine *)src == VR_MACHINE_MICROVM ? "microvm" : "q35");
+}
+
+PARSER(p_guest_kernel)
+{
+	if (strcmp(v, "stock") == 0) {
+		*(enum vr_guest_kernel *)dst = VR_GUEST_KERNEL_STOCK;
+	} else if (strcmp(v, "minimal") == 0) {
+		*(enum vr_guest_kernel *)dst = VR_GUEST_KERNEL_MINIMAL;
+	} else {
+		snprintf(err, err_size, "%s = %s: must be stock or minimal", k->name, v);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+FORMATTER(f_guest_kernel)
+{
+	(void)k;
+	snprintf(buf, size, "%s",
+		 *(const enum vr_guest_kernel *)src == VR_GUEST_KERNEL_MINIMAL ? "minimal" : "stock");
+}
+
 PARSER(p_socket_path)
 {
 	if (v[0] != '/') {
@@ -327,6 +366,8 @@ static const struct {
 	[T_DROP_VALUE] = { p_drop_value, f_unsigned },
 	[T_LOG_LEVEL] = { p_log_level, f_log_level },
 	[T_LOG_TARGET] = { p_log_target, f_log_target },
+	[T_MACHINE] = { p_machine, f_machine },
+	[T_GUEST_KERNEL] = { p_guest_kernel, f_guest_kernel },
 	[T_SOCKET_PATH] = { p_socket_path, f_string },
 	[T_COUNT] = { p_count, f_unsigned },
 	[T_PATH] = { p_path, f_string },

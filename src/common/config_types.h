@@ -19,6 +19,8 @@ enum key_type {
 	T_DROP_VALUE,
 	T_LOG_LEVEL,
 	T_LOG_TARGET,
+	T_MACHINE,
+	T_GUEST_KERNEL,
 	T_SOCKET_PATH,
 	T_COUNT,   /* a whole number in [min, max] */
 	T_PATH,    /* a path on this machine, or "" */

@@ -17,10 +17,7 @@
 
 enum vr_accel { VR_ACCEL_AUTO, VR_ACCEL_KVM, VR_ACCEL_TCG };
 
-/* QEMU's machine: q35 (PCI; virtio-pci devices; the default) or microvm
- * (no PCI, no firmware beyond qboot: virtio-mmio devices, described in
- * its ACPI tables, so the kernel needs ACPI and virtio_mmio). */
-enum vr_machine { VR_MACHINE_Q35, VR_MACHINE_MICROVM };
+/* enum vr_machine is in common/config.h: the host setting "machine". */
 
 /* The host's TSC rate in kHz from /proc/cpuinfo text @buf: the first
  * "cpu MHz" line, trusted only when the first "flags" line has both
@@ -59,6 +56,18 @@ int vr_vm_qemu_argv(const struct vr_run_opts *o, const struct vr_vm *vm, char **
 /* The guest image directory: image/ beside the running binary, else
  * ../lib/vmreclaim/image (installed). */
 int vr_vm_default_image_dir(char *buf, size_t size);
+
+/* Whether kernel configuration text @config (a .config) has what the
+ * guest needs on @machine, built in: the balloon with free page
+ * reporting, and virtio-mmio and ACPI on microvm or virtio-pci on q35.
+ * Returns 0, or -ENOEXEC with the first option missing in @why. */
+int vr_vm_kernel_config_check(const char *config, enum vr_machine machine, char *why, size_t why_size);
+
+/* Whether the image directory @dir (build/image/minimal: initrd.img,
+ * vmlinuz, and config, stored beside them by scripts/mkimage.sh) can
+ * boot a guest on @machine.  Returns 0, or -errno / -ENOEXEC with why
+ * (one line, naming the file) in @why. */
+int vr_vm_kernel_dir_check(const char *dir, enum vr_machine machine, char *why, size_t why_size);
 
 /* The newest /boot/vmlinuz-* (by version), or -ENOENT. */
 int vr_vm_default_kernel(char *buf, size_t size);

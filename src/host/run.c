@@ -36,8 +36,13 @@ static void usage(FILE *f)
 		"                         console.log in the VM's runtime directory)\n"
 		"  -d, --detach           leave the VM running in the background\n"
 		"      --accel auto|kvm|tcg\n"
-		"  -M, --machine q35|microvm  QEMU's machine: q35 (virtio-pci, the default)\n"
-		"                         or microvm (virtio-mmio, no PCI, no ACPI)\n"
+		"  -M, --machine q35|microvm  QEMU's machine (machine): q35 (virtio-pci)\n"
+		"                         or microvm (virtio-mmio, no PCI, no ACPI);\n"
+		"                         default " VR_RUN_DEFAULT_MACHINE "\n"
+		"      --guest-kernel stock|minimal  the image booted when none is set\n"
+		"                         (guestKernel): Debian's kernel, or the minimal one\n"
+		"                         of \"make kernel\" (the stock one, with a note,\n"
+		"                         where it is missing or unusable); default " VR_RUN_DEFAULT_GUEST_KERNEL "\n"
 		"      --dry-run          print the QEMU command line and exit\n"
 		"  -h, --help\n"
 		"\n"
@@ -69,7 +74,7 @@ static int flag_set(struct vr_config *c, const char *key, const char *value, con
 
 int vr_run_parse(int argc, char **argv, struct vr_run_args *a)
 {
-	enum { OPT_KERNEL = 256, OPT_IMAGE, OPT_DATA, OPT_PR, OPT_CONSOLE, OPT_ACCEL, OPT_DRY };
+	enum { OPT_KERNEL = 256, OPT_IMAGE, OPT_DATA, OPT_PR, OPT_CONSOLE, OPT_ACCEL, OPT_DRY, OPT_GUEST_KERNEL };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "name", required_argument, NULL, 'n' },
@@ -85,6 +90,7 @@ int vr_run_parse(int argc, char **argv, struct vr_run_args *a)
 		{ "detach", no_argument, NULL, 'd' },
 		{ "accel", required_argument, NULL, OPT_ACCEL },
 		{ "machine", required_argument, NULL, 'M' },
+		{ "guest-kernel", required_argument, NULL, OPT_GUEST_KERNEL },
 		{ "dry-run", no_argument, NULL, OPT_DRY },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -163,13 +169,19 @@ int vr_run_parse(int argc, char **argv, struct vr_run_args *a)
 				return VR_EXIT_USAGE;
 			}
 			continue;
-		case 'M':
-			if (vr_vm_machine_parse(optarg, &a->machine) < 0) {
+		case 'M': {
+			enum vr_machine m;
+
+			if (vr_vm_machine_parse(optarg, &m) < 0) {
 				fprintf(stderr, "vmreclaim run: --machine %s: q35 or microvm\n", optarg);
 				return VR_EXIT_USAGE;
 			}
-			a->machine_set = true;
-			continue;
+			key = "machine";
+			break;
+		}
+		case OPT_GUEST_KERNEL:
+			key = "guestKernel";
+			break;
 		case OPT_DRY:
 			a->dry_run = true;
 			continue;
@@ -216,6 +228,42 @@ int vr_run_parse(int argc, char **argv, struct vr_run_args *a)
 	return 0;
 }
 
+/* guestKernel = minimal, no image set: the minimal kernel's image when it
+ * can boot this guest, else the stock one with a note, else one line and
+ * a failure.  Sets p->cfg's image (and kernel, when none is set), which
+ * vr_vm_qemu_argv() then takes as it takes the user's. */
+static int pick_kernel(const struct vr_run_args *a, struct vr_run_prep *p)
+{
+	char dir[VR_PATH_MAX], minimal[VR_PATH_MAX + 16], stock[VR_PATH_MAX + 16], why[VR_PATH_MAX + 160];
+
+	if (p->cfg.image[0] || p->cfg.guest_kernel != VR_GUEST_KERNEL_MINIMAL)
+		return 0;
+	if (a->image_dir)
+		vr_strlcpy(dir, a->image_dir, sizeof(dir));
+	else if (vr_vm_default_image_dir(dir, sizeof(dir)) < 0)
+		dir[0] = '\0';
+	snprintf(minimal, sizeof(minimal), "%s/minimal", dir);
+	if (vr_vm_kernel_dir_check(minimal, p->cfg.machine, why, sizeof(why)) == 0) {
+		if ((size_t)snprintf(p->cfg.image, sizeof(p->cfg.image), "%s/initrd.img", minimal) >=
+			    sizeof(p->cfg.image) ||
+		    (!p->cfg.kernel[0] && (size_t)snprintf(p->cfg.kernel, sizeof(p->cfg.kernel), "%s/vmlinuz",
+							    minimal) >= sizeof(p->cfg.kernel))) {
+			fprintf(stderr, "vmreclaim run: %s: path too long\n", minimal);
+			return VR_EXIT_USAGE;
+		}
+		return 0;
+	}
+	snprintf(stock, sizeof(stock), "%s/initrd.img", dir);
+	if (access(stock, R_OK) < 0) {
+		fprintf(stderr, "vmreclaim run: minimal kernel unusable: %s; no stock image to fall back to (make image)\n",
+			why);
+		return VR_EXIT_FAILURE;
+	}
+	fprintf(stderr, "vmreclaim run: minimal kernel unusable: %s; booting the stock kernel\n", why);
+	vr_strlcpy(p->cfg.image, stock, sizeof(p->cfg.image));
+	return 0;
+}
+
 int vr_run_prepare(const struct vr_run_args *a, struct vr_run_prep *p)
 {
 	struct vr_diags diags = { 0 };
@@ -243,7 +291,7 @@ int vr_run_prepare(const struct vr_run_args *a, struct vr_run_prep *p)
 	p->o.name = a->name;
 	p->o.workload = a->workload;
 	p->o.accel = a->accel;
-	p->o.machine = a->machine;
+	p->o.machine = p->cfg.machine;
 	p->o.detach = a->detach;
 	console = a->console;
 
@@ -265,6 +313,9 @@ int vr_run_prepare(const struct vr_run_args *a, struct vr_run_prep *p)
 		return VR_EXIT_USAGE;
 	}
 	p->console = console;
+	r = pick_kernel(a, p);
+	if (r)
+		return r;
 	n = vr_vm_qemu_argv(&p->o, &p->vm, p->argv, VR_ARRAY_SIZE(p->argv), p->store, sizeof(p->store), err,
 			    sizeof(err));
 	if (n < 0) {

@@ -43,11 +43,10 @@ struct vr_run_args {
 	const char *workload;
 	const char *console;  /* --console: FILE, "-", or NULL */
 	enum vr_accel accel;
-	enum vr_machine machine;
-	bool machine_set;     /* -M given */
 	bool detach;
 	bool dry_run;
 	bool help;            /* -h: usage printed, nothing else to do */
+	const char *image_dir; /* NULL: vr_vm_default_image_dir() (the tests set it) */
 	struct {
 		const char *key, *value, *flag;
 	} flags[VR_RUN_FLAGS_MAX];
