@@ -422,6 +422,52 @@ for m in silent lines noaccept; do
 	check "and its directory goes" no_dir g$m
 done
 
+# --- the guest kernel: the minimal one unusable, the stock one instead ----------------
+# A copy of the tool with an image/ of its own beside it (where run looks
+# for the images): a stock image and a minimal one whose kernel
+# configuration (image/minimal/config, stored by mkimage.sh) lacks free
+# page reporting.
+
+K=$T/kbin
+mkdir -p $K/image/minimal
+cp $V $K/vmreclaim
+for f in initrd.img vmlinuz; do : >$K/image/$f; : >$K/image/minimal/$f; done
+printf 'CONFIG_VIRTIO_BALLOON=y\n# CONFIG_PAGE_REPORTING is not set\nCONFIG_VIRTIO_MMIO=y\nCONFIG_ACPI=y\n' \
+	>$K/image/minimal/config
+VMRECLAIM_RUNTIME_DIR=$base $K/vmreclaim run --name hfkern --guest-kernel minimal -M microvm \
+	--console $T/kern.con -m 256MB -p 1 >$T/kern.out 2>&1 </dev/null &
+run_pid=$!
+started kern
+qp=$(qemu_pid kern)
+check "run --guest-kernel minimal, its kernel unusable: QEMU starts (pid $qp)" test -n "$qp"
+tr '\0' ' ' </proc/$qp/cmdline >$T/kern.cmd 2>/dev/null
+check "with the stock kernel and image" \
+	grep -q -- "-kernel $K/image/vmlinuz -initrd $K/image/initrd.img " $T/kern.cmd
+check "and says why in one line" \
+	said_once "^vmreclaim run: minimal kernel unusable: $K/image/minimal/config: no free page reporting (CONFIG_PAGE_REPORTING=y missing); booting the stock kernel$" \
+	$T/kern.out
+kill -TERM $run_pid
+wait_for $run_pid 10
+check "SIGTERM: exit 0 (got $rc)" test $rc -eq 0
+check "and no runtime directory" no_dir kern
+check "with nothing else said" test "$(run_errors kern)" -eq 2
+echo CONFIG_PAGE_REPORTING=y >>$K/image/minimal/config
+VMRECLAIM_RUNTIME_DIR=$base $K/vmreclaim run --name hfkern --guest-kernel minimal -M microvm --dry-run \
+	>$T/kern2.out 2>&1
+check "the minimal kernel usable: its kernel and image, nothing said" \
+	grep -qx ".*-kernel $K/image/minimal/vmlinuz -initrd $K/image/minimal/initrd.img .*" $T/kern2.out
+check "but not on q35 without virtio-pci: the stock one" \
+	sh -c "VMRECLAIM_RUNTIME_DIR=$base $K/vmreclaim run --guest-kernel minimal -M q35 --dry-run 2>&1 |
+		grep -q 'no virtio-pci.*booting the stock kernel'"
+rm $K/image/minimal/vmlinuz $K/image/initrd.img
+VMRECLAIM_RUNTIME_DIR=$base $K/vmreclaim run --name hfkern --guest-kernel minimal -M microvm \
+	--console $T/kern.con >$T/kern3.out 2>&1 </dev/null
+rc=$?
+check "no minimal kernel and no stock image: exit 1 (got $rc)" test $rc -eq 1
+check "with one line saying both" test "$(cat $T/kern3.out)" = \
+	"vmreclaim run: minimal kernel unusable: $K/image/minimal/vmlinuz: No such file or directory (make kernel); no stock image to fall back to (make image)"
+check "and no runtime directory" no_dir kern
+
 # --- a real QEMU, killed --------------------------------------------------------------
 
 if no_vm; then
