@@ -106,7 +106,7 @@ static void say_how_qemu_ended(const struct vr_vm *vm, pid_t child, int status, 
 
 int vr_run_launch(struct vr_run_prep *p, struct vr_run_proc *proc)
 {
-	char err[VR_PATH_MAX], why[128];
+	char base[VR_PATH_MAX], why[128];
 	sigset_t block;
 	pid_t parent;
 	size_t i;
@@ -124,9 +124,9 @@ int vr_run_launch(struct vr_run_prep *p, struct vr_run_proc *proc)
 	sigprocmask(SIG_BLOCK, &block, &proc->old_mask);
 
 	/* A directory left by a VM that crashed is removed; a live one wins. */
-	r = vr_vm_base(err, sizeof(err), true);
+	r = vr_vm_base(base, sizeof(base), true);
 	if (r < 0) {
-		fprintf(stderr, "vmreclaim run: runtime directory %s: %s\n", err,
+		fprintf(stderr, "vmreclaim run: runtime directory %s: %s\n", base,
 			r == -EPERM ? vr_vm_strerror(r) : strerror(-r));
 		return VR_EXIT_FAILURE;
 	}
