@@ -37,11 +37,14 @@ enum vr_machine { VR_MACHINE_Q35, VR_MACHINE_MICROVM };
  * kernel": build/image/minimal/).  [vmreclaim] guestKernel. */
 enum vr_guest_kernel { VR_GUEST_KERNEL_STOCK, VR_GUEST_KERNEL_MINIMAL };
 
-/* The combination "run" boots by default, as the key table's defaults:
- * switch it here (and the README's "The lightweight VM", which says
- * which one and why).  Stock kernel on q35 until the measurements in
- * the README decide otherwise. */
-#define VR_RUN_DEFAULT_GUEST_KERNEL "stock"
+/* The combination "run" boots by default, as the key table's defaults
+ * (the README's "The lightweight VM" says why, with the table): the
+ * minimal kernel on q35, measured on 2026-12-06 at 1.5 s to init against
+ * 6.3 s and a floor of 128 MiB against 231 MiB for Debian's kernel, with
+ * the same reclaim results; microvm saved no memory over q35 (131 MiB)
+ * and 0.4 s of boot.  Without a usable minimal kernel, run says so and
+ * boots the stock one. */
+#define VR_RUN_DEFAULT_GUEST_KERNEL "minimal"
 #define VR_RUN_DEFAULT_MACHINE "q35"
 
 struct vr_config {
