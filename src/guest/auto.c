@@ -89,6 +89,11 @@ static uint64_t max3(uint64_t a, uint64_t b, uint64_t c)
 	return m > c ? m : c;
 }
 
+uint64_t vr_auto_cache_settle_usec(uint64_t settle_usec)
+{
+	return settle_usec < VR_AUTO_CACHE_SETTLE_USEC ? settle_usec : VR_AUTO_CACHE_SETTLE_USEC;
+}
+
 /* Follow the cache's growth and the refaults that came after our reclaims. */
 static void cache_observe(struct vr_auto *a, const struct vr_auto_settings *s,
 			  const struct vr_auto_input *in)
@@ -108,17 +113,22 @@ static void cache_observe(struct vr_auto *a, const struct vr_auto_settings *s,
 			a->free_ref_bytes = in->free_bytes;
 			a->free_changed_usec = now;
 		}
-		/* While the VM stays idle nothing is using its cache, the
-		 * active list included: each settle time of it halves the
-		 * share kept against the active list, down to a sixteenth.
-		 * Work, or a refault, puts it back. */
-		if (!in->idle) {
-			a->idle_shift = 0;
-			a->idle_shift_usec = now;
-		} else if (now - a->idle_shift_usec >= s->settle_usec &&
-			   a->idle_shift < VR_AUTO_IDLE_SHIFT_MAX) {
-			a->idle_shift++;
-			a->idle_shift_usec = now;
+		/* While the CPU stays quiet nothing is using the cache, the
+		 * active list included: each quiet step halves the share kept
+		 * against the active list, down to a sixteenth.  Work puts it
+		 * back at once; refaults after our reclaim raise the reserve
+		 * (below). */
+		{
+			uint64_t qstep = s->settle_usec < VR_AUTO_QUIET_STEP_USEC ? s->settle_usec
+										: VR_AUTO_QUIET_STEP_USEC;
+			uint64_t q = in->quiet_usec, k;
+
+			/* quiet counts from the last refault too */
+			if (a->last_refault_usec && now - a->last_refault_usec < q)
+				q = now - a->last_refault_usec;
+			k = qstep ? q / qstep : 0;
+
+			a->idle_shift = k > VR_AUTO_IDLE_SHIFT_MAX ? VR_AUTO_IDLE_SHIFT_MAX : (unsigned)k;
 		}
 		/* The active list's peak, halved every calm period down to
 		 * what it is. */
@@ -163,7 +173,6 @@ static void cache_observe(struct vr_auto *a, const struct vr_auto_settings *s,
 							  : a->backoff_usec * 2;
 				a->last_refault_usec = now;
 				a->idle_shift = 0;
-				a->idle_shift_usec = now;
 			}
 		}
 		a->have_refault_prev = true;
@@ -213,11 +222,12 @@ static bool cache_decide(struct vr_auto *a, const struct vr_auto_settings *s,
 			 (unsigned long long)((a->partial_until_usec - now) / VR_USEC_PER_SEC));
 		return true;
 	}
-	if (now - a->cache_grew_usec < s->settle_usec) {
+	if (now - a->cache_grew_usec < vr_auto_cache_settle_usec(s->settle_usec)) {
 		snprintf(a->cache_why, sizeof(a->cache_why),
 			 "file cache grew %llu s ago; waiting until it has been steady for %llu s",
 			 (unsigned long long)((now - a->cache_grew_usec) / VR_USEC_PER_SEC),
-			 (unsigned long long)(s->settle_usec / VR_USEC_PER_SEC));
+			 (unsigned long long)(vr_auto_cache_settle_usec(s->settle_usec) /
+					      VR_USEC_PER_SEC));
 		return false;
 	}
 	/* Against the active list at its recent peak, and an eighth more:
@@ -316,7 +326,7 @@ static void slab_decide(struct vr_auto *a, const struct vr_auto_settings *s,
 			const struct vr_auto_input *in, bool cache_done, struct vr_plan *p)
 {
 	char x[VR_SIZE_STR_MAX], y[VR_SIZE_STR_MAX], z[VR_SIZE_STR_MAX];
-	uint64_t now = in->now_usec, floor, need;
+	uint64_t now = in->now_usec, floor, need, settle = vr_auto_cache_settle_usec(s->settle_usec);
 
 	a->slab_cold_bytes = 0;
 	if (!in->have_meminfo || !in->have_slab) {
@@ -345,20 +355,20 @@ static void slab_decide(struct vr_auto *a, const struct vr_auto_settings *s,
 			 "SReclaimable %s: the guest is under memory pressure, the kernel shrinks it", x);
 		return;
 	}
-	if (now - a->slab_grew_usec < s->settle_usec) {
+	if (now - a->slab_grew_usec < settle) {
 		snprintf(a->slab_why, sizeof(a->slab_why),
 			 "SReclaimable %s grew %llu s ago; waiting until it has been steady for %llu s",
 			 x, (unsigned long long)((now - a->slab_grew_usec) / VR_USEC_PER_SEC),
-			 (unsigned long long)(s->settle_usec / VR_USEC_PER_SEC));
+			 (unsigned long long)(settle / VR_USEC_PER_SEC));
 		return;
 	}
 	a->slab_cold_bytes = vr_sat_sub(in->slab_bytes, floor);
 	vr_format_size(a->slab_cold_bytes, y, sizeof(y));
-	if (now - a->slab_grew_usec < vr_sat_add(s->settle_usec, a->slab_hold_usec)) {
+	if (now - a->slab_grew_usec < vr_sat_add(settle, a->slab_hold_usec)) {
 		snprintf(a->slab_why, sizeof(a->slab_why),
 			 "SReclaimable %s, %s cold: it came back after a drop, backing off %llu s more",
 			 x, y,
-			 (unsigned long long)((vr_sat_add(s->settle_usec, a->slab_hold_usec) -
+			 (unsigned long long)((vr_sat_add(settle, a->slab_hold_usec) -
 					       (now - a->slab_grew_usec)) /
 					      VR_USEC_PER_SEC));
 		return;

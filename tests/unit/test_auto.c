@@ -169,9 +169,11 @@ static void test_cache_waits_then_reclaims(void **state)
 	assert_true(reclaim_in(&f) > 90 * MIB);
 }
 
-/* An idle VM uses none of its cache: each settle time of idleness halves
- * the share kept against the active list, down to a sixteenth; work puts
- * it back at once. */
+/* A quiet CPU uses none of the cache: each quiet step (25 s, or the
+ * settle time if shorter) of quiet CPU halves the share kept against the
+ * active list, down to a sixteenth, whether or not the idle period has
+ * begun; work puts it back at once, and so does a refault after our
+ * reclaim (quiet counts from it). */
 static void test_cache_idle_ramp(void **state)
 {
 	struct fx f;
@@ -184,29 +186,114 @@ static void test_cache_idle_ramp(void **state)
 	step(&f, 0);
 	step(&f, 30);
 	assert_int_equal(reclaim_in(&f), 0); /* at the kernel's balance */
-	f.in.idle = true;
+	/* quiet for 5 s, not idle (the idle period starts after idleSeconds) */
+	f.in.quiet_usec = 5 * SEC;
 	step(&f, 5);
 	assert_int_equal(reclaim_in(&f), 0);
-	step(&f, 25);
+	f.in.quiet_usec = 24 * SEC; /* one settle time (24 s < 25 s) */
+	step(&f, 19);
 	assert_int_equal(f.a.idle_shift, 1);
 	assert_int_equal(reclaim_in(&f), 72 * MIB); /* 144 - (64 + 8) */
 	f.in.inactive_file_bytes = 72 * MIB;
-	step(&f, 25);
+	f.in.quiet_usec = 48 * SEC;
+	step(&f, 24);
 	assert_int_equal(reclaim_in(&f), 36 * MIB);
 	f.in.inactive_file_bytes = 36 * MIB;
-	step(&f, 25);
+	f.in.quiet_usec = 72 * SEC;
+	step(&f, 24);
 	assert_int_equal(reclaim_in(&f), 18 * MIB); /* 36 - (16 + 2) */
 	f.in.inactive_file_bytes = 18 * MIB;
-	step(&f, 25);
-	step(&f, 25);
+	f.in.quiet_usec = 500 * SEC;
+	step(&f, 24);
 	assert_int_equal(f.a.idle_shift, 4);
 	/* busy again: the kernel's balance */
-	f.in.idle = false;
+	f.in.quiet_usec = 0;
 	f.in.inactive_file_bytes = 100 * MIB;
 	step(&f, 5);
 	assert_int_equal(f.a.idle_shift, 0);
 	assert_int_equal(reclaim_in(&f), 0);
+	/* quiet again, then a refault after our reclaim: the share is back
+	 * in full, and halves again only a quiet step after the refault */
+	f.in.quiet_usec = 100 * SEC;
+	step(&f, 100);
+	assert_int_equal(f.a.idle_shift, 4);
+	f.in.refault_bytes += 4 * MIB;
+	f.in.quiet_usec += 5 * SEC;
+	step(&f, 5);
+	assert_int_equal(f.a.refault_events, 1);
+	f.in.quiet_usec += 20 * SEC;
+	step(&f, 20);
+	assert_int_equal(f.a.idle_shift, 0);
+	f.in.quiet_usec += 5 * SEC;
+	step(&f, 5);
+	assert_int_equal(f.a.idle_shift, 1);
 }
+
+/* At the shipped idleSeconds (120 s) the cache does not wait for it: 30 s
+ * without growth is enough, and the active list's share is down to a
+ * sixteenth after 100 s of quiet CPU, long before the idle period would
+ * have begun.  A hot set re-read every 20 s (each re-read a busy sample)
+ * keeps its full share. */
+static void test_cache_shipped_defaults(void **state)
+{
+	struct fx f;
+	int i;
+
+	(void)state;
+	init(&f);
+	f.s.settle_usec = 120 * SEC;
+	f.in.inactive_file_bytes = 10 * MIB;
+	step(&f, 0);
+	/* a build: 500 MiB of cache, 128 MiB of it active */
+	f.in.inactive_file_bytes = 372 * MIB;
+	f.in.active_file_bytes = 128 * MIB;
+	step(&f, 5);
+	for (i = 1; i <= 5; i++) {
+		f.in.quiet_usec = (uint64_t)i * 5 * SEC;
+		step(&f, 5);
+		assert_int_equal(reclaim_in(&f), 0);
+		assert_non_null(strstr(f.a.cache_why, "waiting until it has been steady for 30 s"));
+	}
+	f.in.quiet_usec = 30 * SEC;
+	step(&f, 5); /* 30 s steady, 30 s quiet: one halving */
+	assert_int_equal(f.a.idle_shift, 1);
+	assert_int_equal(reclaim_in(&f), 256 * MIB);
+	f.in.inactive_file_bytes -= 256 * MIB; /* 116 MiB */
+	f.in.quiet_usec += 5 * SEC;
+	step(&f, 5);
+	assert_int_equal(reclaim_in(&f), 116 * MIB - 72 * MIB);
+	f.in.inactive_file_bytes = 72 * MIB;
+	/* quiet on: the kernel moves active pages over as the inactive list
+	 * shrinks; by 100 s of quiet auto keeps 16 MiB */
+	while (f.in.quiet_usec < 100 * SEC) {
+		f.in.quiet_usec += 5 * SEC;
+		step(&f, 5);
+		if (reclaim_in(&f)) {
+			f.in.inactive_file_bytes -= reclaim_in(&f);
+			f.in.active_file_bytes /= 2;
+			f.in.inactive_file_bytes += f.in.active_file_bytes;
+		}
+	}
+	step(&f, 5);
+	assert_int_equal(f.a.idle_shift, 4);
+	assert_true(vr_auto_cache_keep(&f.a, &f.in) <= 16 * MIB);
+
+	/* the hot set: 128 MiB re-read every 20 s, quiet between */
+	init(&f);
+	f.s.settle_usec = 120 * SEC;
+	f.in.active_file_bytes = 128 * MIB;
+	f.in.inactive_file_bytes = 144 * MIB;
+	step(&f, 0);
+	for (i = 0; i < 60; i++) {
+		f.in.quiet_usec = (uint64_t)(i % 4) * 5 * SEC; /* 0, 5, 10, 15 s */
+		step(&f, 5);
+		assert_int_equal(f.a.idle_shift, 0);
+		assert_int_equal(reclaim_in(&f), 0);
+	}
+}
+
+/* The slab, too, waits 30 s at the shipped idleSeconds, not 120 s. */
+static void test_slab_shipped_defaults(void **state);
 
 /* The CPU does not matter to cache reclaim; the guest's pressure does. */
 static void test_cache_busy_and_pressure(void **state)
@@ -601,6 +688,26 @@ static void test_slab_backoff(void **state)
 	assert_int_equal(f.a.slab_returned_bytes, 3 * 288 * MIB);
 }
 
+static void test_slab_shipped_defaults(void **state)
+{
+	struct fx f;
+	int i;
+
+	(void)state;
+	slab_init(&f, 12);
+	f.s.settle_usec = 120 * SEC;
+	step(&f, 0);
+	f.in.slab_bytes = 290 * MIB;
+	step(&f, 5);
+	for (i = 0; i < 5; i++) {
+		step(&f, 5);
+		assert_false(slab_drop_in(&f));
+		assert_non_null(strstr(f.a.slab_why, "waiting until it has been steady for 30 s"));
+	}
+	step(&f, 5);
+	assert_true(slab_drop_in(&f));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -608,6 +715,8 @@ int main(void)
 		cmocka_unit_test(test_cache_waits_then_reclaims),
 		cmocka_unit_test(test_cache_busy_and_pressure),
 		cmocka_unit_test(test_cache_idle_ramp),
+		cmocka_unit_test(test_cache_shipped_defaults),
+		cmocka_unit_test(test_slab_shipped_defaults),
 		cmocka_unit_test(test_refault_backoff),
 		cmocka_unit_test(test_fragmentation),
 		cmocka_unit_test(test_fragmentation_limits),
