@@ -185,7 +185,7 @@ struct vr_auto {
 	uint64_t slab_returned_bytes; /* returned by our drops, in all */
 	uint64_t slab_cold_bytes;     /* above the floor and steady (status) */
 	/* for status */
-	char cache_why[160];
+	char cache_why[192]; /* as long as a plan's why */
 	char frag_why[160];
 	char slab_why[160];
 };
