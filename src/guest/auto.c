@@ -89,9 +89,9 @@ static uint64_t max3(uint64_t a, uint64_t b, uint64_t c)
 	return m > c ? m : c;
 }
 
-uint64_t vr_auto_cache_settle_usec(uint64_t settle_usec)
+uint64_t vr_auto_settle_usec(uint64_t settle_usec)
 {
-	return settle_usec < VR_AUTO_CACHE_SETTLE_USEC ? settle_usec : VR_AUTO_CACHE_SETTLE_USEC;
+	return settle_usec < VR_AUTO_SETTLE_USEC ? settle_usec : VR_AUTO_SETTLE_USEC;
 }
 
 /* Follow the cache's growth and the refaults that came after our reclaims. */
@@ -223,11 +223,11 @@ static bool cache_decide(struct vr_auto *a, const struct vr_auto_settings *s,
 			 (unsigned long long)((a->partial_until_usec - now) / VR_USEC_PER_SEC));
 		return true;
 	}
-	if (now - a->cache_grew_usec < vr_auto_cache_settle_usec(s->settle_usec)) {
+	if (now - a->cache_grew_usec < vr_auto_settle_usec(s->settle_usec)) {
 		snprintf(a->cache_why, sizeof(a->cache_why),
 			 "file cache grew %llu s ago; waiting until it has been steady for %llu s",
 			 (unsigned long long)((now - a->cache_grew_usec) / VR_USEC_PER_SEC),
-			 (unsigned long long)(vr_auto_cache_settle_usec(s->settle_usec) /
+			 (unsigned long long)(vr_auto_settle_usec(s->settle_usec) /
 					      VR_USEC_PER_SEC));
 		return false;
 	}
@@ -344,7 +344,7 @@ static void slab_decide(struct vr_auto *a, const struct vr_auto_settings *s,
 			const struct vr_auto_input *in, bool cache_done, struct vr_plan *p)
 {
 	char x[VR_SIZE_STR_MAX], y[VR_SIZE_STR_MAX], z[VR_SIZE_STR_MAX];
-	uint64_t now = in->now_usec, floor, need, settle = vr_auto_cache_settle_usec(s->settle_usec);
+	uint64_t now = in->now_usec, floor, need, settle = vr_auto_settle_usec(s->settle_usec);
 
 	a->slab_cold_bytes = 0;
 	if (!in->have_meminfo || !in->have_slab) {
@@ -502,7 +502,8 @@ static void frag_decide(struct vr_auto *a, const struct vr_auto_settings *s,
 	 * are not about to be allocated again.  (Under a loaded host a
 	 * TCG guest's CPU samples are noisy enough to miss the idle bar for
 	 * minutes while nothing in it allocates.) */
-	if (in->pressure || (!in->idle && now - a->free_changed_usec < s->settle_usec)) {
+	if (in->pressure ||
+	    (!in->idle && now - a->free_changed_usec < vr_auto_settle_usec(s->settle_usec))) {
 		snprintf(a->frag_why, sizeof(a->frag_why),
 			 "stranded %s below order %u: waiting for an idle VM or steady free memory", x,
 			 in->base_order);

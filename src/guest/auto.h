@@ -22,7 +22,7 @@
  *
  * - Fragmentation: free memory in blocks below page_reporting_order is
  *   never reported to the host.  When an idle VM (or one whose free memory
- *   has not moved for the settle time) has enough of it,
+ *   has not moved for 30 s, or idleSeconds if shorter) has enough of it,
  *   compaction is tried first (once per build-up of stranded memory, and
  *   not again while it gains nothing); what compaction cannot merge is
  *   reported by lowering page_reporting_order to the highest order that
@@ -60,13 +60,17 @@
 /* A quiet VM's reserve against the active list goes down to 1/16. */
 #define VR_AUTO_IDLE_SHIFT_MAX 4
 
-/* The cache (and the slab) must not have grown for this long before auto
- * takes it, or for idleSeconds if that is shorter.  It gives a file read
+/* The cache (and the slab) must not have grown, and free memory not have
+ * moved, for this long before auto takes the cache or hands fragments
+ * back, or for idleSeconds if that is shorter.  It gives a file read
  * twice its second read; it is not idleSeconds (120 s by default), which
  * made auto's t50 130 s after a build at the shipped defaults
- * (bench/results/2026-12-05/defaults) against the 60 s of issue 14; 30 s
- * and a 5-s sample leave t50 at some 35-40 s. */
-#define VR_AUTO_CACHE_SETTLE_USEC (30 * VR_USEC_PER_SEC)
+ * (bench/results/2026-12-05/defaults) against the 60 s of issue 14.  With
+ * 30 s, cold-cache on 6.1 was at half 39 s and at 90% 44 s after the read
+ * (one run); after a 6.1 build the free memory the compilers left in
+ * small blocks (some 320 MiB) then waits 30 s, not 120 s, for the order
+ * to be lowered. */
+#define VR_AUTO_SETTLE_USEC (30 * VR_USEC_PER_SEC)
 
 /* Each this much of quiet CPU (vr_idle_quiet_usec(), not the idle period,
  * which starts only after idleSeconds) halves the share kept against the
@@ -87,7 +91,7 @@
 #define VR_AUTO_REFAULT_WINDOW_USEC (10 * 60 * VR_USEC_PER_SEC)
 
 struct vr_auto_settings {
-	uint64_t settle_usec; /* idleSeconds: free memory's settle time; caps the cache's */
+	uint64_t settle_usec; /* idleSeconds: caps the settle time (vr_auto_settle_usec()) */
 	uint64_t step_bytes;  /* most asked of memory.reclaim per tick */
 	unsigned order_min;   /* reportingOrderMin */
 	bool compaction;      /* compaction may be used */
@@ -225,9 +229,10 @@ unsigned vr_auto_order_for(const struct vr_auto_input *in, unsigned order_min, u
  * it as the loop would. */
 void vr_auto_lowered(struct vr_auto *a, uint64_t now_usec, const char *why);
 
-/* How long the file cache and the slab must not have grown before auto
- * takes them, for an idleSeconds of @settle_usec. */
-uint64_t vr_auto_cache_settle_usec(uint64_t settle_usec);
+/* How long the file cache and the slab must not have grown, and free
+ * memory not have moved, before auto acts on them, for an idleSeconds of
+ * @settle_usec. */
+uint64_t vr_auto_settle_usec(uint64_t settle_usec);
 
 /* The inactive file cache the cache loop keeps for @in. */
 uint64_t vr_auto_cache_keep(const struct vr_auto *a, const struct vr_auto_input *in);

@@ -34,7 +34,7 @@ static unsigned auto_needs(const struct vr_guest *g, const struct vr_tick *t)
 	/* The buddy lists only matter to an idle VM or one whose free memory
 	 * has settled, or to put the order back. */
 	if (t->idle || g->order_lowered ||
-	    t->now_usec - g->autost.free_changed_usec >= t->set->idle_usec)
+	    t->now_usec - g->autost.free_changed_usec >= vr_auto_settle_usec(t->set->idle_usec))
 		need |= VR_NEED_BUDDYINFO;
 	return need;
 }
@@ -137,7 +137,7 @@ static void auto_result(struct vr_guest *g, const struct vr_step *s, const struc
 			/* EAGAIN: what is left is not reclaimable now; ask
 			 * again after the cache's settle time, not on every
 			 * tick. */
-			au->partial_until_usec = now + vr_auto_cache_settle_usec(g->set.idle_usec);
+			au->partial_until_usec = now + vr_auto_settle_usec(g->set.idle_usec);
 		}
 		break;
 	case VR_STEP_COMPACT:

@@ -464,6 +464,28 @@ static void test_fragmentation_steady(void **state)
 	assert_true(has(&f, VR_STEP_COMPACT, NULL));
 }
 
+/* At the shipped idleSeconds (120 s) a busy VM's fragments wait 30 s of
+ * steady free memory, not 120 s. */
+static void test_fragmentation_steady_defaults(void **state)
+{
+	struct fx f;
+	int i;
+
+	(void)state;
+	init(&f);
+	f.s.settle_usec = 120 * SEC;
+	fragmented(&f.b);
+	f.in.free_bytes = 1800 * MIB;
+	step(&f, 5);
+	for (i = 0; i < 5; i++) {
+		step(&f, 5);
+		assert_int_equal(f.p.n, 0);
+		assert_non_null(strstr(f.a.frag_why, "waiting for an idle VM or steady free memory"));
+	}
+	step(&f, 5); /* 30 s steady */
+	assert_true(has(&f, VR_STEP_COMPACT, NULL));
+}
+
 /* Compaction that pays is used again; the order goes back up as soon as
  * the VM is busy; a read-only order or a floor at the kernel's order
  * leaves the fragments where they are, and says why. */
@@ -732,6 +754,7 @@ int main(void)
 		cmocka_unit_test(test_fragmentation),
 		cmocka_unit_test(test_fragmentation_limits),
 		cmocka_unit_test(test_fragmentation_steady),
+		cmocka_unit_test(test_fragmentation_steady_defaults),
 		cmocka_unit_test(test_slab_settled),
 		cmocka_unit_test(test_slab_not_while_growing),
 		cmocka_unit_test(test_slab_backoff),
