@@ -143,6 +143,16 @@ static void cache_observe(struct vr_auto *a, const struct vr_auto_settings *s,
 		}
 		uint64_t tol = in->total_bytes / 128 < 8 * VR_MIB ? 8 * VR_MIB : in->total_bytes / 128;
 
+		/* The sample after a step that asked for active pages too:
+		 * memory.reclaim succeeds only once it has taken what was
+		 * asked, so a cache that did not shrink by half of it is not
+		 * giving way (active pages in use): asked again after the
+		 * settle time, as after EAGAIN, not every sample. */
+		if (a->asked_bytes) {
+			if (vr_sat_sub(a->asked_from_bytes, cache) < a->asked_bytes / 2)
+				a->partial_until_usec = now + vr_auto_settle_usec(s->settle_usec);
+			a->asked_bytes = 0;
+		}
 		if (!a->started) {
 			a->started = true;
 			a->cache_ref_bytes = cache;
@@ -264,6 +274,9 @@ static bool cache_decide(struct vr_auto *a, const struct vr_auto_settings *s,
 	}
 	bytes = excess < s->step_bytes ? excess : s->step_bytes;
 	vr_plan_add(p, VR_STEP_RECLAIM, VR_TRIGGER_AUTO, bytes, 0, NULL);
+	/* only a step beyond the inactive list is checked (above) */
+	a->asked_bytes = bytes > vr_sat_sub(in->inactive_file_bytes, keep) ? bytes : 0;
+	a->asked_from_bytes = vr_sat_add(in->inactive_file_bytes, in->active_file_bytes);
 	a->last_reclaim_usec = now ? now : 1;
 	snprintf(a->cache_why, sizeof(a->cache_why),
 		 "reclaiming %s of cold cache: inactive file %s, keeping %s%s",

@@ -152,6 +152,8 @@ struct vr_auto {
 	uint64_t backoff_usec;      /* the next back-off's length */
 	uint64_t backoff_until_usec;
 	uint64_t partial_until_usec; /* the kernel reclaimed less than asked: wait until */
+	uint64_t asked_bytes;        /* our last reclaim step, until the next sample */
+	uint64_t asked_from_bytes;   /* the file cache when it was asked */
 	uint64_t refault_events;
 	uint64_t refaulted_bytes;   /* refaults seen after our reclaims */
 	/* fragmentation loop */

@@ -303,6 +303,40 @@ static void test_cache_shipped_defaults(void **state)
 	}
 }
 
+/* A step that asked for active pages and left the cache where it was
+ * (pages in use) is not asked again every sample, but after the settle
+ * time. */
+static void test_cache_active_not_giving_way(void **state)
+{
+	struct fx f;
+
+	(void)state;
+	init(&f);
+	f.in.active_file_bytes = 128 * MIB;
+	f.in.inactive_file_bytes = 144 * MIB;
+	step(&f, 0);
+	f.in.quiet_usec = 100 * SEC;
+	step(&f, 30);
+	assert_int_equal(f.a.idle_shift, 4);
+	assert_int_equal(reclaim_in(&f), 272 * MIB - 16 * MIB - 8 * MIB);
+	/* the kernel took the inactive list only */
+	f.in.inactive_file_bytes = 16 * MIB;
+	f.in.quiet_usec += 5 * SEC;
+	step(&f, 5);
+	assert_int_equal(reclaim_in(&f), 120 * MIB);
+	/* and then nothing: the active list stays */
+	f.in.quiet_usec += 5 * SEC;
+	step(&f, 5);
+	assert_int_equal(reclaim_in(&f), 0);
+	assert_non_null(strstr(f.a.cache_why, "reclaimed less than asked"));
+	f.in.quiet_usec += 15 * SEC;
+	step(&f, 15);
+	assert_int_equal(reclaim_in(&f), 0);
+	f.in.quiet_usec += 10 * SEC;
+	step(&f, 10); /* the settle time (24 s) after */
+	assert_int_equal(reclaim_in(&f), 120 * MIB);
+}
+
 /* The slab, too, waits 30 s at the shipped idleSeconds, not 120 s. */
 static void test_slab_shipped_defaults(void **state);
 
@@ -749,6 +783,7 @@ int main(void)
 		cmocka_unit_test(test_cache_busy_and_pressure),
 		cmocka_unit_test(test_cache_idle_ramp),
 		cmocka_unit_test(test_cache_shipped_defaults),
+		cmocka_unit_test(test_cache_active_not_giving_way),
 		cmocka_unit_test(test_slab_shipped_defaults),
 		cmocka_unit_test(test_refault_backoff),
 		cmocka_unit_test(test_fragmentation),
