@@ -58,7 +58,7 @@ while [ $# -gt 0 ]; do
 	shift
 done
 if [ "$DEFAULTS" = 1 ]; then
-	SCENARIOS=${SCENARIOS:-"build cold-cache"}
+	SCENARIOS=${SCENARIOS:-"build cold-cache hot-set"}
 	CONFIGS=${CONFIGS:-"vmreclaim wsl-dropcache wsl-gradual"}
 	SCALE=1
 	# Ten minutes after the workload: the window of "excess GiB*s", and

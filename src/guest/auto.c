@@ -89,6 +89,11 @@ static uint64_t max3(uint64_t a, uint64_t b, uint64_t c)
 	return m > c ? m : c;
 }
 
+uint64_t vr_auto_settle_usec(uint64_t settle_usec)
+{
+	return settle_usec < VR_AUTO_SETTLE_USEC ? settle_usec : VR_AUTO_SETTLE_USEC;
+}
+
 /* Follow the cache's growth and the refaults that came after our reclaims. */
 static void cache_observe(struct vr_auto *a, const struct vr_auto_settings *s,
 			  const struct vr_auto_input *in)
@@ -108,17 +113,22 @@ static void cache_observe(struct vr_auto *a, const struct vr_auto_settings *s,
 			a->free_ref_bytes = in->free_bytes;
 			a->free_changed_usec = now;
 		}
-		/* While the VM stays idle nothing is using its cache, the
-		 * active list included: each settle time of it halves the
-		 * share kept against the active list, down to a sixteenth.
-		 * Work, or a refault, puts it back. */
-		if (!in->idle) {
-			a->idle_shift = 0;
-			a->idle_shift_usec = now;
-		} else if (now - a->idle_shift_usec >= s->settle_usec &&
-			   a->idle_shift < VR_AUTO_IDLE_SHIFT_MAX) {
-			a->idle_shift++;
-			a->idle_shift_usec = now;
+		/* While the CPU stays quiet nothing is using the cache, the
+		 * active list included: each quiet step halves the share kept
+		 * against the active list, down to a sixteenth.  Work puts it
+		 * back at once; refaults after our reclaim raise the reserve
+		 * (below). */
+		{
+			uint64_t qstep = s->settle_usec < VR_AUTO_QUIET_STEP_USEC ? s->settle_usec
+										: VR_AUTO_QUIET_STEP_USEC;
+			uint64_t q = in->quiet_usec, k;
+
+			/* quiet counts from the last refault too */
+			if (a->last_refault_usec && now - a->last_refault_usec < q)
+				q = now - a->last_refault_usec;
+			k = qstep ? q / qstep : 0;
+
+			a->idle_shift = k > VR_AUTO_IDLE_SHIFT_MAX ? VR_AUTO_IDLE_SHIFT_MAX : (unsigned)k;
 		}
 		/* The active list's peak, halved every calm period down to
 		 * what it is. */
@@ -133,6 +143,16 @@ static void cache_observe(struct vr_auto *a, const struct vr_auto_settings *s,
 		}
 		uint64_t tol = in->total_bytes / 128 < 8 * VR_MIB ? 8 * VR_MIB : in->total_bytes / 128;
 
+		/* The sample after a step that asked for active pages too:
+		 * memory.reclaim succeeds only once it has taken what was
+		 * asked, so a cache that did not shrink by half of it is not
+		 * giving way (active pages in use): asked again after the
+		 * settle time, as after EAGAIN, not every sample. */
+		if (a->asked_bytes) {
+			if (vr_sat_sub(a->asked_from_bytes, cache) < a->asked_bytes / 2)
+				a->partial_until_usec = now + vr_auto_settle_usec(s->settle_usec);
+			a->asked_bytes = 0;
+		}
 		if (!a->started) {
 			a->started = true;
 			a->cache_ref_bytes = cache;
@@ -163,7 +183,6 @@ static void cache_observe(struct vr_auto *a, const struct vr_auto_settings *s,
 							  : a->backoff_usec * 2;
 				a->last_refault_usec = now;
 				a->idle_shift = 0;
-				a->idle_shift_usec = now;
 			}
 		}
 		a->have_refault_prev = true;
@@ -183,8 +202,9 @@ static void cache_observe(struct vr_auto *a, const struct vr_auto_settings *s,
 static bool cache_decide(struct vr_auto *a, const struct vr_auto_settings *s,
 			 const struct vr_auto_input *in, struct vr_plan *p)
 {
-	char x[VR_SIZE_STR_MAX], y[VR_SIZE_STR_MAX], z[VR_SIZE_STR_MAX];
-	uint64_t now = in->now_usec, keep, excess, bytes;
+	char x[VR_SIZE_STR_MAX], y[VR_SIZE_STR_MAX], z[VR_SIZE_STR_MAX], w[VR_SIZE_STR_MAX];
+	char q[64];
+	uint64_t now = in->now_usec, keep, excess, bytes, active_keep;
 
 	if (in->pressure) {
 		snprintf(a->cache_why, sizeof(a->cache_why),
@@ -213,11 +233,12 @@ static bool cache_decide(struct vr_auto *a, const struct vr_auto_settings *s,
 			 (unsigned long long)((a->partial_until_usec - now) / VR_USEC_PER_SEC));
 		return true;
 	}
-	if (now - a->cache_grew_usec < s->settle_usec) {
+	if (now - a->cache_grew_usec < vr_auto_settle_usec(s->settle_usec)) {
 		snprintf(a->cache_why, sizeof(a->cache_why),
 			 "file cache grew %llu s ago; waiting until it has been steady for %llu s",
 			 (unsigned long long)((now - a->cache_grew_usec) / VR_USEC_PER_SEC),
-			 (unsigned long long)(s->settle_usec / VR_USEC_PER_SEC));
+			 (unsigned long long)(vr_auto_settle_usec(s->settle_usec) /
+					      VR_USEC_PER_SEC));
 		return false;
 	}
 	/* Against the active list at its recent peak, and an eighth more:
@@ -226,20 +247,40 @@ static bool cache_decide(struct vr_auto *a, const struct vr_auto_settings *s,
 	 * next step takes more, and the working set drains away (seen in a
 	 * 2 GiB guest: 92 MiB of a 128 MiB hot set read back). */
 	keep = vr_auto_cache_keep(a, in);
-	excess = vr_sat_sub(in->inactive_file_bytes, keep);
+	/* A quiet CPU is not using the active list either: past the first
+	 * quiet step it is kept only down to its peak divided as the
+	 * inactive share is, and the rest is asked for too (memory.reclaim
+	 * then deactivates the oldest active pages).  Measured at the shipped
+	 * defaults, 6.1 build: 138 MiB of cache, nearly all of it active, was
+	 * never returned while only the inactive list was asked for. */
+	active_keep = in->active_file_bytes;
+	if (a->idle_shift && (a->active_peak_bytes >> a->idle_shift) < active_keep)
+		active_keep = a->active_peak_bytes >> a->idle_shift;
+	excess = vr_sat_sub(vr_sat_add(in->inactive_file_bytes, in->active_file_bytes),
+			    vr_sat_add(keep, active_keep));
 	vr_format_size(in->inactive_file_bytes, x, sizeof(x));
 	vr_format_size(keep, y, sizeof(y));
+	if (a->idle_shift)
+		snprintf(q, sizeof(q), "; active %s, kept %s (quiet %llu s)",
+			 vr_format_size(in->active_file_bytes, z, sizeof(z)),
+			 vr_format_size(active_keep, w, sizeof(w)),
+			 (unsigned long long)(in->quiet_usec / VR_USEC_PER_SEC));
+	else
+		q[0] = 0;
 	if (excess < AUTO_RECLAIM_MIN_BYTES) {
 		snprintf(a->cache_why, sizeof(a->cache_why),
-			 "cold cache at its reserve: inactive file %s, keeping %s", x, y);
+			 "cold cache at its reserve: inactive file %s, keeping %s%s", x, y, q);
 		return true;
 	}
 	bytes = excess < s->step_bytes ? excess : s->step_bytes;
 	vr_plan_add(p, VR_STEP_RECLAIM, VR_TRIGGER_AUTO, bytes, 0, NULL);
+	/* only a step beyond the inactive list is checked (above) */
+	a->asked_bytes = bytes > vr_sat_sub(in->inactive_file_bytes, keep) ? bytes : 0;
+	a->asked_from_bytes = vr_sat_add(in->inactive_file_bytes, in->active_file_bytes);
 	a->last_reclaim_usec = now ? now : 1;
 	snprintf(a->cache_why, sizeof(a->cache_why),
-		 "reclaiming %s of cold cache: inactive file %s, keeping %s",
-		 vr_format_size(bytes, z, sizeof(z)), x, y);
+		 "reclaiming %s of cold cache: inactive file %s, keeping %s%s",
+		 vr_format_size(bytes, z, sizeof(z)), x, y, q);
 	return false;
 }
 
@@ -316,7 +357,7 @@ static void slab_decide(struct vr_auto *a, const struct vr_auto_settings *s,
 			const struct vr_auto_input *in, bool cache_done, struct vr_plan *p)
 {
 	char x[VR_SIZE_STR_MAX], y[VR_SIZE_STR_MAX], z[VR_SIZE_STR_MAX];
-	uint64_t now = in->now_usec, floor, need;
+	uint64_t now = in->now_usec, floor, need, settle = vr_auto_settle_usec(s->settle_usec);
 
 	a->slab_cold_bytes = 0;
 	if (!in->have_meminfo || !in->have_slab) {
@@ -345,20 +386,20 @@ static void slab_decide(struct vr_auto *a, const struct vr_auto_settings *s,
 			 "SReclaimable %s: the guest is under memory pressure, the kernel shrinks it", x);
 		return;
 	}
-	if (now - a->slab_grew_usec < s->settle_usec) {
+	if (now - a->slab_grew_usec < settle) {
 		snprintf(a->slab_why, sizeof(a->slab_why),
 			 "SReclaimable %s grew %llu s ago; waiting until it has been steady for %llu s",
 			 x, (unsigned long long)((now - a->slab_grew_usec) / VR_USEC_PER_SEC),
-			 (unsigned long long)(s->settle_usec / VR_USEC_PER_SEC));
+			 (unsigned long long)(settle / VR_USEC_PER_SEC));
 		return;
 	}
 	a->slab_cold_bytes = vr_sat_sub(in->slab_bytes, floor);
 	vr_format_size(a->slab_cold_bytes, y, sizeof(y));
-	if (now - a->slab_grew_usec < vr_sat_add(s->settle_usec, a->slab_hold_usec)) {
+	if (now - a->slab_grew_usec < vr_sat_add(settle, a->slab_hold_usec)) {
 		snprintf(a->slab_why, sizeof(a->slab_why),
 			 "SReclaimable %s, %s cold: it came back after a drop, backing off %llu s more",
 			 x, y,
-			 (unsigned long long)((vr_sat_add(s->settle_usec, a->slab_hold_usec) -
+			 (unsigned long long)((vr_sat_add(settle, a->slab_hold_usec) -
 					       (now - a->slab_grew_usec)) /
 					      VR_USEC_PER_SEC));
 		return;
@@ -474,7 +515,8 @@ static void frag_decide(struct vr_auto *a, const struct vr_auto_settings *s,
 	 * are not about to be allocated again.  (Under a loaded host a
 	 * TCG guest's CPU samples are noisy enough to miss the idle bar for
 	 * minutes while nothing in it allocates.) */
-	if (in->pressure || (!in->idle && now - a->free_changed_usec < s->settle_usec)) {
+	if (in->pressure ||
+	    (!in->idle && now - a->free_changed_usec < vr_auto_settle_usec(s->settle_usec))) {
 		snprintf(a->frag_why, sizeof(a->frag_why),
 			 "stranded %s below order %u: waiting for an idle VM or steady free memory", x,
 			 in->base_order);

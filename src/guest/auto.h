@@ -6,13 +6,14 @@
  * - Cache: cold page cache is reclaimed with memory.reclaim whether or not
  *   the CPU is idle, once the cache has stopped growing for a settle time
  *   (a file read once and a file about to be read again look alike until
- *   the second read; the settle time gives the second read its chance).
+ *   the second read; the settle time, 30 s or idleSeconds if shorter,
+ *   gives the second read its chance).
  *   Only the inactive file list is asked for, and never below what the
  *   kernel itself keeps inactive against the active list (mm/vmscan.c
  *   inactive_is_low()), so the active working set is not pushed out by our
  *   own reclaim (against the active list's recent peak, plus an eighth);
- *   while the VM stays idle that share halves every settle time, down to
- *   a sixteenth, since nothing is using the cache then.
+ *   while the CPU stays quiet that share halves every 25 s, down to a
+ *   sixteenth, since nothing is using the cache then.
  *   Refaults (workingset_refault_file) after a reclaim mean
  *   it took memory that was still needed: reclaim backs off, doubling each
  *   time, and the working-set reserve grows by twice what came back; both
@@ -21,7 +22,7 @@
  *
  * - Fragmentation: free memory in blocks below page_reporting_order is
  *   never reported to the host.  When an idle VM (or one whose free memory
- *   has not moved for the settle time) has enough of it,
+ *   has not moved for 30 s, or idleSeconds if shorter) has enough of it,
  *   compaction is tried first (once per build-up of stranded memory, and
  *   not again while it gains nothing); what compaction cannot merge is
  *   reported by lowering page_reporting_order to the highest order that
@@ -34,7 +35,7 @@
  *   is not on the file LRU lists, and once those are small the kernel's
  *   shrinkers get no pressure at all, so a tree walked once stays in the
  *   slab for good.  When the file cache loop has nothing left to take,
- *   SReclaimable is above a floor and has not grown for the settle time,
+ *   SReclaimable is above a floor and has not grown for the cache's settle time,
  *   it is dropped (drop_caches = 2: the shrinkers only, see auto.c for the
  *   measurement).  A slab that comes back soon after is in use: the next
  *   drop waits for a longer quiet time, doubling each time, and the
@@ -56,8 +57,29 @@
  * lowered this long before it is raised again. */
 #define VR_AUTO_ORDER_HOLD_USEC (60 * VR_USEC_PER_SEC)
 
-/* An idle VM's reserve against the active list goes down to 1/16. */
+/* A quiet VM's reserve against the active list goes down to 1/16. */
 #define VR_AUTO_IDLE_SHIFT_MAX 4
+
+/* The cache (and the slab) must not have grown, and free memory not have
+ * moved, for this long before auto takes the cache or hands fragments
+ * back, or for idleSeconds if that is shorter.  It gives a file read
+ * twice its second read; it is not idleSeconds (120 s by default), which
+ * made auto's t50 130 s after a build at the shipped defaults
+ * (bench/results/2026-12-05/defaults) against the 60 s of issue 14.  With
+ * 30 s, cold-cache on 6.1 was at half 39 s and at 90% 44 s after the read
+ * (one run); after a 6.1 build the free memory the compilers left in
+ * small blocks (some 320 MiB) then waits 30 s, not 120 s, for the order
+ * to be lowered. */
+#define VR_AUTO_SETTLE_USEC (30 * VR_USEC_PER_SEC)
+
+/* Each this much of quiet CPU (vr_idle_quiet_usec(), not the idle period,
+ * which starts only after idleSeconds) halves the share kept against the
+ * active list, or each settle time if that is shorter.  The hot-set
+ * scenario re-reads its 128 MiB every 20 s, and each re-read makes a busy
+ * sample that starts quiet time again, so its active list keeps its full
+ * share; after a build the sixteenth is reached 100 s into the quiet,
+ * which leaves t90 within 120 s. */
+#define VR_AUTO_QUIET_STEP_USEC (25 * VR_USEC_PER_SEC)
 
 /* A refault back-off starts at this and doubles up to the maximum. */
 #define VR_AUTO_BACKOFF_MIN_USEC (60 * VR_USEC_PER_SEC)
@@ -69,7 +91,7 @@
 #define VR_AUTO_REFAULT_WINDOW_USEC (10 * 60 * VR_USEC_PER_SEC)
 
 struct vr_auto_settings {
-	uint64_t settle_usec; /* idleSeconds: the cache must not have grown for this long */
+	uint64_t settle_usec; /* idleSeconds: caps the settle time (vr_auto_settle_usec()) */
 	uint64_t step_bytes;  /* most asked of memory.reclaim per tick */
 	unsigned order_min;   /* reportingOrderMin */
 	bool compaction;      /* compaction may be used */
@@ -79,6 +101,7 @@ struct vr_auto_settings {
 struct vr_auto_input {
 	uint64_t now_usec;
 	bool idle;
+	uint64_t quiet_usec; /* how long the CPU has been below the idle bar */
 	bool pressure; /* the guest's own memory pressure */
 
 	bool have_meminfo;
@@ -119,9 +142,8 @@ struct vr_auto {
 	uint64_t reserve_bytes;     /* working-set reserve raised by refaults */
 	uint64_t active_peak_bytes; /* Active(file) at its recent peak */
 	/* The share kept against the active list is divided by 2^idle_shift:
-	 * one more for each settle time the VM stays idle. */
+	 * one more for each quiet step (VR_AUTO_QUIET_STEP_USEC) of quiet CPU. */
 	unsigned idle_shift;
-	uint64_t idle_shift_usec;
 	bool free_seen;
 	uint64_t free_ref_bytes;    /* MemFree when it last moved */
 	uint64_t free_changed_usec; /* when */
@@ -130,6 +152,8 @@ struct vr_auto {
 	uint64_t backoff_usec;      /* the next back-off's length */
 	uint64_t backoff_until_usec;
 	uint64_t partial_until_usec; /* the kernel reclaimed less than asked: wait until */
+	uint64_t asked_bytes;        /* our last reclaim step, until the next sample */
+	uint64_t asked_from_bytes;   /* the file cache when it was asked */
 	uint64_t refault_events;
 	uint64_t refaulted_bytes;   /* refaults seen after our reclaims */
 	/* fragmentation loop */
@@ -167,7 +191,7 @@ struct vr_auto {
 	uint64_t slab_returned_bytes; /* returned by our drops, in all */
 	uint64_t slab_cold_bytes;     /* above the floor and steady (status) */
 	/* for status */
-	char cache_why[160];
+	char cache_why[192]; /* as long as a plan's why */
 	char frag_why[160];
 	char slab_why[160];
 };
@@ -206,6 +230,11 @@ unsigned vr_auto_order_for(const struct vr_auto_input *in, unsigned order_min, u
 /* The order was lowered outside the loop (a host request): hold and raise
  * it as the loop would. */
 void vr_auto_lowered(struct vr_auto *a, uint64_t now_usec, const char *why);
+
+/* How long the file cache and the slab must not have grown, and free
+ * memory not have moved, before auto acts on them, for an idleSeconds of
+ * @settle_usec. */
+uint64_t vr_auto_settle_usec(uint64_t settle_usec);
 
 /* The inactive file cache the cache loop keeps for @in. */
 uint64_t vr_auto_cache_keep(const struct vr_auto *a, const struct vr_auto_input *in);

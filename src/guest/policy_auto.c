@@ -34,7 +34,7 @@ static unsigned auto_needs(const struct vr_guest *g, const struct vr_tick *t)
 	/* The buddy lists only matter to an idle VM or one whose free memory
 	 * has settled, or to put the order back. */
 	if (t->idle || g->order_lowered ||
-	    t->now_usec - g->autost.free_changed_usec >= t->set->idle_usec)
+	    t->now_usec - g->autost.free_changed_usec >= vr_auto_settle_usec(t->set->idle_usec))
 		need |= VR_NEED_BUDDYINFO;
 	return need;
 }
@@ -52,7 +52,10 @@ static void auto_decide(struct vr_guest *g, const struct vr_tick *t, struct vr_p
 		.compaction = t->set->compaction && (!t->compact_failing || t->ev == VR_IDLE_ENTER ||
 						now - au->compact_failed_usec >= t->set->idle_usec),
 	};
-	struct vr_auto_input in = { .now_usec = now, .idle = t->idle, .page_size = g->page_size };
+	struct vr_auto_input in = { .now_usec = now,
+				    .idle = t->idle,
+				    .quiet_usec = vr_idle_quiet_usec(&g->idle, now),
+				    .page_size = g->page_size };
 	struct vr_plan own;
 	unsigned i;
 
@@ -132,8 +135,9 @@ static void auto_result(struct vr_guest *g, const struct vr_step *s, const struc
 			g->period.reclaim_failed = true;
 		} else if (a && a->partial) {
 			/* EAGAIN: what is left is not reclaimable now; ask
-			 * again after a settle time, not on every tick. */
-			au->partial_until_usec = now + g->set.idle_usec;
+			 * again after the cache's settle time, not on every
+			 * tick. */
+			au->partial_until_usec = now + vr_auto_settle_usec(g->set.idle_usec);
 		}
 		break;
 	case VR_STEP_COMPACT:

@@ -169,9 +169,11 @@ static void test_cache_waits_then_reclaims(void **state)
 	assert_true(reclaim_in(&f) > 90 * MIB);
 }
 
-/* An idle VM uses none of its cache: each settle time of idleness halves
- * the share kept against the active list, down to a sixteenth; work puts
- * it back at once. */
+/* A quiet CPU uses none of the cache: each quiet step (25 s, or the
+ * settle time if shorter) of quiet CPU halves the share kept against the
+ * active list, down to a sixteenth, whether or not the idle period has
+ * begun; work puts it back at once, and so does a refault after our
+ * reclaim (quiet counts from it). */
 static void test_cache_idle_ramp(void **state)
 {
 	struct fx f;
@@ -184,29 +186,159 @@ static void test_cache_idle_ramp(void **state)
 	step(&f, 0);
 	step(&f, 30);
 	assert_int_equal(reclaim_in(&f), 0); /* at the kernel's balance */
-	f.in.idle = true;
+	/* quiet for 5 s, not idle (the idle period starts after idleSeconds) */
+	f.in.quiet_usec = 5 * SEC;
 	step(&f, 5);
 	assert_int_equal(reclaim_in(&f), 0);
-	step(&f, 25);
+	f.in.quiet_usec = 24 * SEC; /* one settle time (24 s < 25 s) */
+	step(&f, 19);
 	assert_int_equal(f.a.idle_shift, 1);
-	assert_int_equal(reclaim_in(&f), 72 * MIB); /* 144 - (64 + 8) */
+	/* 272 - (64 + 8 inactive, 64 active): the active list is asked for
+	 * too */
+	assert_int_equal(reclaim_in(&f), 136 * MIB);
+	assert_non_null(strstr(f.a.cache_why, "active 128 MiB, kept 64 MiB (quiet 24 s)"));
+	f.in.active_file_bytes = 64 * MIB;
 	f.in.inactive_file_bytes = 72 * MIB;
-	step(&f, 25);
-	assert_int_equal(reclaim_in(&f), 36 * MIB);
+	f.in.quiet_usec = 48 * SEC;
+	step(&f, 24);
+	assert_int_equal(reclaim_in(&f), 68 * MIB); /* 136 - (32 + 4, 32) */
+	f.in.active_file_bytes = 32 * MIB;
 	f.in.inactive_file_bytes = 36 * MIB;
-	step(&f, 25);
-	assert_int_equal(reclaim_in(&f), 18 * MIB); /* 36 - (16 + 2) */
+	f.in.quiet_usec = 72 * SEC;
+	step(&f, 24);
+	assert_int_equal(reclaim_in(&f), 34 * MIB); /* 68 - (16 + 2, 16) */
+	f.in.active_file_bytes = 16 * MIB;
 	f.in.inactive_file_bytes = 18 * MIB;
-	step(&f, 25);
-	step(&f, 25);
+	f.in.quiet_usec = 500 * SEC;
+	step(&f, 24);
 	assert_int_equal(f.a.idle_shift, 4);
+	assert_int_equal(reclaim_in(&f), 10 * MIB); /* 34 - (16, 8) */
 	/* busy again: the kernel's balance */
-	f.in.idle = false;
+	f.in.quiet_usec = 0;
 	f.in.inactive_file_bytes = 100 * MIB;
 	step(&f, 5);
 	assert_int_equal(f.a.idle_shift, 0);
 	assert_int_equal(reclaim_in(&f), 0);
+	/* quiet again, then a refault after our reclaim: the share is back
+	 * in full, and halves again only a quiet step after the refault */
+	f.in.quiet_usec = 100 * SEC;
+	step(&f, 100);
+	assert_int_equal(f.a.idle_shift, 4);
+	f.in.refault_bytes += 4 * MIB;
+	f.in.quiet_usec += 5 * SEC;
+	step(&f, 5);
+	assert_int_equal(f.a.refault_events, 1);
+	f.in.quiet_usec += 20 * SEC;
+	step(&f, 20);
+	assert_int_equal(f.a.idle_shift, 0);
+	f.in.quiet_usec += 5 * SEC;
+	step(&f, 5);
+	assert_int_equal(f.a.idle_shift, 1);
 }
+
+/* At the shipped idleSeconds (120 s) the cache does not wait for it: 30 s
+ * without growth is enough, and the active list's share is down to a
+ * sixteenth after 100 s of quiet CPU, long before the idle period would
+ * have begun.  A hot set re-read every 20 s (each re-read a busy sample)
+ * keeps its full share. */
+static void test_cache_shipped_defaults(void **state)
+{
+	struct fx f;
+	int i;
+
+	(void)state;
+	init(&f);
+	f.s.settle_usec = 120 * SEC;
+	f.in.inactive_file_bytes = 10 * MIB;
+	step(&f, 0);
+	/* a build: 500 MiB of cache, 128 MiB of it active */
+	f.in.inactive_file_bytes = 372 * MIB;
+	f.in.active_file_bytes = 128 * MIB;
+	step(&f, 5);
+	for (i = 1; i <= 5; i++) {
+		f.in.quiet_usec = (uint64_t)i * 5 * SEC;
+		step(&f, 5);
+		assert_int_equal(reclaim_in(&f), 0);
+		assert_non_null(strstr(f.a.cache_why, "waiting until it has been steady for 30 s"));
+	}
+	f.in.quiet_usec = 30 * SEC;
+	step(&f, 5); /* 30 s steady, 30 s quiet: one halving */
+	assert_int_equal(f.a.idle_shift, 1);
+	assert_int_equal(reclaim_in(&f), 256 * MIB);
+	f.in.inactive_file_bytes -= 256 * MIB; /* 116 MiB */
+	f.in.quiet_usec += 5 * SEC;
+	step(&f, 5);
+	/* 244 - (72 inactive, 64 active) */
+	assert_int_equal(reclaim_in(&f), 108 * MIB);
+	/* quiet on: what memory.reclaim takes beyond the inactive list
+	 * comes off the active one; by 100 s of quiet auto keeps 16 MiB
+	 * inactive and 8 MiB active */
+	while (f.in.quiet_usec < 100 * SEC || reclaim_in(&f)) {
+		uint64_t r = reclaim_in(&f);
+
+		if (r > f.in.inactive_file_bytes) {
+			f.in.active_file_bytes -= r - f.in.inactive_file_bytes;
+			f.in.inactive_file_bytes = 0;
+		} else {
+			f.in.inactive_file_bytes -= r;
+		}
+		f.in.quiet_usec += 5 * SEC;
+		step(&f, 5);
+	}
+	assert_int_equal(f.a.idle_shift, 4);
+	assert_int_equal(f.in.inactive_file_bytes + f.in.active_file_bytes, 24 * MIB);
+	assert_true(f.in.quiet_usec <= 110 * SEC);
+
+	/* the hot set: 128 MiB re-read every 20 s, quiet between */
+	init(&f);
+	f.s.settle_usec = 120 * SEC;
+	f.in.active_file_bytes = 128 * MIB;
+	f.in.inactive_file_bytes = 144 * MIB;
+	step(&f, 0);
+	for (i = 0; i < 60; i++) {
+		f.in.quiet_usec = (uint64_t)(i % 4) * 5 * SEC; /* 0, 5, 10, 15 s */
+		step(&f, 5);
+		assert_int_equal(f.a.idle_shift, 0);
+		assert_int_equal(reclaim_in(&f), 0);
+	}
+}
+
+/* A step that asked for active pages and left the cache where it was
+ * (pages in use) is not asked again every sample, but after the settle
+ * time. */
+static void test_cache_active_not_giving_way(void **state)
+{
+	struct fx f;
+
+	(void)state;
+	init(&f);
+	f.in.active_file_bytes = 128 * MIB;
+	f.in.inactive_file_bytes = 144 * MIB;
+	step(&f, 0);
+	f.in.quiet_usec = 100 * SEC;
+	step(&f, 30);
+	assert_int_equal(f.a.idle_shift, 4);
+	assert_int_equal(reclaim_in(&f), 272 * MIB - 16 * MIB - 8 * MIB);
+	/* the kernel took the inactive list only */
+	f.in.inactive_file_bytes = 16 * MIB;
+	f.in.quiet_usec += 5 * SEC;
+	step(&f, 5);
+	assert_int_equal(reclaim_in(&f), 120 * MIB);
+	/* and then nothing: the active list stays */
+	f.in.quiet_usec += 5 * SEC;
+	step(&f, 5);
+	assert_int_equal(reclaim_in(&f), 0);
+	assert_non_null(strstr(f.a.cache_why, "reclaimed less than asked"));
+	f.in.quiet_usec += 15 * SEC;
+	step(&f, 15);
+	assert_int_equal(reclaim_in(&f), 0);
+	f.in.quiet_usec += 10 * SEC;
+	step(&f, 10); /* the settle time (24 s) after */
+	assert_int_equal(reclaim_in(&f), 120 * MIB);
+}
+
+/* The slab, too, waits 30 s at the shipped idleSeconds, not 120 s. */
+static void test_slab_shipped_defaults(void **state);
 
 /* The CPU does not matter to cache reclaim; the guest's pressure does. */
 static void test_cache_busy_and_pressure(void **state)
@@ -363,6 +495,28 @@ static void test_fragmentation_steady(void **state)
 		assert_int_equal(f.p.n, 0);
 	}
 	step(&f, 5); /* 25 s steady */
+	assert_true(has(&f, VR_STEP_COMPACT, NULL));
+}
+
+/* At the shipped idleSeconds (120 s) a busy VM's fragments wait 30 s of
+ * steady free memory, not 120 s. */
+static void test_fragmentation_steady_defaults(void **state)
+{
+	struct fx f;
+	int i;
+
+	(void)state;
+	init(&f);
+	f.s.settle_usec = 120 * SEC;
+	fragmented(&f.b);
+	f.in.free_bytes = 1800 * MIB;
+	step(&f, 5);
+	for (i = 0; i < 5; i++) {
+		step(&f, 5);
+		assert_int_equal(f.p.n, 0);
+		assert_non_null(strstr(f.a.frag_why, "waiting for an idle VM or steady free memory"));
+	}
+	step(&f, 5); /* 30 s steady */
 	assert_true(has(&f, VR_STEP_COMPACT, NULL));
 }
 
@@ -601,6 +755,26 @@ static void test_slab_backoff(void **state)
 	assert_int_equal(f.a.slab_returned_bytes, 3 * 288 * MIB);
 }
 
+static void test_slab_shipped_defaults(void **state)
+{
+	struct fx f;
+	int i;
+
+	(void)state;
+	slab_init(&f, 12);
+	f.s.settle_usec = 120 * SEC;
+	step(&f, 0);
+	f.in.slab_bytes = 290 * MIB;
+	step(&f, 5);
+	for (i = 0; i < 5; i++) {
+		step(&f, 5);
+		assert_false(slab_drop_in(&f));
+		assert_non_null(strstr(f.a.slab_why, "waiting until it has been steady for 30 s"));
+	}
+	step(&f, 5);
+	assert_true(slab_drop_in(&f));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -608,10 +782,14 @@ int main(void)
 		cmocka_unit_test(test_cache_waits_then_reclaims),
 		cmocka_unit_test(test_cache_busy_and_pressure),
 		cmocka_unit_test(test_cache_idle_ramp),
+		cmocka_unit_test(test_cache_shipped_defaults),
+		cmocka_unit_test(test_cache_active_not_giving_way),
+		cmocka_unit_test(test_slab_shipped_defaults),
 		cmocka_unit_test(test_refault_backoff),
 		cmocka_unit_test(test_fragmentation),
 		cmocka_unit_test(test_fragmentation_limits),
 		cmocka_unit_test(test_fragmentation_steady),
+		cmocka_unit_test(test_fragmentation_steady_defaults),
 		cmocka_unit_test(test_slab_settled),
 		cmocka_unit_test(test_slab_not_while_growing),
 		cmocka_unit_test(test_slab_backoff),
