@@ -214,63 +214,42 @@ FORMATTER(f_log_level)
 	snprintf(buf, size, "%s", vr_log_level_name(*(const enum vr_log_level *)src));
 }
 
-PARSER(p_log_target)
+/* The types that are one of a few words (any case), each stored as its
+ * enum, whose values count from 0 in the order of the words. */
+static const char *const word_names[][2] = {
+	[T_LOG_TARGET] = { "stderr", "syslog" },
+	[T_MACHINE] = { "q35", "microvm" },
+	[T_GUEST_KERNEL] = { "stock", "minimal" },
+};
+_Static_assert(VR_LOG_TARGET_STDERR == 0 && VR_LOG_TARGET_SYSLOG == 1 && VR_MACHINE_Q35 == 0 &&
+		       VR_MACHINE_MICROVM == 1 && VR_GUEST_KERNEL_STOCK == 0 &&
+		       VR_GUEST_KERNEL_MINIMAL == 1,
+	       "word_names lists each enum's words in the order of its values");
+_Static_assert(sizeof(enum vr_log_target) == sizeof(int) && sizeof(enum vr_machine) == sizeof(int) &&
+		       sizeof(enum vr_guest_kernel) == sizeof(int),
+	       "a word type's enum is stored as an int");
+
+PARSER(p_word)
 {
-	if (strcasecmp(v, "stderr") == 0) {
-		*(enum vr_log_target *)dst = VR_LOG_TARGET_STDERR;
-	} else if (strcasecmp(v, "syslog") == 0) {
-		*(enum vr_log_target *)dst = VR_LOG_TARGET_SYSLOG;
-	} else {
-		snprintf(err, err_size, "%s = %s: must be stderr or syslog", k->name, v);
-		return -EINVAL;
+	const char *const *w = word_names[k->type];
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (strcasecmp(v, w[i]) == 0) {
+			memcpy(dst, &i, sizeof(i));
+			return 0;
+		}
 	}
-	return 0;
+	snprintf(err, err_size, "%s = %s: must be %s or %s", k->name, v, w[0], w[1]);
+	return -EINVAL;
 }
 
-FORMATTER(f_log_target)
+FORMATTER(f_word)
 {
-	(void)k;
-	snprintf(buf, size, "%s",
-		 *(const enum vr_log_target *)src == VR_LOG_TARGET_SYSLOG ? "syslog" : "stderr");
-}
+	int i;
 
-PARSER(p_machine)
-{
-	if (strcmp(v, "q35") == 0) {
-		*(enum vr_machine *)dst = VR_MACHINE_Q35;
-	} else if (strcmp(v, "microvm") == 0) {
-		*(enum vr_machine *)dst = VR_MACHINE_MICROVM;
-	} else {
-		snprintf(err, err_size, "%s = %s: must be q35 or microvm", k->name, v);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-FORMATTER(f_machine)
-{
-	(void)k;
-	snprintf(buf, size, "%s", *(const enum vr_machine *)src == VR_MACHINE_MICROVM ? "microvm" : "q35");
-}
-
-PARSER(p_guest_kernel)
-{
-	if (strcmp(v, "stock") == 0) {
-		*(enum vr_guest_kernel *)dst = VR_GUEST_KERNEL_STOCK;
-	} else if (strcmp(v, "minimal") == 0) {
-		*(enum vr_guest_kernel *)dst = VR_GUEST_KERNEL_MINIMAL;
-	} else {
-		snprintf(err, err_size, "%s = %s: must be stock or minimal", k->name, v);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-FORMATTER(f_guest_kernel)
-{
-	(void)k;
-	snprintf(buf, size, "%s",
-		 *(const enum vr_guest_kernel *)src == VR_GUEST_KERNEL_MINIMAL ? "minimal" : "stock");
+	memcpy(&i, src, sizeof(i));
+	snprintf(buf, size, "%s", word_names[k->type][i == 1]);
 }
 
 PARSER(p_socket_path)
@@ -365,9 +344,9 @@ static const struct {
 	[T_MODE] = { p_mode, f_mode },
 	[T_DROP_VALUE] = { p_drop_value, f_unsigned },
 	[T_LOG_LEVEL] = { p_log_level, f_log_level },
-	[T_LOG_TARGET] = { p_log_target, f_log_target },
-	[T_MACHINE] = { p_machine, f_machine },
-	[T_GUEST_KERNEL] = { p_guest_kernel, f_guest_kernel },
+	[T_LOG_TARGET] = { p_word, f_word },
+	[T_MACHINE] = { p_word, f_word },
+	[T_GUEST_KERNEL] = { p_word, f_word },
 	[T_SOCKET_PATH] = { p_socket_path, f_string },
 	[T_COUNT] = { p_count, f_unsigned },
 	[T_PATH] = { p_path, f_string },
