@@ -72,6 +72,65 @@ void vr_hv_lv_disconnect(struct vr_hv *hv)
 	hv->lv = NULL;
 }
 
+/* A daemon that went away is tried again after 1 s, then after twice the
+ * wait each time, up to this: a restart takes seconds, a daemon stopped
+ * for good should not cost a connection attempt every second. */
+#define RETRY_MAX_SEC 30
+
+int vr_hv_lv_check(struct vr_hv *hv)
+{
+	uint64_t now = vr_now_usec();
+
+	if (!hv->lv_lost) {
+		if (!hv->lv)
+			return -ENOTCONN;
+		if (virConnectIsAlive(hv->lv) == 1)
+			return 0;
+		fprintf(stderr,
+			"vmreclaim %s: libvirt %s: connection lost (libvirtd stopped?); "
+			"going on with what /proc shows, connecting again\n",
+			hv->cmd, hv->uri);
+		vr_hv_lv_disconnect(hv);
+		hv->lv_lost = true;
+		hv->lv_backoff_sec = 1;
+		hv->lv_retry_usec = now + VR_USEC_PER_SEC;
+		return -ENOTCONN;
+	}
+	if (now < hv->lv_retry_usec)
+		return -ENOTCONN;
+	if (vr_hv_lv_connect(hv) < 0) {
+		hv->lv_backoff_sec = hv->lv_backoff_sec * 2 > RETRY_MAX_SEC ? RETRY_MAX_SEC
+									: hv->lv_backoff_sec * 2;
+		hv->lv_retry_usec = now + (uint64_t)hv->lv_backoff_sec * VR_USEC_PER_SEC;
+		return -ENOTCONN;
+	}
+	hv->lv_lost = false;
+	fprintf(stderr, "vmreclaim %s: libvirt %s: connected again\n", hv->cmd, hv->uri);
+	return 1;
+}
+
+int vr_hv_lv_rebind(struct vr_hv *hv, struct vr_hv_vm *vm)
+{
+	virDomainPtr dom;
+
+	if (!hv->lv)
+		return -ENOTCONN;
+	dom = virDomainLookupByName(hv->lv, vm->name);
+	if (!dom) {
+		virErrorPtr e = virGetLastError();
+
+		return e && e->code == VIR_ERR_NO_DOMAIN ? 0 : -EIO;
+	}
+	if (virDomainIsActive(dom) != 1) {
+		virDomainFree(dom);
+		return 0;
+	}
+	if (vm->priv)
+		virDomainFree(vm->priv);
+	vm->priv = dom;
+	return 1;
+}
+
 /* The QEMU process of the domain with @uuid: libvirt starts it with
  * "-uuid UUID", which no other domain shares.  0 when not found (libvirt
  * on another host, or not allowed to read its command line). */
