@@ -269,6 +269,11 @@ stop_record vrlv-ok
 echo "# vrlv-ok (free page reporting): host RSS peak ${PEAK} MiB, ${LAST} MiB 10 s after the guest freed 512 MiB"
 check "top records its RSS rising with the guest's 512 MiB and falling once they are freed" \
 	sh -c "[ $PEAK -ge 500 ] && [ $LAST -le $((PEAK - 300)) ]"
+# Its <serial type='file'> is where top reads the guest's events, as from
+# our own VMs' console.log.
+evs=$(awk -F, 'NR > 1 && $NF != "" { printf "%s ", $NF }' "$T/vrlv-ok.csv")
+echo "# events in top's recording of vrlv-ok: $evs"
+check "top shows the guest's events from the domain's serial file" grep -q 'boot-done' "$T/vrlv-ok.csv"
 # Then the demo reads 400 MiB of files: page cache that only give takes.
 wait_console vrlv-ok 'vmreclaim-event: read-end' 240
 sleep 5
