@@ -28,6 +28,14 @@
 /* The guest reads its channel once per sample (5 s by default) and then
  * reclaims: room for both. */
 #define CALL_TIMEOUT_MS 20000
+/* A channel closed mid-call: the VM process may be ending.  Its backend
+ * (libvirt marks a domain shut off only once it reaped QEMU) is given this
+ * long to say so before the call counts as a plain failure: a destroy
+ * takes well under a second, and a channel closed by a VM that stays
+ * (another program on it) is still said at once (within 3 s,
+ * tests/blackbox/host-faults.sh). */
+#define GONE_WAIT_USEC (1 * VR_USEC_PER_SEC)
+#define GONE_POLL_USEC (100 * 1000)
 /* A guest is asked again no sooner than this. */
 #define WATCH_COOLDOWN_USEC (30 * VR_USEC_PER_SEC)
 
@@ -87,6 +95,24 @@ static int guest_mem(struct vr_hv_vm *vm, struct vr_guest_mem *ret, char *err, s
 	return 0;
 }
 
+/* Whether @vm stopped running, after vr_gchan_call() failed with @r: a
+ * channel that closed or has nobody behind it is what a VM destroyed
+ * mid-call leaves. */
+static bool vm_went(struct vr_hv_vm *vm, int r)
+{
+	uint64_t until = vr_now_usec() + GONE_WAIT_USEC, rss;
+
+	if (r != -EBUSY && r != -ECONNREFUSED && r != -ENOENT)
+		return false;
+	for (;;) {
+		if (vm->ops->rss(vm, &rss) == -ESRCH)
+			return true;
+		if (vr_now_usec() >= until)
+			return false;
+		usleep(GONE_POLL_USEC);
+	}
+}
+
 /* Ask @vm for @bytes; print what it says.  Returns 0 when it gave. */
 static int give_one(struct vr_hv_vm *vm, uint64_t bytes, uint64_t *ret_gained)
 {
@@ -104,6 +130,11 @@ static int give_one(struct vr_hv_vm *vm, uint64_t bytes, uint64_t *ret_gained)
 	}
 	snprintf(req, sizeof(req), "give %llu", (unsigned long long)bytes);
 	r = vr_gchan_call(chan, req, "released", reply, sizeof(reply), CALL_TIMEOUT_MS);
+	if (r < 0 && vm_went(vm, r)) {
+		fprintf(stderr, "vmreclaim: %s: the VM stopped while it was asked; nothing given\n",
+			vm->name);
+		return VR_EXIT_FAILURE;
+	}
 	if (r < 0) {
 		fprintf(stderr, "vmreclaim: %s: no answer on the guest channel: %s\n", vm->name,
 			vr_gchan_strerror(r));

@@ -37,6 +37,7 @@
 
 struct watch {
 	struct vr_hv_vm vm;
+	struct vr_hv *hv; /* its connection, for a libvirt domain */
 	char qmp_err[256];
 	unsigned qmp_failures; /* in a row; said once, when it starts */
 	uint64_t qmp_retry_usec;
@@ -201,10 +202,17 @@ static bool guest_stats(struct watch *w, unsigned interval_sec, struct vr_guest_
 {
 	int r;
 
+	bool lv = w->vm.ops == &vr_hv_libvirt_ops;
+
 	if (vr_now_usec() < w->qmp_retry_usec)
+		return false;
+	/* libvirt gone: said once for all its domains (vr_hv_lv_check()). */
+	if (lv && w->hv->lv_lost)
 		return false;
 	r = w->vm.ops->guest_stats(&w->vm, interval_sec, gs, w->qmp_err, sizeof(w->qmp_err));
 	if (r == -EOPNOTSUPP)
+		return false;
+	if (r < 0 && lv && vr_hv_lv_check(w->hv) == -ENOTCONN)
 		return false;
 	if (r < 0) {
 		qmp_failed(w);
@@ -252,6 +260,31 @@ static bool sample_one(struct watch *w, double t, unsigned interval_sec, struct 
 	w->event[0] = '\0';
 	vr_sample_derive(s);
 	return true;
+}
+
+/* libvirt is back (a new connection): its domains are looked up again;
+ * one that no longer runs is said gone.  Their figures are asked for at
+ * once. */
+static void rebind(struct watch *w, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (w[i].gone || w[i].vm.ops != &vr_hv_libvirt_ops)
+			continue;
+		switch (vr_hv_lv_rebind(w[i].hv, &w[i].vm)) {
+		case 1:
+			w[i].qmp_retry_usec = 0;
+			break;
+		case 0:
+			w[i].gone = true;
+			fprintf(stderr, "vmreclaim top: %s: the domain is no longer running\n", w[i].vm.name);
+			break;
+		default:
+			/* Tried again when its figures fail next. */
+			break;
+		}
+	}
 }
 
 static const char *mib(uint64_t bytes, bool have, char *buf, size_t size)
@@ -484,6 +517,8 @@ int vr_cmd_top(int argc, char **argv)
 		vr_hv_own_from_pid(&w[n].vm, pids[i], i == 0 ? qmp : NULL);
 		n++;
 	}
+	for (i = 0; i < n; i++)
+		w[i].hv = &hv;
 	if (n == 0) {
 		fprintf(stderr, "vmreclaim top: no VM running (start one with \"vmreclaim run\"%s%s%s)\n",
 			hv.lv ? "" : "; libvirt ", hv.lv ? "" : hv.uri, hv.lv ? "" : " not reached");
@@ -544,6 +579,8 @@ int vr_cmd_top(int argc, char **argv)
 
 		if (!quiet && rows % HEADER_EVERY == 0)
 			print_header();
+		if (hv.lv_lost && vr_hv_lv_check(&hv) == 1)
+			rebind(w, n);
 		for (i = 0; i < n; i++) {
 			struct vr_sample s;
 

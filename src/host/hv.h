@@ -77,6 +77,9 @@ struct vr_hv {
 	bool uri_explicit;    /* --connect or LIBVIRT_DEFAULT_URI */
 	void *lv;             /* virConnectPtr, NULL when not connected */
 	char lv_err[256];     /* why not, when it was tried */
+	bool lv_lost;         /* was connected, the daemon went away */
+	unsigned lv_backoff_sec;  /* the wait before the next try, when lost */
+	uint64_t lv_retry_usec;   /* the next try, when lost */
 };
 
 /* Open the seam for command @cmd: the libvirt URI is @connect, else
@@ -124,6 +127,16 @@ void vr_hv_own_wrap(struct vr_hv_vm *ret, const struct vr_vm *vm);
 int vr_hv_lv_connect(struct vr_hv *hv);
 void vr_hv_lv_disconnect(struct vr_hv *hv);
 int vr_hv_lv_list(struct vr_hv *hv, struct vr_hv_vm **vms, size_t *n, size_t *cap);
+/* Whether the libvirt connection is up, for a command that runs on
+ * (top): a connection that was up and went down (libvirtd stopped or
+ * restarted) is said once on stderr and tried again, first after 1 s,
+ * then at twice the wait each time up to 30 s.  Returns 1 when it has
+ * just come back (the domains must be looked up again:
+ * vr_hv_lv_rebind()), 0 when up, -ENOTCONN while down or never up. */
+int vr_hv_lv_check(struct vr_hv *hv);
+/* Look libvirt's domain @vm up again on a new connection, by name.
+ * Returns 1, 0 when it no longer runs, -errno. */
+int vr_hv_lv_rebind(struct vr_hv *hv, struct vr_hv_vm *vm);
 /* 1 found, 0 none, -errno with @err. */
 int vr_hv_lv_lookup(struct vr_hv *hv, const char *name, struct vr_hv_vm *ret, char *err,
 		    size_t err_size);

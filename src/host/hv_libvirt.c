@@ -25,6 +25,24 @@
  * (pulled off like a power cord): "stop" must end. */
 #define STOP_WAIT_USEC (10 * VR_USEC_PER_SEC)
 
+/* What the backend keeps of a domain (vr_hv_vm.priv): its handle, and its
+ * XML as read when it was listed or looked up, fetched and parsed once
+ * for every use (the channel, the statistics period, ACPI, check). */
+struct lv_dom {
+	virDomainPtr dom;
+	struct vr_lvxml x;
+};
+
+static virDomainPtr dom_of(const struct vr_hv_vm *vm)
+{
+	return ((const struct lv_dom *)vm->priv)->dom;
+}
+
+static const struct vr_lvxml *xml_of(const struct vr_hv_vm *vm)
+{
+	return &((const struct lv_dom *)vm->priv)->x;
+}
+
 /* libvirt prints every error on stderr by default; ours say them once,
  * with the VM's name. */
 static void quiet_errors(void *data, virErrorPtr e)
@@ -72,18 +90,79 @@ void vr_hv_lv_disconnect(struct vr_hv *hv)
 	hv->lv = NULL;
 }
 
-/* The QEMU process of the domain with @uuid: libvirt starts it with
- * "-uuid UUID", which no other domain shares.  0 when not found (libvirt
- * on another host, or not allowed to read its command line). */
-static pid_t find_qemu(const char *uuid)
-{
-	DIR *d = opendir("/proc");
-	struct dirent *e;
-	pid_t found = 0;
+/* A daemon that went away is tried again after 1 s, then after twice the
+ * wait each time, up to this: a restart takes seconds, a daemon stopped
+ * for good should not cost a connection attempt every second. */
+#define RETRY_MAX_SEC 30
 
-	if (!d)
+int vr_hv_lv_check(struct vr_hv *hv)
+{
+	uint64_t now = vr_now_usec();
+
+	if (!hv->lv_lost) {
+		if (!hv->lv)
+			return -ENOTCONN;
+		if (virConnectIsAlive(hv->lv) == 1)
+			return 0;
+		fprintf(stderr,
+			"vmreclaim %s: libvirt %s: connection lost (libvirtd stopped?); "
+			"going on with what /proc shows, connecting again\n",
+			hv->cmd, hv->uri);
+		vr_hv_lv_disconnect(hv);
+		hv->lv_lost = true;
+		hv->lv_backoff_sec = 1;
+		hv->lv_retry_usec = now + VR_USEC_PER_SEC;
+		return -ENOTCONN;
+	}
+	if (now < hv->lv_retry_usec)
+		return -ENOTCONN;
+	if (vr_hv_lv_connect(hv) < 0) {
+		hv->lv_backoff_sec = hv->lv_backoff_sec * 2 > RETRY_MAX_SEC ? RETRY_MAX_SEC
+									: hv->lv_backoff_sec * 2;
+		hv->lv_retry_usec = now + (uint64_t)hv->lv_backoff_sec * VR_USEC_PER_SEC;
+		return -ENOTCONN;
+	}
+	hv->lv_lost = false;
+	fprintf(stderr, "vmreclaim %s: libvirt %s: connected again\n", hv->cmd, hv->uri);
+	return 1;
+}
+
+int vr_hv_lv_rebind(struct vr_hv *hv, struct vr_hv_vm *vm)
+{
+	virDomainPtr dom;
+
+	if (!hv->lv)
+		return -ENOTCONN;
+	dom = virDomainLookupByName(hv->lv, vm->name);
+	if (!dom) {
+		virErrorPtr e = virGetLastError();
+
+		return e && e->code == VIR_ERR_NO_DOMAIN ? 0 : -EIO;
+	}
+	if (virDomainIsActive(dom) != 1) {
+		virDomainFree(dom);
 		return 0;
-	while (!found && (e = readdir(d))) {
+	}
+	virDomainFree(dom_of(vm));
+	((struct lv_dom *)vm->priv)->dom = dom;
+	return 1;
+}
+
+/* The QEMU processes of the @n domains with @uuids into @pids, in one
+ * pass over /proc: libvirt starts each with "-uuid UUID", which no other
+ * domain shares.  0 for one not found (libvirt on another host, or not
+ * allowed to read its command line). */
+static void find_qemus(char (*uuids)[VIR_UUID_STRING_BUFLEN], pid_t *pids, size_t n)
+{
+	DIR *d;
+	struct dirent *e;
+	size_t found = 0, k;
+
+	for (k = 0; k < n; k++)
+		pids[k] = 0;
+	if (n == 0 || !(d = opendir("/proc")))
+		return;
+	while (found < n && (e = readdir(d))) {
 		char path[300], buf[8192];
 		uint64_t pid;
 		size_t len, i;
@@ -104,14 +183,18 @@ static pid_t find_qemu(const char *uuid)
 			if (strcmp(buf + i, "-uuid") == 0) {
 				const char *next = buf + i + 6;
 
-				if (i + 6 < len && strcmp(next, uuid) == 0)
-					found = (pid_t)pid;
+				for (k = 0; i + 6 < len && k < n; k++) {
+					if (!pids[k] && strcmp(next, uuids[k]) == 0) {
+						pids[k] = (pid_t)pid;
+						found++;
+						break;
+					}
+				}
 				break;
 			}
 		}
 	}
 	closedir(d);
-	return found;
 }
 
 static char *domain_xml(virDomainPtr dom, char *err, size_t err_size)
@@ -123,12 +206,13 @@ static char *domain_xml(virDomainPtr dom, char *err, size_t err_size)
 	return xml;
 }
 
-/* Fill @ret for @dom (taken: released with @ret).  Returns 0 or -errno. */
+/* Fill @ret for @dom (taken, once this succeeds: released with @ret); its
+ * process is found by the caller (find_qemus()).  Returns 0 or -errno;
+ * @dom is then the caller's again. */
 static int wrap(virDomainPtr dom, struct vr_hv_vm *ret, char *err, size_t err_size)
 {
 	const char *name = virDomainGetName(dom);
-	char uuid[VIR_UUID_STRING_BUFLEN];
-	struct vr_lvxml x;
+	struct lv_dom *ld;
 	char *xml;
 	int r;
 
@@ -137,27 +221,62 @@ static int wrap(virDomainPtr dom, struct vr_hv_vm *ret, char *err, size_t err_si
 		snprintf(err, err_size, "a domain name longer than %d characters", VR_HV_NAME_MAX);
 		return -ENAMETOOLONG;
 	}
-	ret->ops = &vr_hv_libvirt_ops;
-	ret->priv = dom;
-	if (virDomainGetUUIDString(dom, uuid) == 0)
-		ret->pid = find_qemu(uuid);
+	ld = calloc(1, sizeof(*ld));
+	if (!ld) {
+		snprintf(err, err_size, "out of memory");
+		return -ENOMEM;
+	}
 	xml = domain_xml(dom, err, err_size);
-	if (!xml)
+	if (!xml) {
+		free(ld);
 		return -EIO;
-	r = vr_lvxml_parse(xml, &x);
+	}
+	r = vr_lvxml_parse(xml, &ld->x);
 	free(xml);
 	if (r < 0) {
+		free(ld);
 		snprintf(err, err_size, "%s: domain XML not understood", ret->name);
 		return r;
 	}
-	if (x.channel && x.channel_unix)
-		vr_strlcpy(ret->guest, x.channel_path, sizeof(ret->guest));
+	ld->dom = dom;
+	ret->ops = &vr_hv_libvirt_ops;
+	ret->priv = ld;
+	if (ld->x.channel && ld->x.channel_unix)
+		vr_strlcpy(ret->guest, ld->x.channel_path, sizeof(ret->guest));
+	/* Where top reads the guest's events, as for our own VMs. */
+	vr_strlcpy(ret->own.console, ld->x.console_path, sizeof(ret->own.console));
+	return 0;
+}
+
+/* The QEMU processes of the @n domains of @vms, in one pass over /proc. */
+static int find_pids(struct vr_hv_vm *vms, size_t n)
+{
+	char (*uuids)[VIR_UUID_STRING_BUFLEN] = calloc(n ? n : 1, sizeof(*uuids));
+	pid_t *pids = calloc(n ? n : 1, sizeof(*pids));
+	size_t i;
+
+	if (!uuids || !pids) {
+		free(uuids);
+		free(pids);
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		/* "" matches no -uuid argument. */
+		if (virDomainGetUUIDString(dom_of(&vms[i]), uuids[i]) < 0)
+			uuids[i][0] = '\0';
+	}
+	find_qemus(uuids, pids, n);
+	for (i = 0; i < n; i++)
+		vms[i].pid = uuids[i][0] ? pids[i] : 0;
+	free(uuids);
+	free(pids);
 	return 0;
 }
 
 int vr_hv_lv_list(struct vr_hv *hv, struct vr_hv_vm **vms, size_t *n, size_t *cap)
 {
 	virDomainPtr *doms = NULL;
+	size_t first = *n;
 	int k, i;
 
 	k = virConnectListAllDomains(hv->lv, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
@@ -190,8 +309,14 @@ int vr_hv_lv_list(struct vr_hv *hv, struct vr_hv_vm **vms, size_t *n, size_t *ca
 		(*n)++;
 	}
 	free(doms);
+	if (find_pids(*vms + first, *n - first) < 0) {
+		snprintf(hv->lv_err, sizeof(hv->lv_err), "out of memory");
+		return -ENOMEM;
+	}
 	return 0;
 }
+
+static void lv_release(struct vr_hv_vm *vm);
 
 int vr_hv_lv_lookup(struct vr_hv *hv, const char *name, struct vr_hv_vm *ret, char *err,
 		    size_t err_size)
@@ -217,6 +342,12 @@ int vr_hv_lv_lookup(struct vr_hv *hv, const char *name, struct vr_hv_vm *ret, ch
 		memset(ret, 0, sizeof(*ret));
 		return r;
 	}
+	if (find_pids(ret, 1) < 0) {
+		lv_release(ret);
+		memset(ret, 0, sizeof(*ret));
+		snprintf(err, err_size, "out of memory");
+		return -ENOMEM;
+	}
 	return 1;
 }
 
@@ -233,14 +364,14 @@ static int lv_rss(struct vr_hv_vm *vm, uint64_t *ret_bytes)
 			return r;
 		/* The process went: gone with its domain, or started again
 		 * (another pid) by libvirt. */
-		if (virDomainIsActive(vm->priv) != 1)
+		if (virDomainIsActive(dom_of(vm)) != 1)
 			return -ESRCH;
 		vm->pid = 0;
 	}
 	/* No process of ours to read: libvirt reads it (on its host). */
-	k = virDomainMemoryStats(vm->priv, st, VIR_DOMAIN_MEMORY_STAT_NR, 0);
+	k = virDomainMemoryStats(dom_of(vm), st, VIR_DOMAIN_MEMORY_STAT_NR, 0);
 	if (k < 0)
-		return virDomainIsActive(vm->priv) == 1 ? -EIO : -ESRCH;
+		return virDomainIsActive(dom_of(vm)) == 1 ? -EIO : -ESRCH;
 	(void)vr_lvstats_map(st, (size_t)k, &g, &rss);
 	if (rss == VR_QMP_STAT_NONE)
 		return -ENODATA;
@@ -259,23 +390,14 @@ static int lv_guest_stats(struct vr_hv_vm *vm, unsigned period_sec, struct vr_gu
 		/* Without a period the balloon sends no statistics; set it
 		 * for this run of the domain only (its configuration stays
 		 * as the user wrote it), and say so, once. */
-		struct vr_lvxml x;
-		char *xml = domain_xml(vm->priv, err, err_size);
+		const struct vr_lvxml *x = xml_of(vm);
 
-		if (!xml)
-			return -EIO;
-		r = vr_lvxml_parse(xml, &x);
-		free(xml);
-		if (r < 0) {
-			snprintf(err, err_size, "domain XML not understood");
-			return r;
-		}
-		if (!x.balloon) {
+		if (!x->balloon) {
 			snprintf(err, err_size, "no virtio balloon (<memballoon model='virtio'>)");
 			return -ENODEV;
 		}
-		if (x.stats_period == 0) {
-			if (virDomainSetMemoryStatsPeriod(vm->priv, (int)period_sec,
+		if (x->stats_period == 0) {
+			if (virDomainSetMemoryStatsPeriod(dom_of(vm), (int)period_sec,
 							  VIR_DOMAIN_AFFECT_LIVE) < 0) {
 				last_error(err, err_size, "balloon statistics are off and could not be set");
 				return -EIO;
@@ -287,7 +409,7 @@ static int lv_guest_stats(struct vr_hv_vm *vm, unsigned period_sec, struct vr_gu
 		}
 		vm->stats_checked = true;
 	}
-	k = virDomainMemoryStats(vm->priv, st, VIR_DOMAIN_MEMORY_STAT_NR, 0);
+	k = virDomainMemoryStats(dom_of(vm), st, VIR_DOMAIN_MEMORY_STAT_NR, 0);
 	if (k < 0) {
 		last_error(err, err_size, "memory statistics");
 		return -EIO;
@@ -301,29 +423,27 @@ static int lv_guest_stats(struct vr_hv_vm *vm, unsigned period_sec, struct vr_gu
 static int lv_stop(struct vr_hv_vm *vm, char *err, size_t err_size)
 {
 	uint64_t until = vr_now_usec() + STOP_WAIT_USEC;
-	char *xml = virDomainGetXMLDesc(vm->priv, 0);
+	virDomainPtr dom = dom_of(vm);
 	char why[256] = "";
-	struct vr_lvxml x;
 	bool asked = false;
 
 	/* Without ACPI the guest never sees the power button: libvirt takes
 	 * the request all the same, and the wait would be for nothing. */
-	if (xml && vr_lvxml_parse(xml, &x) == 0 && !x.acpi)
+	if (!xml_of(vm)->acpi)
 		snprintf(why, sizeof(why), "the guest cannot be asked to shut down (no ACPI)");
-	else if (virDomainShutdown(vm->priv) < 0)
+	else if (virDomainShutdown(dom) < 0)
 		last_error(why, sizeof(why), "shutdown refused");
 	else
 		asked = true;
-	free(xml);
 
 	while (asked && vr_now_usec() < until) {
-		if (virDomainIsActive(vm->priv) == 0)
+		if (virDomainIsActive(dom) == 0)
 			return 0;
 		usleep(100 * 1000);
 	}
-	if (virDomainIsActive(vm->priv) == 0)
+	if (virDomainIsActive(dom) == 0)
 		return 0;
-	if (virDomainDestroy(vm->priv) < 0) {
+	if (virDomainDestroy(dom) < 0) {
 		last_error(err, err_size, "destroy");
 		return -EIO;
 	}
@@ -335,26 +455,31 @@ static int lv_stop(struct vr_hv_vm *vm, char *err, size_t err_size)
 	return 0;
 }
 
+/* The XML read again: check lists every domain, then asks each in turn
+ * (a channel call may take seconds), and the channel's state= is live. */
 static int lv_setup(struct vr_hv_vm *vm, struct vr_hv_setup *ret, char *err, size_t err_size)
 {
-	struct vr_lvxml x;
-	char *xml = domain_xml(vm->priv, err, err_size);
+	struct lv_dom *ld = vm->priv;
+	const struct vr_lvxml *x = &ld->x;
+	struct vr_lvxml fresh;
+	char *xml = domain_xml(ld->dom, err, err_size);
 	int r;
 
 	if (!xml)
 		return -EIO;
-	r = vr_lvxml_parse(xml, &x);
+	r = vr_lvxml_parse(xml, &fresh);
 	free(xml);
 	if (r < 0) {
 		snprintf(err, err_size, "domain XML not understood");
 		return r;
 	}
+	ld->x = fresh;
 	memset(ret, 0, sizeof(*ret));
-	ret->balloon = x.balloon;
-	ret->reporting = x.reporting;
-	ret->channel = x.channel && x.channel_unix;
-	ret->channel_connected_known = x.channel_state[0] != '\0';
-	ret->channel_connected = strcmp(x.channel_state, "connected") == 0;
+	ret->balloon = x->balloon;
+	ret->reporting = x->reporting;
+	ret->channel = x->channel && x->channel_unix;
+	ret->channel_connected_known = x->channel_state[0] != '\0';
+	ret->channel_connected = strcmp(x->channel_state, "connected") == 0;
 	return 0;
 }
 
@@ -379,8 +504,10 @@ static void lv_gone(struct vr_hv_vm *vm, char *msg, size_t size)
 
 static void lv_release(struct vr_hv_vm *vm)
 {
-	if (vm->priv)
-		virDomainFree(vm->priv);
+	if (vm->priv) {
+		virDomainFree(dom_of(vm));
+		free(vm->priv);
+	}
 	vm->priv = NULL;
 }
 

@@ -160,6 +160,9 @@ int vr_lvxml_parse(const char *xml, struct vr_lvxml *ret)
 	 * counts, and its target may come after its source. */
 	char ch_type[16] = "", ch_path[VR_PATH_MAX] = "", ch_state[16] = "";
 	bool ch_ours = false, seen_domain = false;
+	/* The same for the first <serial>: its type, source and log. */
+	char se_type[16] = "", se_path[VR_PATH_MAX] = "", se_log[VR_PATH_MAX] = "";
+	bool se_done = false;
 	const char *p = xml;
 	size_t depth = 0;
 	struct tag t;
@@ -178,6 +181,11 @@ int vr_lvxml_parse(const char *xml, struct vr_lvxml *ret)
 				x.channel_unix = is(ch_type, "unix");
 				vr_strlcpy(x.channel_path, ch_path, sizeof(x.channel_path));
 				vr_strlcpy(x.channel_state, ch_state, sizeof(x.channel_state));
+			}
+			if (depth == 2 && is(stack[1], "devices") && is(t.name, "serial") && !se_done) {
+				se_done = true;
+				vr_strlcpy(x.console_path, is(se_type, "file") && se_path[0] ? se_path : se_log,
+					   sizeof(x.console_path));
 			}
 			continue;
 		}
@@ -199,6 +207,12 @@ int vr_lvxml_parse(const char *xml, struct vr_lvxml *ret)
 				if (r < 0)
 					return -EINVAL;
 				x.reporting = x.balloon && r == 1 && is(v, "on");
+			} else if (is(t.name, "serial") && !se_done) {
+				se_path[0] = se_log[0] = se_type[0] = '\0';
+				if (attr(t.attrs, t.attrs_end, "type", se_type, sizeof(se_type)) < 0)
+					return -EINVAL;
+				if (t.self_closed)
+					se_done = true;
 			} else if (is(t.name, "channel")) {
 				ch_ours = false;
 				ch_path[0] = ch_state[0] = ch_type[0] = '\0';
@@ -217,6 +231,13 @@ int vr_lvxml_parse(const char *xml, struct vr_lvxml *ret)
 				return -EINVAL;
 			if (r == 1)
 				x.stats_period = (unsigned)period;
+		}
+		if (depth == 3 && is(stack[1], "devices") && is(stack[2], "serial") && !se_done) {
+			if (is(t.name, "source") &&
+			    attr(t.attrs, t.attrs_end, "path", se_path, sizeof(se_path)) < 0)
+				return -EINVAL;
+			if (is(t.name, "log") && attr(t.attrs, t.attrs_end, "file", se_log, sizeof(se_log)) < 0)
+				return -EINVAL;
 		}
 		if (depth == 3 && is(stack[1], "devices") && is(stack[2], "channel")) {
 			if (is(t.name, "source")) {

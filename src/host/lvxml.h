@@ -24,6 +24,10 @@ struct vr_lvxml {
 	char channel_path[VR_PATH_MAX]; /* its <source path=...>, "" when none */
 	char channel_state[16];  /* its target's state= (live XML), "" when none */
 	bool acpi;               /* <domain><features><acpi/>: a shutdown can be asked */
+	/* The file QEMU writes the guest's first serial port to: <serial
+	 * type='file'> with its <source path=...>, else the serial's <log
+	 * file=...>; "" when none.  top reads the guest's events there. */
+	char console_path[VR_PATH_MAX];
 };
 
 /* Parse a domain's XML (virDomainGetXMLDesc) for the balloon and the

@@ -10,7 +10,8 @@
 #              and guest used; check passes and names vmreclaimd's
 #              version; give gets an answer over the channel, and
 #              takes its page cache back; watch ranks and asks it; top
-#              --metrics-file writes its figures for Prometheus
+#              --metrics-file writes its figures for Prometheus; paused
+#              and destroyed mid-give, give says so in one line and ends
 #   vrlv-bare  neither: check fails and prints the XML to add; stop ends it
 # All run the demo workload (512 MiB taken and freed, then 400 MiB of files
 # read): top's recording shows the host RSS falling after the 512 MiB with
@@ -18,7 +19,8 @@
 #   vrlv-nod   the channel, but no vmreclaimd in the guest: check fails
 #              (not opened in the guest), give fails in one line and its
 #              RSS stays with its page cache (the control); libvirtd
-#              is stopped while top watches it: one line, top goes on
+#              is stopped while top watches it: one line, top goes on;
+#              libvirtd started again: top connects again
 # Then, libvirtd gone, top --connect says so in one line, without hanging.
 # Everything started here is stopped by PID at exit.
 # Prints "ok - ..." / "not ok - ..." and "# ..." figures.
@@ -98,9 +100,11 @@ CONF
 cat >"$T/start.sh" <<'START'
 set -e
 D=$1
+# Directories of the test's own, kept under $D: a libvirtd started again
+# (the restart case) finds its running domains' state where it left it.
 for d in /run/libvirt /var/lib/libvirt /var/cache/libvirt /var/log/libvirt /etc/libvirt; do
-	mkdir -p $d
-	mount -t tmpfs -o mode=0755 tmpfs $d
+	mkdir -p $d "$D/root$d"
+	mount --bind "$D/root$d" $d
 done
 cp "$D/qemu.conf" /etc/libvirt/qemu.conf
 cp /etc/passwd "$D/passwd"
@@ -112,14 +116,29 @@ mount --bind "$D/passwd" /etc/passwd
 mount --bind "$D/group" /etc/group
 exec libvirtd --config "$D/libvirtd.conf" --pid-file "$D/libvirtd.pid"
 START
-unshare -m --propagation private sh "$T/start.sh" "$T" >"$T/libvirtd.log" 2>&1 &
-DAEMON=$!
-i=0
-until virsh -c "$U" version >/dev/null 2>&1 || [ $i -ge 100 ]; do
-	sleep 0.2
-	i=$((i + 1))
-done
-if ! virsh -c "$U" version >/dev/null 2>&1; then
+# start_daemon: libvirtd in the background (DAEMON), until it answers
+# (20 s at most); false when it does not.
+start_daemon() {
+	unshare -m --propagation private sh "$T/start.sh" "$T" >>"$T/libvirtd.log" 2>&1 &
+	DAEMON=$!
+	i=0
+	until virsh -c "$U" version >/dev/null 2>&1 || [ $i -ge 100 ]; do
+		sleep 0.2
+		i=$((i + 1))
+	done
+	virsh -c "$U" version >/dev/null 2>&1
+}
+# stop_daemon: SIGTERM, and its end awaited (10 s at most).
+stop_daemon() {
+	kill "$DAEMON"
+	i=0
+	while kill -0 "$DAEMON" 2>/dev/null && [ $i -lt 50 ]; do
+		sleep 0.2
+		i=$((i + 1))
+	done
+	DAEMON=""
+}
+if ! start_daemon; then
 	nok "libvirtd starts"
 	grep -v dnsmasq "$T/libvirtd.log" | tail -n 5 | sed 's/^/# /'
 	exit 0
@@ -250,6 +269,11 @@ stop_record vrlv-ok
 echo "# vrlv-ok (free page reporting): host RSS peak ${PEAK} MiB, ${LAST} MiB 10 s after the guest freed 512 MiB"
 check "top records its RSS rising with the guest's 512 MiB and falling once they are freed" \
 	sh -c "[ $PEAK -ge 500 ] && [ $LAST -le $((PEAK - 300)) ]"
+# Its <serial type='file'> is where top reads the guest's events, as from
+# our own VMs' console.log.
+evs=$(awk -F, 'NR > 1 && $NF != "" { printf "%s ", $NF }' "$T/vrlv-ok.csv")
+echo "# events in top's recording of vrlv-ok: $evs"
+check "top shows the guest's events from the domain's serial file" grep -q 'boot-done' "$T/vrlv-ok.csv"
 # Then the demo reads 400 MiB of files: page cache that only give takes.
 wait_console vrlv-ok 'vmreclaim-event: read-end' 240
 sleep 5
@@ -269,7 +293,23 @@ rc=$?
 sed 's/^/# /' "$T/watch.out"
 check "watch ranks the libvirt domain and asks it (exit $rc)" \
 	sh -c "[ $rc -eq 0 ] && grep -q 'vrlv-ok holds .* beyond what its guest uses' '$T/watch.out' && grep -q '^vrlv-ok: ' '$T/watch.out'"
+# A domain destroyed mid-give: paused, its guest cannot answer, so give
+# is still waiting on the channel (its timeout is 20 s) when the domain
+# is destroyed.
+virsh -c "$U" suspend vrlv-ok >/dev/null 2>&1
+$V give -c "$U" --bytes 64MB vrlv-ok >"$T/give5.out" 2>&1 &
+GIVE=$!
+# Room for give to connect to libvirt and to the channel, and send.
+sleep 2
+t0=$(date +%s)
 virsh -c "$U" destroy vrlv-ok >/dev/null 2>&1
+wait $GIVE
+rc=$?
+dt=$(($(date +%s) - t0))
+sed 's/^/# /' "$T/give5.out"
+check "a domain destroyed mid-give: give says so in one line, ends (exit $rc, $dt s after the destroy)" \
+	sh -c "[ $rc -eq 1 ] && [ $dt -le 5 ] && [ \$(wc -l <'$T/give5.out') -eq 1 ] &&
+	       grep -q '^vmreclaim: vrlv-ok: the VM stopped while it was asked' '$T/give5.out'"
 i=0
 while kill -0 "$QPID" 2>/dev/null && [ $i -lt 50 ]; do
 	sleep 0.2
@@ -324,23 +364,29 @@ sleep 5
 r1=$(vmrss $NPID)
 echo "# vrlv-nod (no vmreclaimd): host RSS ${r0} MiB with the cache, ${r1} MiB after the give it did not answer"
 check "its RSS stays with its cache (the control: ${r0} -> ${r1} MiB)" sh -c "[ $r1 -ge $((r0 - 30)) ]"
-$V top -c "$U" -n vrlv-nod -i 1 --duration 10 >"$T/top6.out" 2>"$T/top6.err" &
+# libvirtd stopped 4 s into top, and started again 8 s later: top keeps
+# the RSS rows, says once that the connection went, connects again (it
+# tries 1, 3, 7, 15 and 31 s after it noticed: the daemon, back some 10 to
+# 15 s after it went, is found by the try at 15 s, or at 31 s on a slow
+# host, within top's 45 s) and has the guest figures back.
+$V top -c "$U" -n vrlv-nod -i 1 --duration 45 >"$T/top6.out" 2>"$T/top6.err" &
 TOP=$!
 sleep 4
-t0=$(date +%s)
-kill "$DAEMON"
-i=0
-while kill -0 "$DAEMON" 2>/dev/null && [ $i -lt 50 ]; do
-	sleep 0.2
-	i=$((i + 1))
-done
-DAEMON=""
+stop_daemon
+sleep 8
+check "libvirtd starts again" start_daemon
+check "and has the running domain again" sh -c "virsh -c '$U' list --name | grep -qx vrlv-nod"
 wait $TOP
 rc=$?
 sed 's/^/# /' "$T/top6.err"
-check "libvirtd stopped mid-top: top goes on with the RSS, says so in one line, ends (exit $rc)" \
-	sh -c "[ $rc -eq 0 ] && [ \$(grep -vc 'statistics were off' '$T/top6.err') -eq 1 ] &&
-	       grep -q 'vrlv-nod: no guest figures: ' '$T/top6.err' && [ \$(grep -c ' vrlv-nod ' '$T/top6.out') -ge 8 ]"
+check "libvirtd stopped mid-top: top goes on with the RSS, says so once, ends (exit $rc)" \
+	sh -c "[ $rc -eq 0 ] && [ \$(grep -c 'connection lost' '$T/top6.err') -eq 1 ] &&
+	       ! grep -q 'no guest figures' '$T/top6.err' && [ \$(grep -c ' vrlv-nod ' '$T/top6.out') -ge 40 ]"
+# The last row: its guest figures (USED, the 6th column) are back.
+used=$(awk '$2 == "vrlv-nod" { u = $6 } END { print u }' "$T/top6.out")
+check "libvirtd back: top connects again and shows the guest figures again ($used)" \
+	sh -c "grep -q 'libvirt .*: connected again' '$T/top6.err' && echo '$used' | grep -Eq '^[1-9][0-9]*M$'"
+stop_daemon
 # QEMU outlives its libvirtd: ended here.
 [ -n "$NPID" ] && kill "$NPID" 2>/dev/null
 i=0

@@ -51,7 +51,46 @@ static void test_live_xml(void **state)
 	assert_string_equal(x.channel_state, "connected");
 	/* started without <acpi/>: QEMU ran with -no-acpi */
 	assert_false(x.acpi);
+	assert_string_equal(x.console_path, "/var/log/libvirt/qemu/vrtest-console.log");
 	free(xml);
+}
+
+static void test_console_path(void **state)
+{
+	struct vr_lvxml x;
+
+	(void)state;
+	/* none */
+	assert_int_equal(parse_devices("", &x), 0);
+	assert_string_equal(x.console_path, "");
+	/* a pty serial: nothing to read, unless it is logged */
+	assert_int_equal(parse_devices("<serial type='pty'><target port='0'/></serial>", &x), 0);
+	assert_string_equal(x.console_path, "");
+	assert_int_equal(parse_devices("<serial type='pty'><log file='/l/c.log' append='off'/>"
+				       "<target port='0'/></serial>",
+				       &x),
+			 0);
+	assert_string_equal(x.console_path, "/l/c.log");
+	/* a file serial: its source, before its log */
+	assert_int_equal(parse_devices("<serial type='file'><log file='/l/c.log'/>"
+				       "<source path='/s/c.out'/></serial>",
+				       &x),
+			 0);
+	assert_string_equal(x.console_path, "/s/c.out");
+	/* the first serial only; a second one's file does not count */
+	assert_int_equal(parse_devices("<serial type='pty'/>"
+				       "<serial type='file'><source path='/s/2.out'/></serial>",
+				       &x),
+			 0);
+	assert_string_equal(x.console_path, "");
+	/* a <serial> outside <devices> (metadata) does not count, nor
+	 * does it hide the real one */
+	assert_int_equal(vr_lvxml_parse("<domain><metadata><serial type='file'><source path='/m'/></serial>"
+					"</metadata><devices><serial type='file'><source path='/d'/>"
+					"</serial></devices></domain>",
+					&x),
+			 0);
+	assert_string_equal(x.console_path, "/d");
 }
 
 static void test_missing_parts(void **state)
@@ -322,6 +361,7 @@ int main(void)
 		cmocka_unit_test(test_live_xml),
 		cmocka_unit_test(test_missing_parts),
 		cmocka_unit_test(test_where_it_is),
+		cmocka_unit_test(test_console_path),
 		cmocka_unit_test(test_hostile_xml),
 		cmocka_unit_test(test_stats_map),
 		cmocka_unit_test(test_stats_map_missing),
