@@ -22,11 +22,12 @@ static const struct key keys[] = {
 	{ "experimental", "autoMemoryReclaim", T_MODE, OFF(mode), "auto", 0, 0, G,
 	  "disabled: compaction only; dropcache: drop the page cache once per idle period;\n"
 	  "gradual: reclaim a step of cache per idle tick down to reclaimFloor;\n"
-	  "auto: reclaim cold cache once it has stopped growing for idleSeconds, idle\n"
-	  "or not, backing off when reclaimed pages are read back (refaults); when idle,\n"
+	  "auto: reclaim cold cache once it has stopped growing for 30 s (idleSeconds\n"
+	  "if shorter, a quarter of it if longer), idle or not, backing off when reclaimed pages are read back (refaults); when idle,\n"
 	  "compact and, if that is not enough, lower page_reporting_order for a while." },
 	{ "vmreclaim", "idleSeconds", T_SECONDS, OFF(idle_usec), "120", 1, 86400, G,
-	  "How long the CPU must stay below idleThreshold before the VM is idle." },
+	  "How long the CPU must stay below idleThreshold before the VM is idle;\n"
+	  "above 120, auto waits a quarter of it for the cache to stop growing." },
 	{ "vmreclaim", "sampleInterval", T_SECONDS, OFF(sample_usec), "5", 1, 3600, G,
 	  "Seconds between samples of /proc/stat; also the gradual reclaim tick." },
 	{ "vmreclaim", "compaction", T_BOOL, OFF(compaction), "true", 0, 0, G,

@@ -91,7 +91,11 @@ static uint64_t max3(uint64_t a, uint64_t b, uint64_t c)
 
 uint64_t vr_auto_settle_usec(uint64_t settle_usec)
 {
-	return settle_usec < VR_AUTO_SETTLE_USEC ? settle_usec : VR_AUTO_SETTLE_USEC;
+	uint64_t q = settle_usec / VR_AUTO_SETTLE_DIV;
+
+	if (settle_usec < VR_AUTO_SETTLE_USEC)
+		return settle_usec;
+	return q > VR_AUTO_SETTLE_USEC ? q : VR_AUTO_SETTLE_USEC;
 }
 
 /* Follow the cache's growth and the refaults that came after our reclaims. */

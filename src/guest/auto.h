@@ -62,15 +62,18 @@
 
 /* The cache (and the slab) must not have grown, and free memory not have
  * moved, for this long before auto takes the cache or hands fragments
- * back, or for idleSeconds if that is shorter.  It gives a file read
- * twice its second read; it is not idleSeconds (120 s by default), which
- * made auto's t50 130 s after a build at the shipped defaults
- * (bench/results/2026-12-05/defaults) against the 60 s of issue 14.  With
- * 30 s, cold-cache on 6.1 was at half 39 s and at 90% 44 s after the read
- * (one run); after a 6.1 build the free memory the compilers left in
- * small blocks (some 320 MiB) then waits 30 s, not 120 s, for the order
+ * back; for idleSeconds if that is shorter, and for idleSeconds /
+ * VR_AUTO_SETTLE_DIV if that is longer (an idleSeconds raised above its
+ * default slows auto too: the one knob for how soon it acts).  It gives a
+ * file read twice its second read; it is not idleSeconds (120 s by
+ * default), which made auto's t50 130 s after a build at the shipped
+ * defaults (bench/results/2026-12-05/defaults) against the 60 s of issue
+ * 14.  With 30 s, cold-cache on 6.1 was at half 39 s and at 90% 44 s after
+ * the read (one run); after a 6.1 build the free memory the compilers left
+ * in small blocks (some 320 MiB) then waits 30 s, not 120 s, for the order
  * to be lowered. */
 #define VR_AUTO_SETTLE_USEC (30 * VR_USEC_PER_SEC)
+#define VR_AUTO_SETTLE_DIV 4
 
 /* Each this much of quiet CPU (vr_idle_quiet_usec(), not the idle period,
  * which starts only after idleSeconds) halves the share kept against the
@@ -91,7 +94,7 @@
 #define VR_AUTO_REFAULT_WINDOW_USEC (10 * 60 * VR_USEC_PER_SEC)
 
 struct vr_auto_settings {
-	uint64_t settle_usec; /* idleSeconds: caps the settle time (vr_auto_settle_usec()) */
+	uint64_t settle_usec; /* idleSeconds: a share of it is the settle time (vr_auto_settle_usec()) */
 	uint64_t step_bytes;  /* most asked of memory.reclaim per tick */
 	unsigned order_min;   /* reportingOrderMin */
 	bool compaction;      /* compaction may be used */

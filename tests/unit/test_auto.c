@@ -303,6 +303,34 @@ static void test_cache_shipped_defaults(void **state)
 	}
 }
 
+/* A user who raises idleSeconds above its default slows auto too: at
+ * 600 s no reclaim before 150 s (a quarter of it) of a steady cache. */
+static void test_cache_settle_follows_idle_seconds(void **state)
+{
+	struct fx f;
+	int i;
+
+	(void)state;
+	assert_int_equal(vr_auto_settle_usec(10 * SEC), 10 * SEC);
+	assert_int_equal(vr_auto_settle_usec(60 * SEC), 30 * SEC);
+	assert_int_equal(vr_auto_settle_usec(120 * SEC), 30 * SEC);
+	init(&f);
+	f.s.settle_usec = 600 * SEC;
+	f.in.inactive_file_bytes = 10 * MIB;
+	step(&f, 0);
+	f.in.inactive_file_bytes = 400 * MIB;
+	step(&f, 5);
+	for (i = 1; i < 30; i++) {
+		f.in.quiet_usec = (uint64_t)i * 5 * SEC;
+		step(&f, 5);
+		assert_int_equal(reclaim_in(&f), 0);
+		assert_non_null(strstr(f.a.cache_why, "waiting until it has been steady for 150 s"));
+	}
+	f.in.quiet_usec += 5 * SEC;
+	step(&f, 5);
+	assert_true(reclaim_in(&f) > 0);
+}
+
 /* A step that asked for active pages and left the cache where it was
  * (pages in use) is not asked again every sample, but after the settle
  * time. */
@@ -783,6 +811,7 @@ int main(void)
 		cmocka_unit_test(test_cache_busy_and_pressure),
 		cmocka_unit_test(test_cache_idle_ramp),
 		cmocka_unit_test(test_cache_shipped_defaults),
+		cmocka_unit_test(test_cache_settle_follows_idle_seconds),
 		cmocka_unit_test(test_cache_active_not_giving_way),
 		cmocka_unit_test(test_slab_shipped_defaults),
 		cmocka_unit_test(test_refault_backoff),
