@@ -32,8 +32,8 @@
  * (libvirt marks a domain shut off only once it reaped QEMU) is given this
  * long to say so before the call counts as a plain failure: a destroy
  * takes well under a second, and a channel closed by a VM that stays
- * (another program on it) is still said at once (within 3 s,
- * tests/blackbox/host-faults.sh). */
+ * (another program on it) is still said within about this long
+ * (tests/blackbox/host-faults.sh). */
 #define GONE_WAIT_USEC (1 * VR_USEC_PER_SEC)
 #define GONE_POLL_USEC (100 * 1000)
 /* A guest is asked again no sooner than this. */
