@@ -9,7 +9,8 @@
 # for all kernels.
 #
 #   scripts/bench.sh [--quick] [--defaults] [--scenarios "a b"] [--configs "x y"]
-#                    [--kernels "6.1 6.12"] [--repeats N] [--parallel N]
+#                    [--kernels "6.1 6.12"] [--repeats N] [--repeat-from M]
+#                    [--parallel N]
 #                    [--size F] [--scale S] [--watch SEC] [--out DIR]
 #                    [--report-only]
 # Environment: SCENARIOS, CONFIGS, KERNELS, REPEATS, PARALLEL, BENCH_DEFAULTS=1.
@@ -22,6 +23,8 @@
 # 10 s sample and 2 min window, the cron period, vmreclaimd's idleSeconds).
 # --kernels: versions or prefixes of kernels in /boot; "default" is
 # build/image/ (the kernel linux-image-amd64 installs).
+# --repeat-from M runs only repeats M..N (a long run split into calls, one
+# repeat each, into the same --out).
 # --report-only computes the tables, plots and reports again from an
 # earlier run's raw/ directories in --out DIR, without running anything.
 set -eu
@@ -33,6 +36,7 @@ REPORT_ONLY=0
 OPT_SCENARIOS= OPT_CONFIGS= OPT_WATCH= OPT_SCALE= QUICK=0
 KERNELS=${KERNELS:-default}
 REPEATS=${REPEATS:-3}
+REPEAT_FROM=1
 # At most this many VMs at once: each is a 2-CPU TCG guest, and the host
 # has 2 cores shared with other work.
 PARALLEL=${PARALLEL:-4}
@@ -47,6 +51,7 @@ while [ $# -gt 0 ]; do
 	--configs) OPT_CONFIGS=$2; shift ;;
 	--kernels) KERNELS=$2; shift ;;
 	--repeats) REPEATS=$2; shift ;;
+	--repeat-from) REPEAT_FROM=$2; shift ;;
 	--parallel) PARALLEL=$2; shift ;;
 	--size) SIZE=$2; shift ;;
 	--scale) OPT_SCALE=$2; shift ;;
@@ -70,6 +75,9 @@ else
 	SCALE=5
 	WATCH=150 # seconds recorded after the workload ends
 fi
+for n in "$REPEATS" "$REPEAT_FROM" "$PARALLEL"; do
+	case $n in '' | *[!0-9]* | 0*) echo "bench: --repeats, --repeat-from and --parallel take a whole number from 1 up, not \"$n\"" >&2; exit 2 ;; esac
+done
 if [ "$QUICK" = 1 ]; then
 	SCENARIOS=anon CONFIGS="none reporting vmreclaim" WATCH=45 REPEATS=1
 fi
@@ -220,7 +228,7 @@ run_one() { # run_one KVER SCENARIO CONFIG REPEAT NAME
 # ends.
 t0=$(date +%s)
 if [ "$REPORT_ONLY" = 0 ]; then
-	r=1
+	r=$REPEAT_FROM
 	while [ "$r" -le "$REPEATS" ]; do
 		ki=0
 		for v in $KVERS; do
@@ -250,7 +258,9 @@ if [ "$REPORT_ONLY" = 0 ]; then
 	# --out (SCENARIOS split up), then one --report-only over them all.
 	echo "$(($(date +%s) - t0)) $(echo $KERNELS | tr ' ' ,) $(echo $SCENARIOS | tr ' ' ,) $(echo $CONFIGS | tr ' ' ,)" >>"$OUT/elapsed"
 	date -u -d "@$t0" +%Y-%m-%d >"$OUT/date"
-	echo "$REPEATS" >"$OUT/repeats"
+	# The most repeats any call asked for.
+	prev=$(cat "$OUT/repeats" 2>/dev/null || echo 0)
+	[ "$prev" -gt "$REPEATS" ] 2>/dev/null || echo "$REPEATS" >"$OUT/repeats"
 fi
 ELAPSED=$(awk '{ s += $1 } END { print NR ? s : "?" }' "$OUT/elapsed" 2>/dev/null || echo "?")
 CALLS=$(wc -l <"$OUT/elapsed" 2>/dev/null || echo 0)
