@@ -160,6 +160,8 @@ int vr_config_guest_cmdline(const struct vr_config *c, char *buf, size_t size);
 void vr_config_write(FILE *f, const struct vr_config *c, unsigned scope);
 
 const char *vr_mode_name(enum vr_mode m);
+/* "q35" or "microvm": the word the setting "machine" takes. */
+const char *vr_machine_name(enum vr_machine m);
 int vr_mode_parse(const char *s, enum vr_mode *ret);
 /* The modes' names as a list for people: "a, b, c or d". */
 void vr_mode_list(char *buf, size_t size);

@@ -229,6 +229,11 @@ _Static_assert(sizeof(enum vr_log_target) == sizeof(int) && sizeof(enum vr_machi
 		       sizeof(enum vr_guest_kernel) == sizeof(int),
 	       "a word type's enum is stored as an int");
 
+const char *vr_machine_name(enum vr_machine m)
+{
+	return word_names[T_MACHINE][m == VR_MACHINE_MICROVM];
+}
+
 PARSER(p_word)
 {
 	const char *const *w = word_names[k->type];

@@ -176,7 +176,7 @@ int vr_run_launch(struct vr_run_prep *p, struct vr_run_proc *proc)
 	}
 	vr_vm_pick_accel(p->o.accel, why, sizeof(why));
 	fprintf(stderr, "vmreclaim run: %s: %llu MiB, %u CPUs, %s, %s, free page reporting %s\n", p->vm.name,
-		(unsigned long long)(p->cfg.memory_bytes / VR_MIB), p->cfg.processors, vr_vm_machine_name(p->o.machine), why,
+		(unsigned long long)(p->cfg.memory_bytes / VR_MIB), p->cfg.processors, vr_machine_name(p->o.machine), why,
 		p->cfg.page_reporting ? "on" : "off");
 
 	parent = getpid();

@@ -329,22 +329,6 @@ int vr_vm_tsc_khz_parse(const char *buf, uint64_t *ret_khz)
 	return 0;
 }
 
-int vr_vm_machine_parse(const char *s, enum vr_machine *ret)
-{
-	if (strcmp(s, "q35") == 0)
-		*ret = VR_MACHINE_Q35;
-	else if (strcmp(s, "microvm") == 0)
-		*ret = VR_MACHINE_MICROVM;
-	else
-		return -EINVAL;
-	return 0;
-}
-
-const char *vr_vm_machine_name(enum vr_machine m)
-{
-	return m == VR_MACHINE_MICROVM ? "microvm" : "q35";
-}
-
 int vr_vm_qemu_argv(const struct vr_run_opts *o, const struct vr_vm *vm, char **argv, size_t max,
 		    char *store, size_t store_size, char *err, size_t err_size)
 {

@@ -27,8 +27,6 @@ enum vr_accel { VR_ACCEL_AUTO, VR_ACCEL_KVM, VR_ACCEL_TCG };
 int vr_vm_tsc_khz_parse(const char *buf, uint64_t *ret_khz);
 
 /* "q35" or "microvm" into *ret; -EINVAL for anything else. */
-int vr_vm_machine_parse(const char *s, enum vr_machine *ret);
-const char *vr_vm_machine_name(enum vr_machine m);
 
 struct vr_run_opts {
 	const struct vr_config *cfg;

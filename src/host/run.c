@@ -66,7 +66,10 @@ static int flag_set(struct vr_config *c, const char *key, const char *value, con
 	int r = vr_config_set(c, key, value, err, sizeof(err));
 
 	if (r < 0) {
-		fprintf(stderr, "vmreclaim run: --%s: %s\n", flag, r == -ENOENT ? "unknown key" : err);
+		if (r == -ENOENT)
+			fprintf(stderr, "vmreclaim run: --%s %s: no such setting\n", flag, key);
+		else
+			fprintf(stderr, "vmreclaim run: --%s: %s\n", flag, err);
 		return -1;
 	}
 	return 0;
@@ -169,16 +172,9 @@ int vr_run_parse(int argc, char **argv, struct vr_run_args *a)
 				return VR_EXIT_USAGE;
 			}
 			continue;
-		case 'M': {
-			enum vr_machine m;
-
-			if (vr_vm_machine_parse(optarg, &m) < 0) {
-				fprintf(stderr, "vmreclaim run: --machine %s: q35 or microvm\n", optarg);
-				return VR_EXIT_USAGE;
-			}
+		case 'M':
 			key = "machine";
 			break;
-		}
 		case OPT_GUEST_KERNEL:
 			key = "guestKernel";
 			break;
@@ -220,6 +216,18 @@ int vr_run_parse(int argc, char **argv, struct vr_run_args *a)
 	if (optind < argc) {
 		fprintf(stderr, "vmreclaim run: unexpected argument '%s'\n", argv[optind]);
 		return VR_EXIT_USAGE;
+	}
+	/* Every flag's value checked now, on defaults, as prepare will set
+	 * it over the file's: a bad one is a usage error before anything is
+	 * read. */
+	{
+		struct vr_config scratch;
+		size_t i;
+
+		vr_config_defaults(&scratch);
+		for (i = 0; i < a->n_flags; i++)
+			if (flag_set(&scratch, a->flags[i].key, a->flags[i].value, a->flags[i].flag) < 0)
+				return VR_EXIT_USAGE;
 	}
 	if (a->workload && !vr_vm_name_ok(a->workload)) {
 		fprintf(stderr, "vmreclaim run: --workload %s: not a workload name\n", a->workload);

@@ -175,7 +175,6 @@ static void test_qemu_argv_microvm(void **state)
 {
 	struct tmp *t = *state;
 	struct vr_run_opts o = { .name = "t", .accel = VR_ACCEL_TCG };
-	enum vr_machine m;
 	struct vr_config c;
 	struct vr_vm vm;
 	char *argv[96], store[16384], err[256], e[256], *s;
@@ -191,11 +190,11 @@ static void test_qemu_argv_microvm(void **state)
 	s = joined(argv, n);
 	assert_non_null(strstr(s, "-machine|q35|"));
 
-	assert_int_equal(vr_vm_machine_parse("microvm", &m), 0);
-	assert_int_equal(m, VR_MACHINE_MICROVM);
-	assert_string_equal(vr_vm_machine_name(m), "microvm");
-	assert_int_equal(vr_vm_machine_parse("pc-i440fx", &m), -EINVAL);
-	assert_int_equal(vr_vm_machine_parse("", &m), -EINVAL);
+	assert_int_equal(vr_config_set(&c, "machine", "pc-i440fx", e, sizeof(e)), -EINVAL);
+	assert_int_equal(vr_config_set(&c, "machine", "MicroVM", e, sizeof(e)), 0);
+	assert_int_equal(c.machine, VR_MACHINE_MICROVM);
+	assert_string_equal(vr_machine_name(c.machine), "microvm");
+	assert_string_equal(vr_machine_name(VR_MACHINE_Q35), "q35");
 	o.machine = VR_MACHINE_MICROVM;
 	n = vr_vm_qemu_argv(&o, &vm, argv, 96, store, sizeof(store), err, sizeof(err));
 	assert_true(n > 10);

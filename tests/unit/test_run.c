@@ -123,6 +123,9 @@ static void test_parse(void **state)
 
 	/* Bad input: usage errors, before anything is looked up. */
 	assert_int_equal(parse(t, (const char *const[]){ "-M", "pc", NULL }), VR_EXIT_USAGE);
+	assert_int_equal(parse(t, (const char *const[]){ "--guest-kernel", "tiny", NULL }), VR_EXIT_USAGE);
+	assert_int_equal(parse(t, (const char *const[]){ "-m", "lots", NULL }), VR_EXIT_USAGE);
+	assert_int_equal(parse(t, (const char *const[]){ "--set", "noSuchKey=1", NULL }), VR_EXIT_USAGE);
 	assert_int_equal(parse(t, (const char *const[]){ "--accel", "hvf", NULL }), VR_EXIT_USAGE);
 	assert_int_equal(parse(t, (const char *const[]){ "--set", "noequals", NULL }), VR_EXIT_USAGE);
 	assert_int_equal(parse(t, (const char *const[]){ "-w", "../etc", NULL }), VR_EXIT_USAGE);
