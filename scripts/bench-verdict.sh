@@ -8,8 +8,8 @@ set -eu
 awk -F, -v mode="${MODE:-scaled}" -v rng="$1/ranges.csv" '
 BEGIN {
 	while ((getline l < rng) > 0) {
-		split(l, f, ",")
-		for (j = 3; j <= 26; j++) {
+		nf = split(l, f, ",")
+		for (j = 3; j <= nf; j++) {
 			lo[f[1], f[2], j] = f[j]; hi[f[1], f[2], j] = f[j]
 			if (f[j] ~ /[0-9]-([0-9]|never)/) { split(f[j], p, "-"); lo[f[1], f[2], j] = p[1]; hi[f[1], f[2], j] = p[2] }
 		}
@@ -28,13 +28,13 @@ function judge(s, c, j, big, more, less,   a, b, x, y, w) {
 	if (ok[s, "vmreclaim"] < 2 || ok[s, c] < 2) w = w " (one run)"
 	return w
 }
-NR == 1 { next }
+NR == 1 { for (i = 1; i <= NF; i++) if ($i == "runs_ok") cok = i; next }
 {
 	s = $1; c = $2
 	if (!(s in seen)) { order[++n] = s; seen[s] = 1 }
-	for (j = 3; j <= 26; j++) med[s, c, j] = $j
-	ok[s, c] = $27
-	if (c == "vmreclaim" || c == "none" || $27 == 0) next
+	for (j = 3; j < cok; j++) med[s, c, j] = $j
+	ok[s, c] = $cok
+	if (c == "vmreclaim" || c == "none" || $cok == 0) next
 	# The best peer by median: the most returned, the least stranded
 	# and excess, the shortest t50.
 	if (!((s, 6) in best) || num($6) > num(med[s, best[s, 6], 6])) best[s, 6] = c

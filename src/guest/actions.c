@@ -79,6 +79,7 @@ static void record(struct vr_guest *g, const struct vr_action_record *a)
 	struct vr_action_totals *t = &g->totals[a->kind];
 
 	t->runs++;
+	t->cpu_usec += a->cpu_usec;
 	if (a->error >= 0)
 		g->acted_runs++;
 	if (a->error < 0)
@@ -204,12 +205,13 @@ int vr_guest_act(struct vr_guest *g, enum vr_action_kind kind, uint64_t bytes,
 	enum vr_log_level level;
 	char line[512], kbuf[PATH_MAX];
 	const char *kmsg;
-	uint64_t t0;
+	uint64_t t0, cpu0;
 	int r;
 
 	a.wall_sec = vr_wall_sec();
 	vr_guest_snapshot(g, &a.before, &m);
 	t0 = g->clock();
+	cpu0 = vr_sys_cpu_usec(&g->sys);
 	switch (kind) {
 	case VR_ACTION_COMPACT:
 		r = do_compact(g);
@@ -258,6 +260,7 @@ int vr_guest_act(struct vr_guest *g, enum vr_action_kind kind, uint64_t bytes,
 		break;
 	}
 	a.duration_usec = g->clock() - t0;
+	a.cpu_usec = vr_sat_sub(vr_sys_cpu_usec(&g->sys), cpu0);
 	a.error = r;
 	vr_guest_snapshot(g, &a.after, NULL);
 	record(g, &a);

@@ -67,6 +67,7 @@ struct vr_action_record {
 	enum vr_trigger trigger;
 	int64_t wall_sec;
 	uint64_t duration_usec;
+	uint64_t cpu_usec;       /* CPU spent in it: the kernel's work, see vr_sys_ops.cpu_usec */
 	int error;               /* 0 or -errno; a partial reclaim is 0 */
 	bool partial;            /* memory.reclaim said EAGAIN */
 	uint64_t requested_bytes; /* reclaim */
@@ -80,6 +81,9 @@ struct vr_action_totals {
 	/* compaction: reportable memory gained; dropcache and reclaim: file
 	 * cache released */
 	uint64_t bytes;
+	/* CPU the actions took in the service's context: the kernel's
+	 * compaction and reclaim, apart from the service's own work */
+	uint64_t cpu_usec;
 };
 
 #define VR_HISTORY_MAX 16

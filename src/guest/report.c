@@ -110,10 +110,10 @@ static void status_text(const struct view *v, FILE *f)
 	for (i = 0; i < VR_ACTION_KINDS; i++) {
 		const struct vr_action_totals *t = &g->totals[i];
 
-		fprintf(f, "%-12s %llu runs, %llu failed, %s %s\n", vr_action_name((enum vr_action_kind)i),
-			(unsigned long long)t->runs, (unsigned long long)t->failures,
-			i == VR_ACTION_COMPACT ? "reportable gained" : "released",
-			vr_format_size(t->bytes, a, sizeof(a)));
+		fprintf(f, "%-12s %llu runs, %llu failed, %s %s, kernel CPU %llu ms\n",
+			vr_action_name((enum vr_action_kind)i), (unsigned long long)t->runs,
+			(unsigned long long)t->failures, i == VR_ACTION_COMPACT ? "reportable gained" : "released",
+			vr_format_size(t->bytes, a, sizeof(a)), (unsigned long long)(t->cpu_usec / 1000));
 	}
 	fprintf(f, "host:        %s; %llu requests, %llu refused\n",
 		g->channel_open ? "guest channel open" : "no guest channel",
@@ -257,6 +257,7 @@ static void status_json(const struct view *v, FILE *f)
 		vr_json_u64(&j, "runs", g->totals[i].runs);
 		vr_json_u64(&j, "failures", g->totals[i].failures);
 		vr_json_u64(&j, "bytes", g->totals[i].bytes);
+		vr_json_u64(&j, "cpu_usec", g->totals[i].cpu_usec);
 		vr_json_close(&j);
 	}
 	vr_json_close(&j);
@@ -269,6 +270,7 @@ static void status_json(const struct view *v, FILE *f)
 		vr_json_str(&j, "trigger", vr_trigger_name(r->trigger));
 		vr_json_i64(&j, "time", r->wall_sec);
 		vr_json_u64(&j, "duration_usec", r->duration_usec);
+		vr_json_u64(&j, "cpu_usec", r->cpu_usec);
 		vr_json_i64(&j, "error", r->error);
 		vr_json_bool(&j, "partial", r->partial);
 		vr_json_u64(&j, "requested_bytes", r->requested_bytes);
@@ -374,6 +376,14 @@ static void metrics(const struct view *v, FILE *f)
 		       i ? NULL
 			 : "Compaction: reportable memory gained; dropcache and reclaim: cache released.",
 		       labels, (double)g->totals[i].bytes);
+	}
+	for (i = 0; i < VR_ACTION_KINDS; i++) {
+		snprintf(labels, sizeof(labels), "{action=\"%s\"}", vr_action_name((enum vr_action_kind)i));
+		vr_metric(f, "action_cpu_seconds_total", "counter",
+			  i ? NULL
+			    : "CPU the actions took in the service's context: the kernel's compaction and reclaim, "
+			      "apart from the service's own work.",
+			  labels, (double)g->totals[i].cpu_usec / 1e6);
 	}
 	if (policy->metrics)
 		policy->metrics(g, f);

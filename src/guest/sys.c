@@ -6,6 +6,7 @@
 
 #include <limits.h>
 #include <string.h>
+#include <time.h>
 
 static int real_write(void *user, const char *path, const char *data, size_t len)
 {
@@ -34,9 +35,22 @@ static int dry_run_wake(void *user, uint64_t bytes)
 	return 0;
 }
 
-const struct vr_sys_ops vr_sys_ops_real = { .write = real_write, .wake_reporting = real_wake };
+static uint64_t thread_cpu_usec(void *user)
+{
+	struct timespec ts;
+
+	(void)user;
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) < 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+const struct vr_sys_ops vr_sys_ops_real = { .write = real_write,
+					    .wake_reporting = real_wake,
+					    .cpu_usec = thread_cpu_usec };
 const struct vr_sys_ops vr_sys_ops_dry_run = { .write = dry_run_write,
 					       .wake_reporting = dry_run_wake,
+					       .cpu_usec = thread_cpu_usec,
 					       .dry_run = true };
 
 int vr_sys_init(struct vr_sys *s, const char *root, const struct vr_sys_ops *ops, void *user)
@@ -76,4 +90,9 @@ int vr_sys_write(const struct vr_sys *s, const char *rel, const char *data)
 int vr_sys_exists(const struct vr_sys *s, const char *rel)
 {
 	return vr_procfs_exists(&s->fs, rel);
+}
+
+uint64_t vr_sys_cpu_usec(const struct vr_sys *s)
+{
+	return s->ops->cpu_usec ? s->ops->cpu_usec(s->ops_user) : 0;
 }

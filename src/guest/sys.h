@@ -21,6 +21,11 @@ struct vr_sys_ops {
 	 * reporting worker runs (vr_wake_reporting()).  May be NULL: nothing
 	 * is done.  Returns 0 or -errno. */
 	int (*wake_reporting)(void *user, uint64_t bytes);
+	/* CPU time of the calling thread so far, in usec: the difference
+	 * across an action is the kernel's work for it (compaction,
+	 * reclaim, dropping caches all run in the writer's context).  May be
+	 * NULL: not measured (0). */
+	uint64_t (*cpu_usec)(void *user);
 	/* Writes are not really done: probes that need a real answer from
 	 * the kernel must assume the worst, and nothing goes to the kernel
 	 * log. */
@@ -47,6 +52,9 @@ int vr_sys_path(const struct vr_sys *s, const char *rel, char *buf, size_t size)
 int vr_sys_read(const struct vr_sys *s, const char *rel, char *buf, size_t size, size_t *ret_len);
 int vr_sys_read_head(const struct vr_sys *s, const char *rel, char *buf, size_t size);
 int vr_sys_exists(const struct vr_sys *s, const char *rel);
+
+/* The calling thread's CPU time in usec through the ops, or 0. */
+uint64_t vr_sys_cpu_usec(const struct vr_sys *s);
 
 /* Write the string @data to @rel under the root through the ops.  Returns
  * 0 or -errno. */

@@ -57,6 +57,13 @@ run cold-cache reporting 3 350 10
 run cold-cache vmreclaim 1 320 5
 run cold-cache vmreclaim 2 330 5
 run cold-cache vmreclaim 3 340 5
+# The guest sampler's lines: the service's CPU (1.5 and 2 s) and, of it,
+# the kernel's work for its writes (1.2 and 1.4 s) in the two anon runs
+# of vmreclaim that did not fail.
+for r in 1 2; do
+	printf 'vmreclaim-metric: refault_file=0 disk_read_kib=0 service_cpu_ms=%d service_hwm_kib=300 service_kernel_cpu_ms=%d\n' \
+		$((1000 + r * 500)) $((1000 + r * 200)) >"$RAW/anon.vmreclaim.r$r.console"
+done
 
 # Made in two calls, a scenario each: their times add up.
 printf '100 6.1 anon reporting,vmreclaim\n250 6.1 cold-cache reporting,vmreclaim\n' >"$T/out/elapsed"
@@ -91,6 +98,12 @@ check "summary: 2 runs ok, 1 failed" \
 	test "$(field "$D/summary.csv" anon vmreclaim runs_ok),$(field "$D/summary.csv" anon vmreclaim runs_failed)" = 2,1
 check "summary: the failure is listed with its repeat" \
 	grep -q '^anon,vmreclaim,.*,2,1,#3 failed: the guest never finished booting' "$D/summary.csv"
+check "summary: the kernel's CPU for the service's writes, median of two (1.30 s)" \
+	test "$(field "$D/summary.csv" anon vmreclaim service_kernel_cpu_s)" = 1.30
+check "summary: a run without the figure has none (not 0)" \
+	test "$(field "$D/summary.csv" anon reporting service_kernel_cpu_s)" = -
+check "report: service CPU and, beside it, the kernel's part, each with its range" \
+	grep -q '^| vmreclaim | 2/3 (1 failed) |.*| 1.75 (1.50-2) | 1.30 (1.20-1.40) | 300 |' "$D/report.md"
 check "summary: t50 from the workload's end (10 s)" test "$(field "$D/summary.csv" anon reporting t50_s)" = 10
 check "summary: t90 never reached is \"-\", not 0" test "$(field "$D/summary.csv" anon reporting t90_s)" = -
 check "ranges: a time never reached in any run is \"-\" (not \"---\", which the verdict read as 0 s)" \

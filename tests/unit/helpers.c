@@ -172,6 +172,7 @@ static int rec_write_op(void *user, const char *path, const char *data, size_t l
 		result = f->error;
 		break;
 	}
+	r->cpu_usec += r->cpu_per_write;
 	if (result == 0 && r->passthrough)
 		result = vr_write_file(path, data, len);
 	if (r->n < REC_MAX) {
@@ -198,7 +199,12 @@ static int rec_wake_op(void *user, uint64_t bytes)
 	return 0;
 }
 
-const struct vr_sys_ops rec_ops = { .write = rec_write_op, .wake_reporting = rec_wake_op };
+static uint64_t rec_cpu_op(void *user)
+{
+	return ((struct rec *)user)->cpu_usec;
+}
+
+const struct vr_sys_ops rec_ops = { .write = rec_write_op, .wake_reporting = rec_wake_op, .cpu_usec = rec_cpu_op };
 
 void rec_init(struct rec *r, const char *root)
 {

@@ -70,6 +70,9 @@ struct rec {
 	struct rec_write w[REC_MAX];
 	struct rec_fail fail[8];
 	unsigned n_fail;
+	/* The fake thread CPU clock (vr_sys_ops.cpu_usec): each write
+	 * advances it by cpu_per_write. */
+	uint64_t cpu_usec, cpu_per_write;
 };
 
 extern const struct vr_sys_ops rec_ops;
