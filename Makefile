@@ -252,8 +252,11 @@ build/image/initrd.img: $(IMAGE_INPUTS)
 build/image/data-400.img: scripts/mkdata.sh
 	scripts/mkdata.sh 400 $@
 
+# The minimal kernel's image too, once that kernel is built: run boots it
+# by default, and it must not keep the binaries of before.
 image: build/image/initrd.img
 	@if [ -n "$(KVER)" ]; then scripts/mkimage.sh --kernel "$(KVER)"; fi
+	@if [ -s build/kernel/bzImage ]; then $(MAKE) --no-print-directory build/image/minimal/initrd.img; fi
 data: build/image/data-400.img
 
 # The minimal guest kernel (kernel/vmreclaim.config, scripts/mkkernel.sh:
