@@ -48,24 +48,12 @@ if [ "$MODE" = defaults ]; then
 	echo "guest size: it is set beside t50 here as the number users will compare, not as a run of this benchmark."
 fi
 
-for s in $SCENARIOS; do
-	echo
-	echo "## $s"
-	echo
-	echo "![$s]($s.svg)"
-	echo
-	if [ "$MODE" = defaults ]; then
-		echo "| configuration | runs | boot | at workload end | end | returned | t50 s | t90 s | excess GiB*s ($WATCH s) | stranded GiB*s | floor MiB | read back MiB | service CPU s | of it kernel s | service KiB |"
-		echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
-		cols="3 25 5 6%r 7r 8r 23r 9r 24 26r 15r 27r 16"
-	else
-		echo "| configuration | runs | boot | peak | end | returned | t50 | t90 | stranded GiB*s | excess GiB*s | floor MiB | refaults | disk MiB | hot re-read ms | hot re-read disk MiB | service CPU s | of it kernel s | service KiB | host CPU s |"
-		echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
-		cols="3 4 5 6%r 7r 8r 9r 23r 24 10r 11 12r 13r 15r 27r 16 17"
-	fi
-	# A cell: the median, and (min-max) after more than one run for the
-	# columns marked r (the figures the verdicts read, and their costs).
-	awk -F, -v s="$s" -v cols="$cols" -v rng="$D/ranges.csv" '
+# rows SCENARIO COLS: a table row per configuration, a cell per column of
+# summary.csv in COLS: the median, and (min-max) after more than one run
+# for the columns marked r (the figures the verdicts read, and their
+# costs); % marks a percentage.
+rows() {
+	awk -F, -v s="$1" -v cols="$2" -v rng="$D/ranges.csv" '
 	BEGIN { while ((getline l < rng) > 0) { split(l, f, ","); r[f[1], f[2]] = l } }
 	NR == 1 { for (i = 1; i <= NF; i++) { if ($i == "runs_ok") cok = i; if ($i == "runs_failed") cfail = i } }
 	$1 == s {
@@ -84,6 +72,33 @@ for s in $SCENARIOS; do
 		}
 		print line " |"
 	}' "$D/summary.csv"
+}
+
+for s in $SCENARIOS; do
+	echo
+	echo "## $s"
+	echo
+	echo "![$s]($s.svg)"
+	echo
+	if [ "$MODE" = defaults ]; then
+		echo "| configuration | runs | boot | at workload end | end | returned | t50 s | t90 s | excess GiB*s ($WATCH s) | stranded GiB*s | floor MiB | read back MiB | service CPU s | of it kernel s | service KiB |"
+		echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+		cols="3 25 5 6%r 7r 8r 23r 9r 24 26r 15r 27r 16"
+	else
+		echo "| configuration | runs | boot | peak | end | returned | t50 | t90 | stranded GiB*s | excess GiB*s | floor MiB | refaults | disk MiB | hot re-read ms | hot re-read disk MiB | service CPU s | of it kernel s | service KiB | host CPU s |"
+		echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+		cols="3 4 5 6%r 7r 8r 9r 23r 24 10r 11 12r 13r 15r 27r 16 17"
+	fi
+	rows "$s" "$cols"
+	if [ "$s" = slab ]; then
+		# What the scenario is about: the reclaimable slab the walk grew
+		# (from the guest's SReclaimable, first sample to peak) and the
+		# share of it gone by the end.
+		echo
+		echo "| configuration | runs | slab grown MiB | slab growth returned |"
+		echo "|---|---|---|---|"
+		rows "$s" "28 29%r"
+	fi
 	awk -F, -v s="$s" 'NR > 1 && $1 == s && $NF != "ok" { printf "%s- failed: %s, repeat %s: %s\n", (n++ ? "" : "\n"), $2, $(NF - 1), substr($NF, 9) }' "$D/runs.csv"
 done
 echo

@@ -253,6 +253,20 @@ static uint64_t vmstat_value(const char *key)
 	return v;
 }
 
+/* A /proc/meminfo figure in KiB ("SReclaimable"), 0 when missing. */
+static uint64_t meminfo_kib(const char *key)
+{
+	char buf[8192], *p;
+	size_t n = strlen(key);
+
+	if (vr_read_file("/proc/meminfo", buf, sizeof(buf), NULL) < 0)
+		return 0;
+	for (p = buf; (p = strstr(p, key)); p += n)
+		if ((p == buf || p[-1] == '\n') && p[n] == ':')
+			return strtoull(p + n + 1, NULL, 10);
+	return 0;
+}
+
 /* KiB read from the data disk (field 3 of /sys/block/vda/stat: sectors). */
 static uint64_t disk_read_kib(void)
 {
@@ -355,9 +369,9 @@ static int cmd_metrics(int argc, char **argv)
 	for (;;) {
 		uint64_t cpu_ms, hwm_kib, kernel_ms;
 
-		printf("vmreclaim-metric: refault_file=%llu disk_read_kib=%llu",
+		printf("vmreclaim-metric: refault_file=%llu disk_read_kib=%llu sreclaimable_kib=%llu",
 		       (unsigned long long)vmstat_value("workingset_refault_file"),
-		       (unsigned long long)disk_read_kib());
+		       (unsigned long long)disk_read_kib(), (unsigned long long)meminfo_kib("SReclaimable"));
 		if (service_usage(&cpu_ms, &hwm_kib))
 			printf(" service_cpu_ms=%llu service_hwm_kib=%llu", (unsigned long long)cpu_ms,
 			       (unsigned long long)hwm_kib);

@@ -57,6 +57,11 @@ run cold-cache reporting 3 350 10
 run cold-cache vmreclaim 1 320 5
 run cold-cache vmreclaim 2 330 5
 run cold-cache vmreclaim 3 340 5
+# The slab scenario: the guest's SReclaimable from the sampler, 20000 KiB
+# before the walk, 300000 at its end, 30000 at the last sample: 273 MiB
+# grown, 96% of it returned.
+run slab vmreclaim 1 300 5
+printf 'vmreclaim-metric: sreclaimable_kib=%d\n' 20000 300000 30000 >"$RAW/slab.vmreclaim.r1.console"
 # The guest sampler's lines: the service's CPU (1.5 and 2 s) and, of it,
 # the kernel's work for its writes (1.2 and 1.4 s) in the two anon runs
 # of vmreclaim that did not fail.
@@ -68,7 +73,7 @@ done
 # Made in two calls, a scenario each: their times add up.
 printf '100 6.1 anon reporting,vmreclaim\n250 6.1 cold-cache reporting,vmreclaim\n' >"$T/out/elapsed"
 VMRECLAIM_RUNTIME_DIR=$T/run scripts/bench.sh --report-only --out "$T/out" --kernels $K \
-	--scenarios anon,cold-cache --configs reporting,vmreclaim --repeats 3 >"$T/log" 2>&1
+	--scenarios anon,cold-cache,slab --configs reporting,vmreclaim --repeats 3 >"$T/log" 2>&1
 check "bench.sh --report-only exits 0" test $? = 0
 D=$T/out/$K
 for f in runs.csv summary.csv ranges.csv report.md anon.svg; do
@@ -83,7 +88,10 @@ field() {
 	NR == 1 { for (i = 1; i <= NF; i++) if ($i == name) col = i; next }
 	$1 == s && $2 == c && col { print $col }' "$1"
 }
-check "runs.csv: a row per run, the failed one included (12)" test "$(($(wc -l <"$D/runs.csv") - 1))" = 12
+check "runs.csv: a row per run, the failed one included (13)" test "$(($(wc -l <"$D/runs.csv") - 1))" = 13
+check "summary: the slab the walk grew (273 MiB) and the share of it returned (96%)" \
+	test "$(field "$D/summary.csv" slab vmreclaim slab_grown_mib),$(field "$D/summary.csv" slab vmreclaim slab_returned_pct)" = 273,96
+check "report: the slab scenario's own table" grep -q '^| vmreclaim | 1/1 | 273 | 96% |$' "$D/report.md"
 check "runs.csv: the failed run keeps its reason" \
 	grep -q '^anon,vmreclaim,.*,3,failed: the guest never finished booting (no boot-done)$' "$D/runs.csv"
 check "runs.csv: a run's returned share is (peak - end) / (peak - boot): 80%" \
@@ -128,7 +136,7 @@ check "report: no verdict says more or less where the ranges overlap" \
 VMRECLAIM_RUNTIME_DIR=$T/run scripts/bench.sh --report-only --out "$T/out" --kernels $K \
 	--configs reporting,vmreclaim >"$T/log2" 2>&1
 check "--report-only without --scenarios: the two recorded, no empty table for the others" \
-	test "$(grep '^## ' "$D/report.md" | tr '\n' /)" = "## anon/## cold-cache/## Where vmreclaim stands/"
+	test "$(grep '^## ' "$D/report.md" | tr '\n' /)" = "## anon/## cold-cache/## slab/## Where vmreclaim stands/"
 
 # One repeat: nothing to overlap, and the verdict says so.
 mkdir -p "$T/one/$K/raw"
