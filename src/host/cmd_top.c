@@ -5,7 +5,8 @@
  * Over 600 lines: the sampling loop, the table, the recording and its
  * stop conditions (--until-event, --duration) share one sample's state;
  * the backends' work is in hv.c and hv_libvirt.c, the metrics text in
- * hostmetrics.c. */
+ * hostmetrics.c; with --metrics-file, vmreclaimd's counters are asked for
+ * over each guest channel without waiting (guestchan.h). */
 #include "common/outfile.h"
 #include "common/sanitize.h"
 #include "common/size.h"

@@ -502,6 +502,18 @@ check "the hostile guest once" said_once "hfchostile: no counters from vmreclaim
 check "and nothing else" test "$(wc -l <$T/c.err)" -eq 4
 check "no escape sequence from a guest on the terminal" sh -c "! grep -q \"\$(printf '\\033')\" $T/c.err $T/c.prom"
 sed 's/^/# /' $T/c.err
+# Every second for 3 s: asked at the start, the answer read at a later
+# sample; the silent guest holds nothing up.
+t0=$(now_ms)
+VMRECLAIM_RUNTIME_DIR=$base $V top --quiet -n hfcok -n hfcsilent --metrics-file $T/c2.prom \
+	--duration 3 >/dev/null 2>$T/c2.err
+rc=$?
+ms=$(($(now_ms) - t0))
+check "top --metrics-file, every second: exit 0 in about 3 s (got $rc, ${ms} ms)" \
+	sh -c "[ $rc -eq 0 ] && [ $ms -lt 5000 ]"
+check "the counters come at a later sample" \
+	grep -q '^vmreclaim_guest_pcp_drains_total{vm="hfcok",backend="vmreclaim"} 3$' $T/c2.prom
+check "and the silent guest is not said before its 15 s" test ! -s $T/c2.err
 for p in $cvms; do kill -TERM $p; done
 for p in $cvms; do wait $p; done
 base=$RUN
