@@ -461,7 +461,7 @@ int vr_cmd_top(int argc, char **argv)
 	/* One round's samples, for the metrics file. */
 	struct vr_hostmetrics_row *round = NULL;
 	size_t n_round;
-	bool metrics_failed = false;
+	bool metrics_failed = false, chans_ready = false;
 	struct vr_hv hv;
 	bool hv_open = false;
 	size_t n_names = 0, n = 0, i, rows = 0;
@@ -595,8 +595,11 @@ int vr_cmd_top(int argc, char **argv)
 		vr_hv_own_from_pid(&w[n].vm, pids[i], i == 0 ? qmp : NULL);
 		n++;
 	}
+	/* calloc()'s zero would be fd 0 to close: the channels are set up
+	 * once every watch is there, and closed only then. */
 	for (i = 0; i < n; i++)
 		vr_gchan_async_init(&w[i].chan);
+	chans_ready = true;
 	if (n == 0) {
 		fprintf(stderr, "vmreclaim top: no VM running (start one with \"vmreclaim run\"%s%s%s)\n",
 			hv.lv ? "" : "; libvirt ", hv.lv ? "" : hv.uri, hv.lv ? "" : " not reached");
@@ -781,7 +784,8 @@ int vr_cmd_top(int argc, char **argv)
 	}
 out:
 	for (i = 0; w && i < n; i++) {
-		vr_gchan_async_close(&w[i].chan);
+		if (chans_ready)
+			vr_gchan_async_close(&w[i].chan);
 		vr_hv_release(&w[i].vm);
 	}
 	if (hv_open)
