@@ -20,9 +20,9 @@
  *              policy's only in mode auto.  A guest older than the verb
  *              answers "error: ...": the host goes without them.
  *
- * A reply to status or give stays within 512 bytes, the line limit of
- * hosts older than "counters"; only a "counters" reply, which they never
- * ask for, may be longer. */
+ * A reply to status or give stays within 511 bytes, newline included, the
+ * line limit of hosts older than "counters"; only a "counters" reply,
+ * which they never ask for, may be longer. */
 #ifndef VR_CHANNEL_H
 #define VR_CHANNEL_H
 
