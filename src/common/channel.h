@@ -31,7 +31,7 @@
 #include <stdint.h>
 
 /* Longest request and reply lines, newline included: a counters reply of
- * every key with a 20-digit value is about 660 bytes. */
+ * every key with a 20-digit value is about 780 bytes. */
 #define VR_CHAN_REQUEST_MAX 64
 #define VR_CHAN_REPLY_MAX 1024
 
@@ -54,8 +54,9 @@ enum vr_chan_verb {
 /* vmreclaimd's cumulative counters, as a counters reply carries them. */
 enum vr_chan_counter {
 	/* per action (compaction, drop_caches, memory.reclaim): runs,
-	 * failures, and bytes (compaction: reportable memory gained; the
-	 * others: file cache released) */
+	 * failures, bytes (compaction: reportable memory gained; the others:
+	 * file cache released), and the kernel's CPU time for them in
+	 * microseconds */
 	VR_CC_COMPACT_RUNS,
 	VR_CC_DROPCACHE_RUNS,
 	VR_CC_RECLAIM_RUNS,
@@ -65,6 +66,9 @@ enum vr_chan_counter {
 	VR_CC_COMPACT_BYTES,
 	VR_CC_DROPCACHE_BYTES,
 	VR_CC_RECLAIM_BYTES,
+	VR_CC_COMPACT_CPU_USEC,
+	VR_CC_DROPCACHE_CPU_USEC,
+	VR_CC_RECLAIM_CPU_USEC,
 	VR_CC_IDLE_PERIODS,
 	VR_CC_PRESSURE_EVENTS,
 	VR_CC_PCP_DRAINS,

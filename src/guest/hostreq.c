@@ -34,6 +34,7 @@ static void chan_status(struct vr_guest *g, char *reply, size_t size)
 _Static_assert(VR_CC_COMPACT_RUNS + VR_ACTION_RECLAIM == VR_CC_RECLAIM_RUNS &&
 		       VR_CC_COMPACT_FAILURES + VR_ACTION_RECLAIM == VR_CC_RECLAIM_FAILURES &&
 		       VR_CC_COMPACT_BYTES + VR_ACTION_RECLAIM == VR_CC_RECLAIM_BYTES &&
+		       VR_CC_COMPACT_CPU_USEC + VR_ACTION_RECLAIM == VR_CC_RECLAIM_CPU_USEC &&
 		       VR_ACTION_RECLAIM + 1 == VR_ACTION_KINDS,
 	       "the channel's per-action counters follow enum vr_action_kind");
 
@@ -50,6 +51,7 @@ static void chan_counters(const struct vr_guest *g, char *reply, size_t size)
 		c.value[VR_CC_COMPACT_RUNS + i] = g->totals[i].runs;
 		c.value[VR_CC_COMPACT_FAILURES + i] = g->totals[i].failures;
 		c.value[VR_CC_COMPACT_BYTES + i] = g->totals[i].bytes;
+		c.value[VR_CC_COMPACT_CPU_USEC + i] = g->totals[i].cpu_usec;
 	}
 	c.value[VR_CC_IDLE_PERIODS] = g->idle.periods;
 	c.value[VR_CC_PRESSURE_EVENTS] = g->pressure_events;

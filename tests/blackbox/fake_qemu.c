@@ -66,6 +66,7 @@
 #define GUEST_COUNTERS                                                                       \
 	"ok compact_runs=1 dropcache_runs=0 reclaim_runs=2 compact_failures=0 dropcache_failures=0 " \
 	"reclaim_failures=0 compact_bytes=0 dropcache_bytes=0 reclaim_bytes=104857600 "        \
+	"compact_cpu_usec=0 dropcache_cpu_usec=0 reclaim_cpu_usec=250000 "                     \
 	"idle_periods=1 pressure_events=0 pcp_drains=3\n"
 #define GUEST_GIVE "ok released=0 reportable_gained=0 stranded=0 order=9 compacted=1\n"
 #define HOSTILE_STATUS "ok total=1073741824 available=\033[2J\033]0;pwned\007\n"

@@ -492,6 +492,7 @@ check "within its wait for the counters (${ms} ms)" test $ms -lt 9000
 check "writes the counters of the guest that sends them, as counters" sh -c \
 	"grep -q '^vmreclaim_guest_action_bytes_total{vm=\"hfcok\",backend=\"vmreclaim\",action=\"reclaim\"} 104857600\$' $T/c.prom &&
 	 grep -q '^vmreclaim_guest_pcp_drains_total{vm=\"hfcok\",backend=\"vmreclaim\"} 3\$' $T/c.prom &&
+	 grep -q '^vmreclaim_guest_action_cpu_seconds_total{vm=\"hfcok\",backend=\"vmreclaim\",action=\"reclaim\"} 0.250000\$' $T/c.prom &&
 	 grep -q '^# TYPE vmreclaim_guest_actions_total counter\$' $T/c.prom"
 check "and none of the others" test "$(grep -c '^vmreclaim_guest_actions_total{' $T/c.prom)" -eq 3
 check "with the host RSS of all five" test "$(grep -c '^vmreclaim_host_rss_bytes{' $T/c.prom)" -eq 5

@@ -390,6 +390,7 @@ static void test_guest_counters(void **state)
 	assert_int_equal(c.value[VR_CC_RECLAIM_RUNS], f->g.totals[VR_ACTION_RECLAIM].runs);
 	assert_true(c.value[VR_CC_RECLAIM_RUNS] >= 1);
 	assert_int_equal(c.value[VR_CC_RECLAIM_BYTES], f->g.totals[VR_ACTION_RECLAIM].bytes);
+	assert_int_equal(c.value[VR_CC_RECLAIM_CPU_USEC], f->g.totals[VR_ACTION_RECLAIM].cpu_usec);
 	assert_int_equal(c.value[VR_CC_IDLE_PERIODS], f->g.idle.periods);
 	/* auto: its own counters too */
 	f->cfg.mode = VR_MODE_AUTO;

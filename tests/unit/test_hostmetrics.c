@@ -104,6 +104,7 @@ static void test_counters(void **state)
 	c[0].value[VR_CC_DROPCACHE_FAILURES] = 1;
 	c[0].value[VR_CC_DROPCACHE_RUNS] = 1;
 	c[0].value[VR_CC_PCP_DRAINS] = 12;
+	c[0].value[VR_CC_RECLAIM_CPU_USEC] = 1500042; /* 1.500042 s */
 	c[0].have = (1u << (VR_CC_PCP_DRAINS + 1)) - 1;
 	/* "web": auto, every counter, the largest values */
 	for (unsigned i = 0; i < VR_CC_COUNT; i++)
@@ -119,12 +120,16 @@ static void test_counters(void **state)
 	assert_non_null(strstr(t, "vmreclaim_guest_action_bytes_total{vm=\"full\",backend=\"vmreclaim\",action=\"reclaim\"} 536870912\n"));
 	assert_non_null(strstr(t, "vmreclaim_guest_action_failures_total{vm=\"full\",backend=\"vmreclaim\",action=\"dropcache\"} 1\n"));
 	assert_non_null(strstr(t, "vmreclaim_guest_pcp_drains_total{vm=\"full\",backend=\"vmreclaim\"} 12\n"));
+	/* microseconds as seconds, exactly; the largest too */
+	assert_non_null(strstr(t, "vmreclaim_guest_action_cpu_seconds_total{vm=\"full\",backend=\"vmreclaim\",action=\"reclaim\"} 1.500042\n"));
+	assert_non_null(strstr(t, "vmreclaim_guest_action_cpu_seconds_total{vm=\"full\",backend=\"vmreclaim\",action=\"compact\"} 0.000000\n"));
+	assert_non_null(strstr(t, "vmreclaim_guest_action_cpu_seconds_total{vm=\"web\",backend=\"libvirt\",action=\"dropcache\"} 18446744073709.551615\n"));
 	assert_non_null(strstr(t, "vmreclaim_guest_auto_order_lowerings_total{vm=\"web\",backend=\"libvirt\"} 18446744073709551615\n"));
 	/* what a guest did not send is not there */
 	assert_null(strstr(t, "vmreclaim_guest_auto_order_lowerings_total{vm=\"full\""));
 	assert_int_equal(count(t, "vm=\"old\""), 1); /* its RSS alone */
-	/* 3 actions x 3 families + 3 for each of two guests, 6 auto for one */
-	assert_int_equal(count(t, "_total{"), 9 * 2 + 3 * 2 + 6);
+	/* 3 actions x 4 families + 3 for each of two guests, 6 auto for one */
+	assert_int_equal(count(t, "_total{"), 12 * 2 + 3 * 2 + 6);
 	/* a family's samples together: none of another family between */
 	a = strstr(t, "vmreclaim_guest_actions_total{vm=\"full\"");
 	b = strstr(t, "vmreclaim_guest_actions_total{vm=\"web\"");
