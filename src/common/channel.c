@@ -21,10 +21,10 @@ int vr_chan_parse(const char *buf, size_t len, struct vr_chan_request *ret, char
 	arg = strchr(line, ' ');
 	if (arg)
 		*arg++ = '\0';
-	if (strcmp(line, "status") == 0) {
-		req.verb = VR_CHAN_STATUS;
+	if (strcmp(line, "status") == 0 || strcmp(line, "counters") == 0) {
+		req.verb = line[0] == 's' ? VR_CHAN_STATUS : VR_CHAN_COUNTERS;
 		if (arg) {
-			snprintf(err, err_size, "status takes no argument");
+			snprintf(err, err_size, "%s takes no argument", line);
 			return -EINVAL;
 		}
 	} else if (strcmp(line, "give") == 0) {
@@ -39,7 +39,7 @@ int vr_chan_parse(const char *buf, size_t len, struct vr_chan_request *ret, char
 			return -EINVAL;
 		}
 	} else {
-		snprintf(err, err_size, "unknown request (status, give BYTES)");
+		snprintf(err, err_size, "unknown request (status, counters, give BYTES)");
 		return -EINVAL;
 	}
 	*ret = req;
@@ -98,6 +98,87 @@ int vr_chan_reply_word(const char *reply, const char *key, char *buf, size_t siz
 			return -EINVAL;
 	memcpy(buf, v, n);
 	buf[n] = '\0';
+	return 0;
+}
+
+const char *const vr_chan_counter_keys[VR_CC_COUNT] = {
+	[VR_CC_COMPACT_RUNS] = "compact_runs",
+	[VR_CC_DROPCACHE_RUNS] = "dropcache_runs",
+	[VR_CC_RECLAIM_RUNS] = "reclaim_runs",
+	[VR_CC_COMPACT_FAILURES] = "compact_failures",
+	[VR_CC_DROPCACHE_FAILURES] = "dropcache_failures",
+	[VR_CC_RECLAIM_FAILURES] = "reclaim_failures",
+	[VR_CC_COMPACT_BYTES] = "compact_bytes",
+	[VR_CC_DROPCACHE_BYTES] = "dropcache_bytes",
+	[VR_CC_RECLAIM_BYTES] = "reclaim_bytes",
+	[VR_CC_COMPACT_CPU_USEC] = "compact_cpu_usec",
+	[VR_CC_DROPCACHE_CPU_USEC] = "dropcache_cpu_usec",
+	[VR_CC_RECLAIM_CPU_USEC] = "reclaim_cpu_usec",
+	[VR_CC_IDLE_PERIODS] = "idle_periods",
+	[VR_CC_PRESSURE_EVENTS] = "pressure_events",
+	[VR_CC_PCP_DRAINS] = "pcp_drains",
+	[VR_CC_AUTO_REFAULT_EVENTS] = "refault_events",
+	[VR_CC_AUTO_REFAULTED_BYTES] = "refaulted_bytes",
+	[VR_CC_AUTO_SLAB_RETURNED_BYTES] = "slab_returned_bytes",
+	[VR_CC_AUTO_SLAB_DROPS] = "slab_drops",
+	[VR_CC_AUTO_SLAB_REUSE_EVENTS] = "slab_reuse_events",
+	[VR_CC_AUTO_ORDER_LOWERINGS] = "order_lowerings",
+};
+
+_Static_assert(VR_CC_COUNT <= 32, "struct vr_chan_counters.have holds a bit per counter");
+
+int vr_chan_counters_format(const struct vr_chan_counters *c, char *buf, size_t size)
+{
+	size_t len, i;
+	int n;
+
+	n = snprintf(buf, size, "ok");
+	if (n < 0 || (size_t)n >= size)
+		return -ENOSPC;
+	len = (size_t)n;
+	for (i = 0; i < VR_CC_COUNT; i++) {
+		if (!(c->have & (1u << i)))
+			continue;
+		n = snprintf(buf + len, size - len, " %s=%llu", vr_chan_counter_keys[i],
+			     (unsigned long long)c->value[i]);
+		if (n < 0 || (size_t)n >= size - len)
+			return -ENOSPC;
+		len += (size_t)n;
+	}
+	if (len + 2 > size)
+		return -ENOSPC;
+	buf[len++] = '\n';
+	buf[len] = '\0';
+	return 0;
+}
+
+int vr_chan_counters_parse(const char *reply, struct vr_chan_counters *ret)
+{
+	static const enum vr_chan_counter pairs[][2] = {
+		{ VR_CC_COMPACT_RUNS, VR_CC_COMPACT_FAILURES },
+		{ VR_CC_DROPCACHE_RUNS, VR_CC_DROPCACHE_FAILURES },
+		{ VR_CC_RECLAIM_RUNS, VR_CC_RECLAIM_FAILURES },
+	};
+	struct vr_chan_counters c = { .have = 0 };
+	size_t i;
+
+	for (i = 0; i < VR_CC_COUNT; i++) {
+		int r = vr_chan_reply_u64(reply, vr_chan_counter_keys[i], &c.value[i]);
+
+		if (r == -ENOENT)
+			continue;
+		if (r < 0)
+			return -EINVAL;
+		c.have |= 1u << i;
+	}
+	/* A failed action is counted in its runs too (guest/actions.c). */
+	for (i = 0; i < VR_ARRAY_SIZE(pairs); i++) {
+		uint32_t both = (1u << pairs[i][0]) | (1u << pairs[i][1]);
+
+		if ((c.have & both) == both && c.value[pairs[i][1]] > c.value[pairs[i][0]])
+			return -EINVAL;
+	}
+	*ret = c;
 	return 0;
 }
 

@@ -4,6 +4,7 @@
  * each; nothing else crosses it.
  *
  *   host:  "status"                 what the guest holds
+ *          "counters"               what vmreclaimd has done since it started
  *          "give BYTES"             give back up to BYTES now (host pressure)
  *   guest: "ok KEY=VALUE ..."       figures in bytes (see below)
  *          "refused REASON"         the guest keeps its memory (its own
@@ -13,7 +14,15 @@
  * status keys: total, available, cache, reportable, stranded, order,
  *              version (vmreclaimd's), mode (its mode setting).
  * give keys:   released (page cache), reportable_gained, stranded (after),
- *              order (page_reporting_order after), compacted (0 or 1). */
+ *              order (page_reporting_order after), compacted (0 or 1).
+ * counters keys: vr_chan_counter_keys[] below, cumulative since vmreclaimd
+ *              started (the counters of its own metrics file); the auto
+ *              policy's only in mode auto.  A guest older than the verb
+ *              answers "error: ...": the host goes without them.
+ *
+ * A reply to status or give stays within 511 bytes, newline included, the
+ * line limit of hosts older than "counters"; only a "counters" reply,
+ * which they never ask for, may be longer. */
 #ifndef VR_CHANNEL_H
 #define VR_CHANNEL_H
 
@@ -21,9 +30,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Longest request and reply lines, newline included. */
+/* Longest request and reply lines, newline included: a counters reply of
+ * every key with a 20-digit value is about 780 bytes. */
 #define VR_CHAN_REQUEST_MAX 64
-#define VR_CHAN_REPLY_MAX 512
+#define VR_CHAN_REPLY_MAX 1024
 
 /* The guest's side of the port; the host's is guest.sock in the VM's
  * runtime directory. */
@@ -37,8 +47,59 @@
 
 enum vr_chan_verb {
 	VR_CHAN_STATUS,
+	VR_CHAN_COUNTERS,
 	VR_CHAN_GIVE,
 };
+
+/* vmreclaimd's cumulative counters, as a counters reply carries them. */
+enum vr_chan_counter {
+	/* per action (compaction, drop_caches, memory.reclaim): runs,
+	 * failures, bytes (compaction: reportable memory gained; the others:
+	 * file cache released), and the kernel's CPU time for them in
+	 * microseconds */
+	VR_CC_COMPACT_RUNS,
+	VR_CC_DROPCACHE_RUNS,
+	VR_CC_RECLAIM_RUNS,
+	VR_CC_COMPACT_FAILURES,
+	VR_CC_DROPCACHE_FAILURES,
+	VR_CC_RECLAIM_FAILURES,
+	VR_CC_COMPACT_BYTES,
+	VR_CC_DROPCACHE_BYTES,
+	VR_CC_RECLAIM_BYTES,
+	VR_CC_COMPACT_CPU_USEC,
+	VR_CC_DROPCACHE_CPU_USEC,
+	VR_CC_RECLAIM_CPU_USEC,
+	VR_CC_IDLE_PERIODS,
+	VR_CC_PRESSURE_EVENTS,
+	VR_CC_PCP_DRAINS,
+	/* the auto policy's */
+	VR_CC_AUTO_REFAULT_EVENTS,
+	VR_CC_AUTO_REFAULTED_BYTES,
+	VR_CC_AUTO_SLAB_RETURNED_BYTES,
+	VR_CC_AUTO_SLAB_DROPS,
+	VR_CC_AUTO_SLAB_REUSE_EVENTS,
+	VR_CC_AUTO_ORDER_LOWERINGS,
+	VR_CC_COUNT
+};
+
+struct vr_chan_counters {
+	uint64_t value[VR_CC_COUNT];
+	uint32_t have; /* bit i: value[i] was sent */
+};
+
+/* The reply key of each counter ("compact_runs", ...). */
+extern const char *const vr_chan_counter_keys[VR_CC_COUNT];
+
+/* "ok KEY=VALUE ...\n" with the counters @c->have has, in the order of
+ * enum vr_chan_counter.  Returns 0, or -ENOSPC when @size is too small. */
+int vr_chan_counters_format(const struct vr_chan_counters *c, char *buf, size_t size);
+
+/* The counters in a counters reply (the other side wrote it): every known
+ * key present is taken, unknown keys are skipped, a missing key is not
+ * had.  Returns 0, or -EINVAL when the reply is not "ok", a known key's
+ * value is not a whole number that fits 64 bits, or the failures of an
+ * action exceed its runs (*ret untouched). */
+int vr_chan_counters_parse(const char *reply, struct vr_chan_counters *ret);
 
 struct vr_chan_request {
 	enum vr_chan_verb verb;

@@ -31,6 +31,46 @@ static void chan_status(struct vr_guest *g, char *reply, size_t size)
 		 vr_mode_name(g->cfg.mode));
 }
 
+_Static_assert(VR_CC_COMPACT_RUNS + VR_ACTION_RECLAIM == VR_CC_RECLAIM_RUNS &&
+		       VR_CC_COMPACT_FAILURES + VR_ACTION_RECLAIM == VR_CC_RECLAIM_FAILURES &&
+		       VR_CC_COMPACT_BYTES + VR_ACTION_RECLAIM == VR_CC_RECLAIM_BYTES &&
+		       VR_CC_COMPACT_CPU_USEC + VR_ACTION_RECLAIM == VR_CC_RECLAIM_CPU_USEC &&
+		       VR_ACTION_RECLAIM + 1 == VR_ACTION_KINDS,
+	       "the channel's per-action counters follow enum vr_action_kind");
+
+/* What vmreclaimd has done since it started: the counters of its own
+ * metrics (report.c), the auto policy's only in mode auto, as there. */
+static void chan_counters(const struct vr_guest *g, char *reply, size_t size)
+{
+	struct vr_chan_counters c = { .have = 0 };
+	const struct vr_auto *au = &g->autost;
+	unsigned i;
+
+	for (i = 0; i < VR_ACTION_KINDS; i++) {
+		/* enum vr_chan_counter lists them in the actions' order. */
+		c.value[VR_CC_COMPACT_RUNS + i] = g->totals[i].runs;
+		c.value[VR_CC_COMPACT_FAILURES + i] = g->totals[i].failures;
+		c.value[VR_CC_COMPACT_BYTES + i] = g->totals[i].bytes;
+		c.value[VR_CC_COMPACT_CPU_USEC + i] = g->totals[i].cpu_usec;
+	}
+	c.value[VR_CC_IDLE_PERIODS] = g->idle.periods;
+	c.value[VR_CC_PRESSURE_EVENTS] = g->pressure_events;
+	c.value[VR_CC_PCP_DRAINS] = g->pcp.drains;
+	c.have = (1u << (VR_CC_PCP_DRAINS + 1)) - 1;
+	if (g->set.policy == &vr_policy_auto) {
+		c.value[VR_CC_AUTO_REFAULT_EVENTS] = au->refault_events;
+		c.value[VR_CC_AUTO_REFAULTED_BYTES] = au->refaulted_bytes;
+		c.value[VR_CC_AUTO_SLAB_RETURNED_BYTES] = au->slab_returned_bytes;
+		c.value[VR_CC_AUTO_SLAB_DROPS] = au->slab_drops;
+		c.value[VR_CC_AUTO_SLAB_REUSE_EVENTS] = au->slab_reuse_events;
+		c.value[VR_CC_AUTO_ORDER_LOWERINGS] = au->order_lowerings;
+		c.have = (1u << VR_CC_COUNT) - 1;
+	}
+	/* VR_CHAN_REPLY_MAX has room for every key at 20 digits. */
+	if (vr_chan_counters_format(&c, reply, size) < 0)
+		snprintf(reply, size, "error: reply buffer too small\n");
+}
+
 /* The host is short of memory and asks for up to @bytes now: the
  * policy's cache step (cold cache without waiting for it to settle),
  * its compaction step, and its order step (auto: a lower reporting order
@@ -120,6 +160,8 @@ void vr_guest_channel(struct vr_guest *g, const char *line, size_t len, char *re
 	}
 	if (req.verb == VR_CHAN_STATUS)
 		chan_status(g, reply, size);
+	else if (req.verb == VR_CHAN_COUNTERS)
+		chan_counters(g, reply, size);
 	else
 		chan_give(g, req.bytes, reply, size);
 }

@@ -5,12 +5,14 @@
  * Over 600 lines: the sampling loop, the table, the recording and its
  * stop conditions (--until-event, --duration) share one sample's state;
  * the backends' work is in hv.c and hv_libvirt.c, the metrics text in
- * hostmetrics.c. */
+ * hostmetrics.c; with --metrics-file, vmreclaimd's counters are asked for
+ * over each guest channel without waiting (guestchan.h). */
 #include "common/outfile.h"
 #include "common/sanitize.h"
 #include "common/size.h"
 #include "common/util.h"
 #include "host/commands.h"
+#include "host/guestchan.h"
 #include "host/hostmetrics.h"
 #include "host/hv.h"
 #include "host/qmp.h"
@@ -34,10 +36,26 @@
  * often, so that one broken VM does not hold up every sample of the
  * others. */
 #define QMP_RETRY_USEC (5 * VR_USEC_PER_SEC)
+/* vmreclaimd's counters (with --metrics-file) are asked for this often
+ * over the guest channel.  They change only when it acts, and each ask
+ * holds the channel (QEMU serves one client at a time) until the guest
+ * answers at its next sample, up to sampleInterval (5 s by default)
+ * later: a wait that give and watch share while it lasts. */
+#define COUNTERS_EVERY_USEC (10 * VR_USEC_PER_SEC)
+/* An answer is waited for this long: three default sample intervals,
+ * room for a guest slowed down by TCG or load. */
+#define COUNTERS_TIMEOUT_USEC (15 * VR_USEC_PER_SEC)
+/* After no answer, a wrong one or one from a vmreclaimd older than the
+ * counters (it may be upgraded): asked again this much later, so that a
+ * guest without vmreclaimd does not hold its channel most of the time. */
+#define COUNTERS_RETRY_USEC (60 * VR_USEC_PER_SEC)
+/* top --once waits this long for the counters: the default sample
+ * interval of vmreclaimd and a second. */
+#define COUNTERS_ONCE_WAIT_USEC (6 * VR_USEC_PER_SEC)
+#define COUNTERS_ONCE_POLL_USEC (50 * 1000)
 
 struct watch {
 	struct vr_hv_vm vm;
-	struct vr_hv *hv; /* its connection, for a libvirt domain */
 	char qmp_err[256];
 	unsigned qmp_failures; /* in a row; said once, when it starts */
 	uint64_t qmp_retry_usec;
@@ -45,6 +63,11 @@ struct watch {
 	bool gone;
 	bool rss_said; /* an RSS error was said */
 	char event[96]; /* seen since the last sample */
+	/* vmreclaimd's counters over the guest channel (--metrics-file) */
+	struct vr_gchan_async chan;
+	struct vr_chan_counters counters; /* the last answer; have == 0: none */
+	uint64_t counters_next_usec;      /* the next ask */
+	int counters_said;                /* the failure said (0: none), said once */
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -198,7 +221,8 @@ static void qmp_worked(struct watch *w)
 /* The guest's figures from its backend (QMP, libvirt), asking for
  * statistics every @interval_sec; false when there are none now.  A VM
  * with no source of them (--pid without --qmp) is not said. */
-static bool guest_stats(struct watch *w, unsigned interval_sec, struct vr_guest_stats *gs)
+static bool guest_stats(struct vr_hv *hv, struct watch *w, unsigned interval_sec,
+			struct vr_guest_stats *gs)
 {
 	int r;
 
@@ -207,12 +231,12 @@ static bool guest_stats(struct watch *w, unsigned interval_sec, struct vr_guest_
 	if (vr_now_usec() < w->qmp_retry_usec)
 		return false;
 	/* libvirt gone: said once for all its domains (vr_hv_lv_check()). */
-	if (lv && w->hv->lv_lost)
+	if (lv && hv->lv_lost)
 		return false;
 	r = w->vm.ops->guest_stats(&w->vm, interval_sec, gs, w->qmp_err, sizeof(w->qmp_err));
 	if (r == -EOPNOTSUPP)
 		return false;
-	if (r < 0 && lv && vr_hv_lv_check(w->hv) == -ENOTCONN)
+	if (r < 0 && lv && vr_hv_lv_check(hv) == -ENOTCONN)
 		return false;
 	if (r < 0) {
 		qmp_failed(w);
@@ -224,7 +248,8 @@ static bool guest_stats(struct watch *w, unsigned interval_sec, struct vr_guest_
 
 /* One sample of @w into @s.  False when there is no row this time: the
  * VM is gone (w->gone) or its RSS could not be read (said once). */
-static bool sample_one(struct watch *w, double t, unsigned interval_sec, struct vr_sample *s)
+static bool sample_one(struct vr_hv *hv, struct watch *w, double t, unsigned interval_sec,
+		       struct vr_sample *s)
 {
 	struct vr_guest_stats gs;
 	int r;
@@ -246,7 +271,7 @@ static bool sample_one(struct watch *w, double t, unsigned interval_sec, struct 
 	w->rss_said = false;
 	/* The backend may have found the process only now. */
 	s->pid = (int)w->vm.pid;
-	if (guest_stats(w, interval_sec, &gs) && gs.last_update > 0 &&
+	if (guest_stats(hv, w, interval_sec, &gs) && gs.last_update > 0 &&
 	    gs.total_bytes != VR_QMP_STAT_NONE && gs.free_bytes != VR_QMP_STAT_NONE) {
 		s->have_guest = true;
 		s->guest_total_bytes = gs.total_bytes;
@@ -265,14 +290,14 @@ static bool sample_one(struct watch *w, double t, unsigned interval_sec, struct 
 /* libvirt is back (a new connection): its domains are looked up again;
  * one that no longer runs is said gone.  Their figures are asked for at
  * once. */
-static void rebind(struct watch *w, size_t n)
+static void rebind(struct vr_hv *hv, struct watch *w, size_t n)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++) {
 		if (w[i].gone || w[i].vm.ops != &vr_hv_libvirt_ops)
 			continue;
-		switch (vr_hv_lv_rebind(w[i].hv, &w[i].vm)) {
+		switch (vr_hv_lv_rebind(hv, &w[i].vm)) {
 		case 1:
 			w[i].qmp_retry_usec = 0;
 			break;
@@ -285,6 +310,59 @@ static void rebind(struct watch *w, size_t n)
 			break;
 		}
 	}
+}
+
+/* The counters' failure @r: said once until they come again (a new kind
+ * of failure is said too); the counters are dropped from the file rather
+ * than shown stale, and asked for again later. */
+static void counters_failed(struct watch *w, int r, const char *what, uint64_t now)
+{
+	if (w->counters_said != r)
+		fprintf(stderr, "vmreclaim top: %s: no counters from vmreclaimd: %s\n", w->vm.name, what);
+	w->counters_said = r;
+	w->counters.have = 0;
+	/* Another program held the channel: that passes. */
+	w->counters_next_usec = now + (r == -EBUSY ? COUNTERS_EVERY_USEC : COUNTERS_RETRY_USEC);
+}
+
+/* vmreclaimd's counters over the guest channel, never waiting: read the
+ * answer to the last ask if it came, ask again when it is time. */
+static void counters_step(struct watch *w)
+{
+	char reply[VR_GCHAN_LINE_MAX];
+	uint64_t now = vr_now_usec();
+	int r;
+
+	if (!w->vm.guest[0] || w->gone)
+		return;
+	if (w->chan.fd >= 0) {
+		r = vr_gchan_async_poll(&w->chan, vr_chan_counter_keys[0], reply, sizeof(reply));
+		if (r == 0)
+			return;
+		if (r < 0) {
+			counters_failed(w, r, vr_gchan_strerror(r), now);
+		} else if (strncmp(reply, "ok ", 3) != 0) {
+			/* "error: unknown request": a vmreclaimd older than
+			 * the counters; "refused" is no answer to them. */
+			counters_failed(w, -EPROTONOSUPPORT,
+					"it does not know them (an older vmreclaimd?)", now);
+		} else if (vr_chan_counters_parse(reply, &w->counters) < 0) {
+			counters_failed(w, -EBADMSG, "a malformed answer", now);
+		} else {
+			if (w->counters_said)
+				fprintf(stderr, "vmreclaim top: %s: counters from vmreclaimd again\n",
+					w->vm.name);
+			w->counters_said = 0;
+			w->counters_next_usec = now + COUNTERS_EVERY_USEC;
+		}
+	}
+	if (w->chan.fd >= 0 || now < w->counters_next_usec)
+		return;
+	r = vr_gchan_async_start(&w->chan, w->vm.guest, "counters", COUNTERS_TIMEOUT_USEC);
+	if (r == -EAGAIN)
+		return; /* the socket's backlog is full: the next sample */
+	if (r < 0)
+		counters_failed(w, r, vr_gchan_strerror(r), now);
 }
 
 static const char *mib(uint64_t bytes, bool have, char *buf, size_t size)
@@ -316,8 +394,8 @@ static void print_row(const struct vr_sample *s)
 
 /* The metrics file of one round: written whole (a temporary file renamed
  * over it, not synced: it is written again at the next sample). */
-static int write_metrics(const char *path, const struct vr_sample *s, const char *const *backend,
-			 size_t n, char *err, size_t err_size)
+static int write_metrics(const char *path, const struct vr_hostmetrics_row *rows, size_t n,
+			 char *err, size_t err_size)
 {
 	struct vr_outfile o;
 	FILE *f;
@@ -333,7 +411,7 @@ static int write_metrics(const char *path, const struct vr_sample *s, const char
 		vr_outfile_abort(&o);
 		return r;
 	}
-	r = vr_hostmetrics_write(f, s, backend, n);
+	r = vr_hostmetrics_write(f, rows, n);
 	if (fclose(f) != 0 && r == 0)
 		r = -errno;
 	if (r < 0) {
@@ -381,9 +459,9 @@ int vr_cmd_top(int argc, char **argv)
 	const char **names = NULL, *record = NULL, *until = NULL, *qmp = NULL, *connect = NULL,
 		   *metrics = NULL;
 	/* One round's samples, for the metrics file. */
-	struct vr_sample *round = NULL;
-	const char **round_backend = NULL;
-	bool metrics_failed = false;
+	struct vr_hostmetrics_row *round = NULL;
+	size_t n_round;
+	bool metrics_failed = false, chans_ready = false;
 	struct vr_hv hv;
 	bool hv_open = false;
 	size_t n_names = 0, n = 0, i, rows = 0;
@@ -517,8 +595,11 @@ int vr_cmd_top(int argc, char **argv)
 		vr_hv_own_from_pid(&w[n].vm, pids[i], i == 0 ? qmp : NULL);
 		n++;
 	}
+	/* calloc()'s zero would be fd 0 to close: the channels are set up
+	 * once every watch is there, and closed only then. */
 	for (i = 0; i < n; i++)
-		w[i].hv = &hv;
+		vr_gchan_async_init(&w[i].chan);
+	chans_ready = true;
 	if (n == 0) {
 		fprintf(stderr, "vmreclaim top: no VM running (start one with \"vmreclaim run\"%s%s%s)\n",
 			hv.lv ? "" : "; libvirt ", hv.lv ? "" : hv.uri, hv.lv ? "" : " not reached");
@@ -549,23 +630,46 @@ int vr_cmd_top(int argc, char **argv)
 	}
 	if (metrics) {
 		round = calloc(n, sizeof(*round));
-		round_backend = calloc(n, sizeof(*round_backend));
-		if (!round || !round_backend) {
+		if (!round) {
 			fprintf(stderr, "vmreclaim top: out of memory\n");
 			status = VR_EXIT_FAILURE;
 			goto out;
 		}
 	}
-	/* Ask for statistics at the interval before the first sample. */
+	/* Ask for statistics at the interval before the first sample, and
+	 * for vmreclaimd's counters. */
 	for (i = 0; i < n; i++) {
 		struct vr_guest_stats gs;
 
-		(void)guest_stats(&w[i], interval < 1.0 ? 1 : (unsigned)interval, &gs);
+		(void)guest_stats(&hv, &w[i], interval < 1.0 ? 1 : (unsigned)interval, &gs);
+		if (metrics)
+			counters_step(&w[i]);
 	}
 	if (once) {
 		/* The balloon reports on its own schedule: give it one period
-		 * to send its first statistics. */
-		usleep(1200 * 1000);
+		 * to send its first statistics; vmreclaimd answers at its next
+		 * sample. */
+		uint64_t until_usec = vr_now_usec() + (metrics ? COUNTERS_ONCE_WAIT_USEC : 0);
+		uint64_t stats_usec = vr_now_usec() + 1200 * 1000;
+
+		for (;;) {
+			bool waiting = false;
+
+			for (i = 0; i < n; i++) {
+				if (w[i].chan.fd >= 0)
+					counters_step(&w[i]);
+				waiting |= w[i].chan.fd >= 0;
+			}
+			if (vr_now_usec() >= stats_usec && (!waiting || vr_now_usec() >= until_usec))
+				break;
+			usleep(COUNTERS_ONCE_POLL_USEC);
+		}
+		for (i = 0; i < n; i++) {
+			if (w[i].chan.fd < 0)
+				continue;
+			vr_gchan_async_close(&w[i].chan);
+			counters_failed(&w[i], -ETIMEDOUT, vr_gchan_strerror(-ETIMEDOUT), vr_now_usec());
+		}
 	}
 
 	stop_signal = 0;
@@ -580,26 +684,31 @@ int vr_cmd_top(int argc, char **argv)
 		if (!quiet && rows % HEADER_EVERY == 0)
 			print_header();
 		if (hv.lv_lost && vr_hv_lv_check(&hv) == 1)
-			rebind(w, n);
+			rebind(&hv, w, n);
+		n_round = 0;
 		for (i = 0; i < n; i++) {
 			struct vr_sample s;
 
 			if (w[i].gone)
 				continue;
-			if (!sample_one(&w[i], t, interval < 1.0 ? 1 : (unsigned)interval, &s)) {
+			if (!sample_one(&hv, &w[i], t, interval < 1.0 ? 1 : (unsigned)interval, &s)) {
 				char msg[VR_PATH_MAX + 64];
 
 				if (!w[i].gone) {
 					alive++;
 					continue;
 				}
+				vr_gchan_async_close(&w[i].chan);
 				w[i].vm.ops->gone(&w[i].vm, msg, sizeof(msg));
 				fprintf(stderr, "vmreclaim top: %s: %s\n", w[i].vm.name, msg);
 				continue;
 			}
 			if (round) {
-				round[alive] = s;
-				round_backend[alive] = w[i].vm.ops->name;
+				if (!once)
+					counters_step(&w[i]);
+				round[n_round].s = s;
+				round[n_round].backend = w[i].vm.ops->name;
+				round[n_round++].counters = w[i].counters;
 			}
 			alive++;
 			if (!quiet)
@@ -626,22 +735,13 @@ int vr_cmd_top(int argc, char **argv)
 		if (metrics) {
 			/* Rows without figures this time (an RSS that could
 			 * not be read) are counted alive but not in round. */
-			size_t k, m = 0;
-
-			for (k = 0; k < alive; k++) {
-				if (!round_backend[k])
-					continue;
-				round[m] = round[k];
-				round_backend[m++] = round_backend[k];
-			}
-			if (write_metrics(metrics, round, round_backend, m, err, sizeof(err)) < 0) {
+			if (write_metrics(metrics, round, n_round, err, sizeof(err)) < 0) {
 				if (!metrics_failed)
 					fprintf(stderr, "vmreclaim top: %s: %s\n", metrics, err);
 				metrics_failed = true;
 			} else {
 				metrics_failed = false;
 			}
-			memset(round_backend, 0, n * sizeof(*round_backend));
 		}
 		rows++;
 		/* SIGPIPE may be ignored (libvirt, hv_libvirt.c): a reader
@@ -671,6 +771,7 @@ int vr_cmd_top(int argc, char **argv)
 	for (i = 0; i < n; i++) {
 		if (w[i].console)
 			fclose(w[i].console);
+		vr_gchan_async_close(&w[i].chan);
 	}
 	if (csv && fclose(csv) != 0) {
 		fprintf(stderr, "vmreclaim top: %s: %s\n", record, strerror(errno));
@@ -682,13 +783,15 @@ int vr_cmd_top(int argc, char **argv)
 		status = VR_EXIT_FAILURE;
 	}
 out:
-	for (i = 0; w && i < n; i++)
+	for (i = 0; w && i < n; i++) {
+		if (chans_ready)
+			vr_gchan_async_close(&w[i].chan);
 		vr_hv_release(&w[i].vm);
+	}
 	if (hv_open)
 		vr_hv_close(&hv);
 	free(w);
 	free(round);
-	free(round_backend);
 	free(names);
 	free(pids);
 	return status;

@@ -77,10 +77,33 @@ const char *vr_gchan_strerror(int r)
 	}
 }
 
+/* Take the whole lines of @line (@*len bytes, NUL-terminated): the
+ * answer wanted goes to @reply.  Returns 1 when it came, 0 for more to
+ * read, -EPROTO when @line is full without a newline. */
+static int take_lines(char *line, size_t *len, const char *expect_key, char *reply, size_t size)
+{
+	char *nl;
+
+	while ((nl = strchr(line, '\n')) != NULL) {
+		*nl = '\0';
+		if (nl > line && nl[-1] == '\r')
+			nl[-1] = '\0';
+		if (wanted(line, expect_key)) {
+			vr_strlcpy(reply, line, size);
+			return 1;
+		}
+		*len -= (size_t)(nl + 1 - line);
+		memmove(line, nl + 1, *len + 1);
+	}
+	/* A NUL byte in a line hides its rest from strchr(): the guest
+	 * is not to be believed, and the line fills up. */
+	return *len >= VR_GCHAN_LINE_MAX - 1 ? -EPROTO : 0;
+}
+
 int vr_gchan_call(const char *sock_path, const char *request, const char *expect_key, char *reply,
 		  size_t size, int timeout_ms)
 {
-	char line[VR_CHAN_REPLY_MAX], out[VR_CHAN_REQUEST_MAX + 1];
+	char line[VR_GCHAN_LINE_MAX], out[VR_CHAN_REQUEST_MAX + 1];
 	uint64_t deadline = vr_now_usec() + (uint64_t)timeout_ms * 1000;
 	size_t len = 0;
 	int fd, n, r;
@@ -104,7 +127,6 @@ int vr_gchan_call(const char *sock_path, const char *request, const char *expect
 	for (;;) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 		uint64_t now = vr_now_usec();
-		char *nl;
 		ssize_t got;
 
 		if (now >= deadline) {
@@ -134,24 +156,112 @@ int vr_gchan_call(const char *sock_path, const char *request, const char *expect
 		}
 		len += (size_t)got;
 		line[len] = '\0';
-		while ((nl = strchr(line, '\n')) != NULL) {
-			*nl = '\0';
-			if (nl > line && nl[-1] == '\r')
-				nl[-1] = '\0';
-			if (wanted(line, expect_key)) {
-				vr_strlcpy(reply, line, size);
-				r = 0;
-				goto out;
-			}
-			len -= (size_t)(nl + 1 - line);
-			memmove(line, nl + 1, len + 1);
-		}
-		if (len >= sizeof(line) - 1) {
-			r = -EPROTO;
+		r = take_lines(line, &len, expect_key, reply, size);
+		if (r != 0) {
+			r = r > 0 ? 0 : r;
 			goto out;
 		}
 	}
 out:
 	close(fd);
+	return r;
+}
+
+/* Reads of one poll: 64 lines' worth, far more than an answer and the
+ * stale lines an earlier caller may have left. */
+#define VR_GCHAN_ASYNC_READS_MAX 64
+
+void vr_gchan_async_init(struct vr_gchan_async *a)
+{
+	a->fd = -1;
+	a->len = 0;
+	a->deadline_usec = 0;
+}
+
+void vr_gchan_async_close(struct vr_gchan_async *a)
+{
+	if (a->fd >= 0)
+		close(a->fd);
+	vr_gchan_async_init(a);
+}
+
+int vr_gchan_async_start(struct vr_gchan_async *a, const char *sock_path, const char *request,
+			 uint64_t timeout_usec)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char out[VR_CHAN_REQUEST_MAX + 1];
+	int fd, n, r;
+
+	if (a->fd >= 0)
+		return -EALREADY;
+	n = snprintf(out, sizeof(out), "%s\n", request);
+	if (n < 0 || (size_t)n >= sizeof(out))
+		return -EINVAL;
+	if (!vr_strlcpy(sa.sun_path, sock_path, sizeof(sa.sun_path)))
+		return -ENAMETOOLONG;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	/* A unix connect() is done at once or fails with EAGAIN (the
+	 * backlog is full): it never waits for the peer's accept(). */
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		r = -errno;
+		goto close_fd;
+	}
+	/* An empty socket buffer takes a request of at most 64 bytes whole;
+	 * no shutdown(SHUT_WR), as in vr_gchan_call(). */
+	if (send(fd, out, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) != n) {
+		r = errno == EPIPE || errno == ECONNRESET ? -EBUSY : -EIO;
+		goto close_fd;
+	}
+	a->fd = fd;
+	a->len = 0;
+	a->line[0] = '\0';
+	a->deadline_usec = vr_now_usec() + timeout_usec;
+	return 0;
+close_fd:
+	close(fd);
+	return r;
+}
+
+int vr_gchan_async_poll(struct vr_gchan_async *a, const char *expect_key, char *reply,
+			size_t size)
+{
+	unsigned reads;
+	int r;
+
+	if (a->fd < 0 || size == 0)
+		return -EINVAL;
+	for (reads = 0;; reads++) {
+		ssize_t got;
+
+		if (vr_now_usec() >= a->deadline_usec) {
+			r = -ETIMEDOUT;
+			break;
+		}
+		/* A guest that writes lines without end is read in part at
+		 * each poll, so that it cannot hold the caller up. */
+		if (reads == VR_GCHAN_ASYNC_READS_MAX)
+			return 0;
+		got = recv(a->fd, a->line + a->len, sizeof(a->line) - 1 - a->len, MSG_DONTWAIT);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0 && errno == EAGAIN)
+			return 0;
+		if (got < 0 && errno != ECONNRESET) {
+			r = -errno;
+			break;
+		}
+		if (got <= 0) {
+			r = -EBUSY;
+			break;
+		}
+		a->len += (size_t)got;
+		a->line[a->len] = '\0';
+		r = take_lines(a->line, &a->len, expect_key, reply, size);
+		if (r != 0)
+			break;
+	}
+	vr_gchan_async_close(a);
 	return r;
 }

@@ -147,11 +147,17 @@ check "no malformed request wrote anything ($(written))" test -z "$(written)"
 r=$(ask 'status\r\n')
 check "a line ending in CR LF is taken as one ending in LF, as test_channel.c has it ($r)" \
 	match "$r" 'reply: ok total=2078720000 .*'
+stamp
+r=$(ask 'counters\n')
+# The daemon runs in mode auto: its own counters too.
+check "counters: every counter of the daemon ($r)" \
+	match "$r" 'reply: ok compact_runs=[0-9]+ .* reclaim_bytes=[0-9]+ compact_cpu_usec=[0-9]+ dropcache_cpu_usec=[0-9]+ reclaim_cpu_usec=[0-9]+ idle_periods=[0-9]+ pressure_events=[0-9]+ pcp_drains=[0-9]+ refault_events=[0-9]+ .* order_lowerings=[0-9]+'
+check "and writes nothing ($(written))" test -z "$(written)"
 
 # --- overlong lines ----------------------------------------------------------------
 stamp
 r=$(ask "$(printf '%063d' 0 | tr 0 x)\n")
-check "a 63-byte line is a request ($r)" test "$r" = "reply: error: unknown request (status, give BYTES)"
+check "a 63-byte line is a request ($r)" test "$r" = "reply: error: unknown request (status, counters, give BYTES)"
 r=$(ask "$(printf '%064d' 0 | tr 0 x)\n")
 check "a 64-byte line is too long ($r)" test "$r" = "reply: error: request longer than 63 bytes"
 check "one reply each, no more ($(peer drain 200 | tail -n 1))" match "$(peer drain 200 | tail -n 1)" 'lines 0 .*'

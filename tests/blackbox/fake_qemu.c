@@ -26,13 +26,15 @@
  *       noaccept  listens and never accepts
  *       none      never makes the socket
  *   guest=MODE[,MODE...]    guest.sock (default: ok)
- *       ok        answers status and give as vmreclaimd does
+ *       ok        answers status, counters and give as vmreclaimd does
+ *       old       ok, but without counters (a vmreclaimd older than them)
  *       silent    reads and never answers
  *       close     closes the connection at once
  *       bytes     sends bytes without a newline, without end
  *       lines     sends lines nobody asked for, without end
- *       hostile   answers status and give with terminal escape sequences
- *                 (a title change, a screen clear), as a hostile guest
+ *       hostile   answers status, counters and give with terminal escape
+ *                 sequences (a title change, a screen clear) and
+ *                 numbers past 64 bits, as a hostile guest
  *       noaccept, none   as above
  *   exit=MS[:STATUS]        exits with STATUS (default 1) after MS ms
  *   console=TEXT            writes TEXT and a newline to the console file
@@ -61,8 +63,15 @@
 	"\"package\": \"fake\"}, \"capabilities\": [\"oob\"]}}\r\n"
 #define GUEST_STATUS \
 	"ok total=1073741824 available=536870912 cache=104857600 reportable=0 stranded=0 order=9 version=0.1.0 mode=auto\n"
+#define GUEST_COUNTERS                                                                       \
+	"ok compact_runs=1 dropcache_runs=0 reclaim_runs=2 compact_failures=0 dropcache_failures=0 " \
+	"reclaim_failures=0 compact_bytes=0 dropcache_bytes=0 reclaim_bytes=104857600 "        \
+	"compact_cpu_usec=0 dropcache_cpu_usec=0 reclaim_cpu_usec=250000 "                     \
+	"idle_periods=1 pressure_events=0 pcp_drains=3\n"
 #define GUEST_GIVE "ok released=0 reportable_gained=0 stranded=0 order=9 compacted=1\n"
 #define HOSTILE_STATUS "ok total=1073741824 available=\033[2J\033]0;pwned\007\n"
+#define HOSTILE_COUNTERS \
+	"ok compact_runs=\033]0;pwned\007 reclaim_bytes=99999999999999999999999\n"
 #define HOSTILE_GIVE "refused \033]0;pwned\007\033[2J\302\233" "31m\n"
 
 struct endpoint {
@@ -286,6 +295,8 @@ static void serve_guest(int fd, const char *mode)
 		while (read_line(fd, line, sizeof(line)) >= 0) {
 			if (strncmp(line, "status", 6) == 0)
 				send_all(fd, HOSTILE_STATUS, strlen(HOSTILE_STATUS));
+			else if (strncmp(line, "counters", 8) == 0)
+				send_all(fd, HOSTILE_COUNTERS, strlen(HOSTILE_COUNTERS));
 			else
 				send_all(fd, HOSTILE_GIVE, strlen(HOSTILE_GIVE));
 		}
@@ -294,6 +305,8 @@ static void serve_guest(int fd, const char *mode)
 	while (read_line(fd, line, sizeof(line)) >= 0) {
 		if (strncmp(line, "status", 6) == 0)
 			send_all(fd, GUEST_STATUS, strlen(GUEST_STATUS));
+		else if (strncmp(line, "counters", 8) == 0 && strcmp(mode, "old") != 0)
+			send_all(fd, GUEST_COUNTERS, strlen(GUEST_COUNTERS));
 		else if (strncmp(line, "give ", 5) == 0)
 			send_all(fd, GUEST_GIVE, strlen(GUEST_GIVE));
 		else

@@ -468,6 +468,57 @@ check "with one line saying both" test "$(cat $T/kern3.out)" = \
 	"vmreclaim run: minimal kernel unusable: $K/image/minimal/vmlinuz: No such file or directory (make kernel); no stock image to fall back to (make image)"
 check "and no runtime directory" no_dir kern
 
+# --- top --metrics-file: vmreclaimd's counters over the guest channel --------------
+
+# One guest sends them, one is older than them, one is silent, one floods,
+# one sends hostile values: top --once says each once, writes the counters
+# it could take, and ends within its wait for them (6 s).
+base=$T/tc
+mkdir -m 700 $base
+cvms=""
+for m in ok old silent lines hostile; do
+	start c$m "guest=$m"
+	cvms="$cvms $run_pid"
+done
+for m in ok old silent lines hostile; do
+	started c$m || nok "fake VM c$m started"
+done
+t0=$(now_ms)
+VMRECLAIM_RUNTIME_DIR=$base $V top --once --quiet --metrics-file $T/c.prom >/dev/null 2>$T/c.err
+rc=$?
+ms=$(($(now_ms) - t0))
+check "top --metrics-file: exit 0 beside guests that do not answer (got $rc)" test $rc -eq 0
+check "within its wait for the counters (${ms} ms)" test $ms -lt 9000
+check "writes the counters of the guest that sends them, as counters" sh -c \
+	"grep -q '^vmreclaim_guest_action_bytes_total{vm=\"hfcok\",backend=\"vmreclaim\",action=\"reclaim\"} 104857600\$' $T/c.prom &&
+	 grep -q '^vmreclaim_guest_pcp_drains_total{vm=\"hfcok\",backend=\"vmreclaim\"} 3\$' $T/c.prom &&
+	 grep -q '^vmreclaim_guest_action_cpu_seconds_total{vm=\"hfcok\",backend=\"vmreclaim\",action=\"reclaim\"} 0.250000\$' $T/c.prom &&
+	 grep -q '^# TYPE vmreclaim_guest_actions_total counter\$' $T/c.prom"
+check "and none of the others" test "$(grep -c '^vmreclaim_guest_actions_total{' $T/c.prom)" -eq 3
+check "with the host RSS of all five" test "$(grep -c '^vmreclaim_host_rss_bytes{' $T/c.prom)" -eq 5
+check "says the older vmreclaimd once" said_once "hfcold: no counters from vmreclaimd: it does not know them" $T/c.err
+check "the silent guest once" said_once "hfcsilent: no counters from vmreclaimd: timed out" $T/c.err
+check "the flooding guest once" said_once "hfclines: no counters from vmreclaimd: timed out" $T/c.err
+check "the hostile guest once" said_once "hfchostile: no counters from vmreclaimd: a malformed answer" $T/c.err
+check "and nothing else" test "$(wc -l <$T/c.err)" -eq 4
+check "no escape sequence from a guest on the terminal" sh -c "! grep -q \"\$(printf '\\033')\" $T/c.err $T/c.prom"
+sed 's/^/# /' $T/c.err
+# Every second for 3 s: asked at the start, the answer read at a later
+# sample; the silent guest holds nothing up.
+t0=$(now_ms)
+VMRECLAIM_RUNTIME_DIR=$base $V top --quiet -n hfcok -n hfcsilent --metrics-file $T/c2.prom \
+	--duration 3 >/dev/null 2>$T/c2.err
+rc=$?
+ms=$(($(now_ms) - t0))
+check "top --metrics-file, every second: exit 0 in about 3 s (got $rc, ${ms} ms)" \
+	sh -c "[ $rc -eq 0 ] && [ $ms -lt 5000 ]"
+check "the counters come at a later sample" \
+	grep -q '^vmreclaim_guest_pcp_drains_total{vm="hfcok",backend="vmreclaim"} 3$' $T/c2.prom
+check "and the silent guest is not said before its 15 s" test ! -s $T/c2.err
+for p in $cvms; do kill -TERM $p; done
+for p in $cvms; do wait $p; done
+base=$RUN
+
 # --- a real QEMU, killed --------------------------------------------------------------
 
 if no_vm; then
@@ -497,4 +548,4 @@ fi
 
 check "no QEMU of these cases is left" no_qemu_left
 check "the runtime base directories are empty at the end" \
-	test -z "$(find $RUN $T/ws $T/wf -mindepth 1)"
+	test -z "$(find $RUN $T/ws $T/wf $T/tc -mindepth 1)"

@@ -42,7 +42,7 @@
 /* A write that makes no progress for this long has stalled: the daemon
  * stopped reading. */
 #define STALL_MS 10000
-/* Longer than any reply (VR_CHAN_REPLY_MAX is 512): such a line is cut
+/* Longer than any reply (VR_CHAN_REPLY_MAX is 1024): such a line is cut
  * here and counted bad. */
 #define LINE_MAX_BYTES 4096
 

@@ -10,7 +10,8 @@
 #              and guest used; check passes and names vmreclaimd's
 #              version; give gets an answer over the channel, and
 #              takes its page cache back; watch ranks and asks it; top
-#              --metrics-file writes its figures for Prometheus; paused
+#              --metrics-file writes its figures for Prometheus, and
+#              vmreclaimd's counters, which rise with the give; paused
 #              and destroyed mid-give, give says so in one line and ends
 #   vrlv-bare  neither: check fails and prints the XML to add; stop ends it
 # All run the demo workload (512 MiB taken and freed, then 400 MiB of files
@@ -252,6 +253,22 @@ check "top --metrics-file writes its host RSS and guest used for Prometheus" sh 
 	"grep -Eq '^vmreclaim_host_rss_bytes\\{vm=\"vrlv-ok\",backend=\"libvirt\"\\} [1-9][0-9]+\$' '$T/vm.prom' &&
 	 grep -Eq '^vmreclaim_guest_used_bytes\\{vm=\"vrlv-ok\",backend=\"libvirt\"\\} [1-9][0-9]+\$' '$T/vm.prom'"
 grep 'vrlv-ok' "$T/vm.prom" | sed 's/^/# /'
+# vmreclaimd's counters, asked for over the domain's channel: file cache
+# released (MiB) and actions run, by its drop_caches and memory.reclaim.
+released_mib() {
+	awk '$1 ~ /^vmreclaim_guest_action_bytes_total\{vm="vrlv-ok",backend="libvirt",action="(dropcache|reclaim)"\}$/ { s += $2 }
+	     END { printf "%d", s / 1048576 }' "$1"
+}
+cache_runs() {
+	awk '$1 ~ /^vmreclaim_guest_actions_total\{vm="vrlv-ok",backend="libvirt",action="(dropcache|reclaim)"\}$/ { s += $2 }
+	     END { printf "%d", s }' "$1"
+}
+check "and vmreclaimd's counters, as counters, over libvirt's channel" sh -c \
+	"grep -q '^# TYPE vmreclaim_guest_actions_total counter\$' '$T/vm.prom' &&
+	 grep -Eq '^vmreclaim_guest_actions_total\\{vm=\"vrlv-ok\",backend=\"libvirt\",action=\"reclaim\"\\} [0-9]+\$' '$T/vm.prom' &&
+	 grep -Eq '^vmreclaim_guest_action_bytes_total\\{vm=\"vrlv-ok\",backend=\"libvirt\",action=\"dropcache\"\\} [0-9]+\$' '$T/vm.prom'"
+PROM_RELEASED0=$(released_mib "$T/vm.prom")
+PROM_RUNS0=$(cache_runs "$T/vm.prom")
 
 $V check -c "$U" vrlv-ok >"$T/check.out" 2>&1
 rc=$?
@@ -286,6 +303,14 @@ r1=$(vmrss $QPID)
 echo "# vrlv-ok: host RSS ${r0} MiB with the cache, ${r1} MiB 10 s after give"
 check "give over libvirt's channel returns its cold cache (exit $rc; RSS ${r0} -> ${r1} MiB)" \
 	sh -c "[ $rc -eq 0 ] && [ $r1 -le $((r0 - 150)) ]"
+# The same reclaim in vmreclaimd's counters, in top's metrics file.
+$V top --once --quiet -c "$U" --metrics-file "$T/vm2.prom" >/dev/null 2>"$T/top6.err"
+sed 's/^/# /' "$T/top6.err"
+released1=$(released_mib "$T/vm2.prom")
+runs1=$(cache_runs "$T/vm2.prom")
+echo "# vrlv-ok counters: file cache released ${PROM_RELEASED0} -> ${released1} MiB, runs ${PROM_RUNS0} -> ${runs1}"
+check "top --metrics-file: its counters rise with the give (released ${PROM_RELEASED0} -> ${released1} MiB, runs ${PROM_RUNS0} -> ${runs1})" \
+	sh -c "[ $runs1 -gt $PROM_RUNS0 ] && [ $released1 -ge $((PROM_RELEASED0 + 150)) ]"
 # watch, with a threshold above the host's memory: short at once; it
 # ranks the libvirt domain by what it strands and asks it.
 $V watch --once -c "$U" --min-available 1TB --psi 0 >"$T/watch.out" 2>&1

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The guest channel's lines (common/channel.h): a request as the guest
  * reads it from the host (vr_chan_parse), and a reply as the host reads
- * it from the guest (vr_chan_reply_u64, for every key it asks for). */
+ * it from the guest (vr_chan_reply_u64, for every key it asks for;
+ * vr_chan_counters_parse). */
 #include "fuzz.h"
 #include "common/channel.h"
 
@@ -15,7 +16,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	};
 	char *buf = malloc(size ? size : 1), *text;
 	struct vr_chan_request req;
-	char err[256];
+	struct vr_chan_counters c;
+	char err[256], again[VR_CHAN_REPLY_MAX];
 	size_t i;
 	int r;
 
@@ -35,6 +37,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		r = vr_chan_reply_u64(text, keys[i], &v);
 		FUZZ_CHECK(r == 0 || r == -EINVAL || r == -ENOENT);
+	}
+	r = vr_chan_counters_parse(text, &c);
+	FUZZ_CHECK(r == 0 || r == -EINVAL);
+	if (r == 0) {
+		struct vr_chan_counters c2;
+
+		/* What was taken is written back and read again the same. */
+		FUZZ_CHECK(vr_chan_counters_format(&c, again, sizeof(again)) == 0);
+		FUZZ_CHECK(vr_chan_counters_parse(again, &c2) == 0 && c2.have == c.have);
+		for (i = 0; i < VR_CC_COUNT; i++)
+			FUZZ_CHECK(!(c.have & (1u << i)) || c2.value[i] == c.value[i]);
 	}
 	free(text);
 	return 0;

@@ -217,11 +217,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(strchr(reply, '\n') == reply + strlen(reply) - 1);
 	FUZZ_CHECK(strncmp(reply, "ok ", 3) == 0 || strncmp(reply, "refused ", 8) == 0 ||
 		   strncmp(reply, "error: ", 7) == 0);
-	if (parsed < 0 || req.verb == VR_CHAN_STATUS)
+	if (parsed < 0 || req.verb != VR_CHAN_GIVE)
 		FUZZ_CHECK(rec.writes == 0);
 	if (parsed == 0 && req.verb == VR_CHAN_GIVE)
 		FUZZ_CHECK(rec.reclaim_bytes <= req.bytes);
-	if (strncmp(reply, "ok ", 3) == 0) {
+	if (parsed == 0 && req.verb == VR_CHAN_COUNTERS) {
+		struct vr_chan_counters c;
+
+		/* What the host reads back: every counter but auto's. */
+		FUZZ_CHECK(vr_chan_counters_parse(reply, &c) == 0);
+		FUZZ_CHECK((c.have & ((1u << (VR_CC_PCP_DRAINS + 1)) - 1)) ==
+			   (1u << (VR_CC_PCP_DRAINS + 1)) - 1);
+	} else if (strncmp(reply, "ok ", 3) == 0) {
 		/* What the host reads back. */
 		FUZZ_CHECK(vr_chan_reply_u64(reply, "stranded", &v) == 0);
 		FUZZ_CHECK(vr_chan_reply_u64(reply, "order", &v) == 0);

@@ -28,6 +28,10 @@ static void test_parse(void **state)
 	(void)state;
 	assert_int_equal(vr_chan_parse("status\n", 7, &r, err, sizeof(err)), 0);
 	assert_int_equal(r.verb, VR_CHAN_STATUS);
+	assert_int_equal(vr_chan_parse("counters\n", 9, &r, err, sizeof(err)), 0);
+	assert_int_equal(r.verb, VR_CHAN_COUNTERS);
+	assert_int_equal(vr_chan_parse("counters all", 12, &r, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "counters takes no argument"));
 	assert_int_equal(vr_chan_parse("give 1073741824", 15, &r, err, sizeof(err)), 0);
 	assert_int_equal(r.verb, VR_CHAN_GIVE);
 	assert_int_equal(r.bytes, VR_GIB);
@@ -73,6 +77,86 @@ static void test_reply(void **state)
 	assert_int_equal(vr_chan_reply_u64("refused released=5", "released", &v), -EINVAL);
 	assert_int_equal(vr_chan_reply_u64("ok", "released", &v), -ENOENT);
 	assert_int_equal(v, 7);
+}
+
+/* The counters reply on strings, as the host reads what a guest (any
+ * guest) sent. */
+static void test_counters_reply(void **state)
+{
+	struct vr_chan_counters c, keep;
+	char buf[VR_CHAN_REPLY_MAX], line[VR_CHAN_REPLY_MAX + 64];
+	unsigned i;
+
+	(void)state;
+	/* every key at its largest: within the line, and read back */
+	memset(&c, 0, sizeof(c));
+	for (i = 0; i < VR_CC_COUNT; i++)
+		c.value[i] = UINT64_MAX;
+	c.have = (1u << VR_CC_COUNT) - 1;
+	assert_int_equal(vr_chan_counters_format(&c, buf, sizeof(buf)), 0);
+	assert_true(strlen(buf) < VR_CHAN_REPLY_MAX - 1);
+	assert_true(buf[strlen(buf) - 1] == '\n');
+	memset(&keep, 0, sizeof(keep));
+	assert_int_equal(vr_chan_counters_parse(buf, &keep), 0);
+	assert_int_equal(keep.have, c.have);
+	assert_memory_equal(keep.value, c.value, sizeof(c.value));
+	assert_int_equal(vr_chan_counters_format(&c, buf, 100), -ENOSPC);
+
+	/* missing keys are not had; unknown keys are skipped */
+	assert_int_equal(vr_chan_counters_parse("ok reclaim_runs=3 reclaim_bytes=1048576 "
+						"future_counter=9 slab_drops=2\n",
+						&c),
+			 0);
+	assert_int_equal(c.have, (1u << VR_CC_RECLAIM_RUNS) | (1u << VR_CC_RECLAIM_BYTES) |
+					 (1u << VR_CC_AUTO_SLAB_DROPS));
+	assert_int_equal(c.value[VR_CC_RECLAIM_RUNS], 3);
+	assert_int_equal(c.value[VR_CC_RECLAIM_BYTES], VR_MIB);
+	assert_int_equal(c.value[VR_CC_AUTO_SLAB_DROPS], 2);
+	/* "ok" alone: a reply with no counters */
+	assert_int_equal(vr_chan_counters_parse("ok", &c), 0);
+	assert_int_equal(c.have, 0);
+	/* an older guest's answer (the host omits the counters) */
+	keep = c;
+	keep.have = 5;
+	assert_int_equal(vr_chan_counters_parse("error: unknown request (status, give BYTES)", &keep),
+			 -EINVAL);
+	assert_int_equal(keep.have, 5); /* untouched */
+	assert_int_equal(vr_chan_counters_parse("refused compact_runs=1", &keep), -EINVAL);
+	assert_int_equal(vr_chan_counters_parse("okay compact_runs=1", &keep), -EINVAL);
+	assert_int_equal(vr_chan_counters_parse("", &keep), -EINVAL);
+	/* hostile values: past 64 bits, signs, fractions, hex, empty, words */
+	assert_int_equal(vr_chan_counters_parse("ok compact_runs=18446744073709551616", &keep),
+			 -EINVAL);
+	assert_int_equal(vr_chan_counters_parse("ok compact_runs=99999999999999999999999999", &keep),
+			 -EINVAL);
+	assert_int_equal(vr_chan_counters_parse("ok pcp_drains=-1", &keep), -EINVAL);
+	assert_int_equal(vr_chan_counters_parse("ok pcp_drains=+1", &keep), -EINVAL);
+	assert_int_equal(vr_chan_counters_parse("ok reclaim_bytes=1.5e9", &keep), -EINVAL);
+	assert_int_equal(vr_chan_counters_parse("ok reclaim_bytes=0x10", &keep), -EINVAL);
+	assert_int_equal(vr_chan_counters_parse("ok reclaim_bytes=", &keep), -EINVAL);
+	assert_int_equal(vr_chan_counters_parse("ok reclaim_bytes=lots", &keep), -EINVAL);
+	assert_int_equal(vr_chan_counters_parse("ok reclaim_bytes=1MB", &keep), -EINVAL);
+	assert_int_equal(vr_chan_counters_parse("ok reclaim_bytes=\x1b]0;pwned\x07", &keep), -EINVAL);
+	/* one bad among good ones spoils the answer */
+	assert_int_equal(vr_chan_counters_parse("ok compact_runs=1 idle_periods=x", &keep), -EINVAL);
+	/* more failures than runs cannot be */
+	assert_int_equal(vr_chan_counters_parse("ok reclaim_runs=2 reclaim_failures=3", &keep),
+			 -EINVAL);
+	assert_int_equal(keep.have, 5);
+	assert_int_equal(vr_chan_counters_parse("ok reclaim_runs=3 reclaim_failures=3", &c), 0);
+	/* 18446744073709551615 is the largest that fits */
+	assert_int_equal(vr_chan_counters_parse("ok refaulted_bytes=18446744073709551615", &c), 0);
+	assert_true(c.value[VR_CC_AUTO_REFAULTED_BYTES] == UINT64_MAX);
+	/* a line longer than any reply: still bounded, its keys read */
+	memset(line, 0, sizeof(line));
+	strcpy(line, "ok");
+	/* room for the last key and the NUL */
+	while (strlen(line) + strlen(" junk=123456789") + strlen(" pcp_drains=7") < sizeof(line))
+		strcat(line, " junk=123456789");
+	assert_true(strlen(line) > VR_CHAN_REPLY_MAX);
+	strcat(line, " pcp_drains=7");
+	assert_int_equal(vr_chan_counters_parse(line, &c), 0);
+	assert_int_equal(c.have, 1u << VR_CC_PCP_DRAINS);
 }
 
 /* A pty in raw mode, both ends non-blocking: a port that, unlike the
@@ -281,6 +365,49 @@ static void test_guest_answers(void **state)
 
 /* dropcache mode: a give drops the page cache (bounded to what the
  * documented knob does). */
+/* counters: what the service counted, the auto policy's in mode auto
+ * only; nothing written. */
+static void test_guest_counters(void **state)
+{
+	struct fx *f = *state;
+	char reply[VR_CHAN_REPLY_MAX];
+	struct vr_chan_counters c;
+
+	f->cfg.mode = VR_MODE_GRADUAL;
+	vr_guest_reconfigure(&f->g, &f->cfg);
+	ask(f, "counters\n", reply, sizeof(reply));
+	assert_int_equal(vr_chan_counters_parse(reply, &c), 0);
+	assert_int_equal(c.have, (1u << (VR_CC_PCP_DRAINS + 1)) - 1);
+	assert_int_equal(c.value[VR_CC_RECLAIM_RUNS], 0);
+	assert_int_equal(f->rec.n, 0);
+	/* a give reclaims: its run and its bytes are counted */
+	ask(f, "give 100MB", reply, sizeof(reply));
+	assert_true(strncmp(reply, "ok released=", 12) == 0);
+	rec_clear(&f->rec);
+	ask(f, "counters", reply, sizeof(reply));
+	assert_int_equal(f->rec.n, 0);
+	assert_int_equal(vr_chan_counters_parse(reply, &c), 0);
+	assert_int_equal(c.value[VR_CC_RECLAIM_RUNS], f->g.totals[VR_ACTION_RECLAIM].runs);
+	assert_true(c.value[VR_CC_RECLAIM_RUNS] >= 1);
+	assert_int_equal(c.value[VR_CC_RECLAIM_BYTES], f->g.totals[VR_ACTION_RECLAIM].bytes);
+	assert_int_equal(c.value[VR_CC_RECLAIM_CPU_USEC], f->g.totals[VR_ACTION_RECLAIM].cpu_usec);
+	assert_int_equal(c.value[VR_CC_IDLE_PERIODS], f->g.idle.periods);
+	/* auto: its own counters too */
+	f->cfg.mode = VR_MODE_AUTO;
+	vr_guest_reconfigure(&f->g, &f->cfg);
+	f->g.autost.slab_drops = 3;
+	f->g.autost.slab_returned_bytes = 5 * MIB;
+	ask(f, "counters", reply, sizeof(reply));
+	assert_int_equal(vr_chan_counters_parse(reply, &c), 0);
+	assert_int_equal(c.have, (1u << VR_CC_COUNT) - 1);
+	assert_int_equal(c.value[VR_CC_AUTO_SLAB_DROPS], 3);
+	assert_int_equal(c.value[VR_CC_AUTO_SLAB_RETURNED_BYTES], 5 * MIB);
+	/* the status reply stays within what older hosts read (511 bytes,
+	 * newline included) */
+	ask(f, "status", reply, sizeof(reply));
+	assert_true(strlen(reply) <= 511);
+}
+
 static void test_guest_give_dropcache(void **state)
 {
 	struct fx *f = *state;
@@ -350,9 +477,11 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_reply),
+		cmocka_unit_test(test_counters_reply),
 		cmocka_unit_test(test_out_whole_lines),
 		cmocka_unit_test(test_pressure),
 		cmocka_unit_test_setup_teardown(test_guest_answers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_guest_counters, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_guest_give_dropcache, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_guest_give_by_policy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_guest_give_gradual_floor, setup, teardown),
