@@ -3,6 +3,7 @@
 #include "common/util.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <stdint.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -29,4 +30,52 @@ int vr_wake_reporting(uint64_t bytes)
 	if (munmap(p, (size_t)len) < 0)
 		return -errno;
 	return 0;
+}
+
+/* Allocate and free @bytes of base pages in a private mapping. */
+static int cycle_here(uint64_t bytes, uint64_t page)
+{
+	uint64_t off;
+	char *p;
+
+	p = mmap(NULL, (size_t)bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	/* Base pages: a huge page would come from, and go back to, its own
+	 * per-CPU list entry and free nothing else. */
+	(void)madvise(p, (size_t)bytes, MADV_NOHUGEPAGE);
+	for (off = 0; off < bytes; off += page)
+		((volatile char *)p)[off] = 1;
+	return munmap(p, (size_t)bytes) < 0 ? -errno : 0;
+}
+
+int vr_cycle_pages(uint64_t bytes)
+{
+	long ps = sysconf(_SC_PAGESIZE);
+	uint64_t page = ps > 0 ? (uint64_t)ps : 4096;
+	cpu_set_t old, one;
+	int cpu, r = 0, r2;
+
+	/* Without the mask (or the right to change it): the CPU we are on. */
+	if (sched_getaffinity(0, sizeof(old), &old) < 0)
+		return cycle_here(bytes, page);
+	for (cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+		if (!CPU_ISSET(cpu, &old))
+			continue;
+		CPU_ZERO(&one);
+		CPU_SET(cpu, &one);
+		if (sched_setaffinity(0, sizeof(one), &one) < 0) {
+			r = -errno;
+			break;
+		}
+		r2 = cycle_here(bytes, page);
+		if (r2 < 0 && r == 0)
+			r = r2;
+	}
+	if (sched_setaffinity(0, sizeof(old), &old) < 0 && r == 0)
+		r = -errno;
+	/* Not allowed to move: at least the CPU we are on. */
+	if (r == -EPERM || r == -EINVAL)
+		r = cycle_here(bytes, page);
+	return r;
 }

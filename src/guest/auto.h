@@ -164,7 +164,10 @@ struct vr_auto {
 	uint64_t compact_base_stranded; /* stranded when it was tried */
 	bool lowered;
 	uint64_t lowered_usec;
-	uint64_t stranded_done_bytes; /* stranded at the base order when last handed back */
+	/* stranded at the base order when the order was last raised back,
+	 * less what lay between reportingOrderMin and the lowered order
+	 * (what a lower order would still report) */
+	uint64_t stranded_done_bytes;
 	bool have_stranded_done;
 	uint64_t order_lowerings;
 	uint64_t compact_failed_usec; /* the last compaction that failed */
