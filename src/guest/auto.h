@@ -249,6 +249,10 @@ uint64_t vr_auto_cache_keep(const struct vr_auto *a, const struct vr_auto_input 
  * @total_bytes. */
 uint64_t vr_auto_stranded_min(uint64_t total_bytes);
 
+/* What the order auto lowers to may leave stranded below it, for a guest
+ * of @total_bytes. */
+uint64_t vr_auto_stranded_leave(uint64_t total_bytes);
+
 /* The inactive file the kernel keeps against @active (mm/vmscan.c
  * inactive_is_low(): inactive * ratio >= active, ratio = sqrt(10 * GiB)
  * of the file LRU, or 1 below 1 GiB). */
