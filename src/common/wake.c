@@ -32,21 +32,28 @@ int vr_wake_reporting(uint64_t bytes)
 	return 0;
 }
 
-/* Allocate and free @bytes of base pages in a private mapping. */
+/* Allocate and free @bytes worth of base pages, one page at a time: each
+ * free is a separate free to the per-CPU list, and the service's own
+ * memory grows by one page, not by @bytes. */
 static int cycle_here(uint64_t bytes, uint64_t page)
 {
 	uint64_t off;
+	int r = 0;
 	char *p;
 
-	p = mmap(NULL, (size_t)bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	p = mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		return -errno;
-	/* Base pages: a huge page would come from, and go back to, its own
-	 * per-CPU list entry and free nothing else. */
-	(void)madvise(p, (size_t)bytes, MADV_NOHUGEPAGE);
-	for (off = 0; off < bytes; off += page)
-		((volatile char *)p)[off] = 1;
-	return munmap(p, (size_t)bytes) < 0 ? -errno : 0;
+	for (off = 0; off < bytes; off += page) {
+		((volatile char *)p)[0] = 1;
+		if (madvise(p, (size_t)page, MADV_DONTNEED) < 0) {
+			r = -errno;
+			break;
+		}
+	}
+	if (munmap(p, (size_t)page) < 0 && r == 0)
+		r = -errno;
+	return r;
 }
 
 int vr_cycle_pages(uint64_t bytes)

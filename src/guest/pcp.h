@@ -53,13 +53,14 @@
 #define VR_PCP_DRAIN_RISE_BYTES (64 * VR_MIB)
 #define VR_PCP_DRAIN_GAP_USEC (10 * VR_USEC_PER_SEC)
 
-/* Allocated and freed on each CPU during a drain.  With the high mark at
- * four batches, a free to a list at or over its mark sends back up to three
+/* Allocated and freed on each CPU during a drain, a page at a time (one
+ * page of the service's at any moment).  With the high mark at four
+ * batches, a free to a list at or over its mark sends back up to three
  * batches of pages (batch: 63 in the 2 GiB guest), or one entry of a higher
  * order (a huge page is one entry of 512): a full 27 MiB list takes some 40
  * frees as base pages, 14 as huge pages.  1 MiB is 256 frees, a margin of
- * six over the former, and the pages come from the list itself or from
- * small free blocks first, memory the host holds already. */
+ * six over the former; each page comes from the list itself, memory the
+ * host holds already. */
 #define VR_PCP_CYCLE_BYTES VR_MIB
 
 struct vr_pcp {
