@@ -12,4 +12,10 @@
  * (huge pages where allowed).  Returns 0 or -errno. */
 int vr_wake_reporting(uint64_t bytes);
 
+/* Allocate and free @bytes of base pages on each CPU the caller may run
+ * on, in turn (or on the CPU it is on, where it may not move): frees made
+ * while the per-CPU lists' high mark is low push what those lists hold
+ * back to the buddy allocator (pcp.h).  Returns 0 or -errno. */
+int vr_cycle_pages(uint64_t bytes);
+
 #endif

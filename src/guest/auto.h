@@ -164,7 +164,10 @@ struct vr_auto {
 	uint64_t compact_base_stranded; /* stranded when it was tried */
 	bool lowered;
 	uint64_t lowered_usec;
-	uint64_t stranded_done_bytes; /* stranded at the base order when last handed back */
+	/* stranded at the base order when the order was last raised back,
+	 * less what lay between reportingOrderMin and the lowered order
+	 * (what a lower order would still report) */
+	uint64_t stranded_done_bytes;
 	bool have_stranded_done;
 	uint64_t order_lowerings;
 	uint64_t compact_failed_usec; /* the last compaction that failed */
@@ -245,6 +248,10 @@ uint64_t vr_auto_cache_keep(const struct vr_auto *a, const struct vr_auto_input 
 /* The smallest amount of stranded memory worth acting on, for a guest of
  * @total_bytes. */
 uint64_t vr_auto_stranded_min(uint64_t total_bytes);
+
+/* What the order auto lowers to may leave stranded below it, for a guest
+ * of @total_bytes. */
+uint64_t vr_auto_stranded_leave(uint64_t total_bytes);
 
 /* The inactive file the kernel keeps against @active (mm/vmscan.c
  * inactive_is_low(): inactive * ratio >= active, ratio = sqrt(10 * GiB)

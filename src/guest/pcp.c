@@ -72,6 +72,14 @@ int vr_pcp_drain(const struct vr_sys *s)
 		if (r < 0)
 			break;
 	}
+	/* Before 6.7 the frees are what cut the lists (pcp.h); after, they
+	 * take what the refresh left. */
+	if (s->ops->cycle_pages) {
+		int r3 = s->ops->cycle_pages(s->ops_user, VR_PCP_CYCLE_BYTES);
+
+		if (r == 0)
+			r = r3;
+	}
 	/* Back at once, whatever the refresh did: a small high mark left in
 	 * place would cost every allocation a trip to the zone lock. */
 	r2 = write_fraction(s, old);

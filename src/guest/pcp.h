@@ -12,7 +12,15 @@
  * vm.percpu_pagelist_high_fraction and refreshing the vmstat counters
  * (vm.stat_refresh runs decay_pcp_high() on every CPU) empties them; the
  * fraction is put back at once.  On kernels before 6.7 the refresh does not
- * touch the local lists (nothing changes, nothing breaks). */
+ * touch the local lists, and a lower high mark alone empties nothing: a
+ * list is cut down to its mark only when a page is freed to it.  So while
+ * the mark is low the service also allocates and frees a little memory on
+ * each CPU in turn (VR_PCP_CYCLE_BYTES): each of those frees sends a part
+ * of the list back to the buddy allocator.  Measured on Debian's 6.1 in the
+ * 2 GiB benchmark guest after a build: the high mark is 6985 pages (27 MiB)
+ * per CPU, and the 32 MiB of huge pages that wake the reporting worker
+ * (actions.c) left 6889 pages on CPU 0's list, never reported and counted
+ * as used, until some later free on that CPU happened to cut it. */
 #ifndef VR_PCP_H
 #define VR_PCP_H
 
@@ -45,6 +53,16 @@
 #define VR_PCP_DRAIN_RISE_BYTES (64 * VR_MIB)
 #define VR_PCP_DRAIN_GAP_USEC (10 * VR_USEC_PER_SEC)
 
+/* Allocated and freed on each CPU during a drain, a page at a time (one
+ * page of the service's at any moment).  With the high mark at four
+ * batches, a free to a list at or over its mark sends back up to three
+ * batches of pages (batch: 63 in the 2 GiB guest), or one entry of a higher
+ * order (a huge page is one entry of 512): a full 27 MiB list takes some 40
+ * frees as base pages, 14 as huge pages.  1 MiB is 256 frees, a margin of
+ * six over the former; each page comes from the list itself, memory the
+ * host holds already. */
+#define VR_PCP_CYCLE_BYTES VR_MIB
+
 struct vr_pcp {
 	bool have_free;       /* prev_free_bytes is a reading */
 	bool pending;         /* an action ran, or free memory rose: drain */
@@ -66,8 +84,8 @@ int vr_pcp_fraction_parse(const char *buf, unsigned *ret);
 
 /* Drain the per-CPU lists of every CPU: the fraction read is kept in
  * VR_PCP_STATE_PATH when it is not 0, the fraction set to
- * VR_PCP_DRAIN_FRACTION, vmstat refreshed VR_PCP_DRAIN_PASSES times, the
- * fraction put back, and the file removed.  A fraction that reads as
+ * VR_PCP_DRAIN_FRACTION, vmstat refreshed VR_PCP_DRAIN_PASSES times,
+ * VR_PCP_CYCLE_BYTES allocated and freed on each CPU, the fraction put back, and the file removed.  A fraction that reads as
  * VR_PCP_DRAIN_FRACTION (an earlier drain cut short) is taken as the state
  * file's, or 0.  Returns 0 or the first -errno; nothing is drained when the
  * file cannot be written, and the fraction is put back whatever failed

@@ -203,7 +203,8 @@ static void auto_host_order(struct vr_guest *g, const struct vr_host_give *h, st
 	if (vr_buddyinfo_read(&g->sys.fs, &b) < 0)
 		return;
 	in.buddy = &b;
-	o = vr_auto_order_for(&in, h->set->reporting_order_min, min, &left);
+	o = vr_auto_order_for(&in, h->set->reporting_order_min,
+			      vr_auto_stranded_leave(h->mem->total_bytes), &left);
 	snprintf(why, sizeof(why), "the host asked: page_reporting_order lowered to %u", o);
 	vr_auto_lowered(&g->autost, h->now_usec, why);
 	vr_plan_add(out, VR_STEP_SET_ORDER, VR_TRIGGER_HOST, 0, o, g->autost.frag_why);

@@ -45,12 +45,28 @@ static uint64_t thread_cpu_usec(void *user)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
+static int real_cycle(void *user, uint64_t bytes)
+{
+	(void)user;
+	return vr_cycle_pages(bytes);
+}
+
+static int dry_run_cycle(void *user, uint64_t bytes)
+{
+	(void)user;
+	vr_info("dry run: would touch and free %llu KiB on each CPU to drain the per-CPU lists",
+		(unsigned long long)(bytes / 1024));
+	return 0;
+}
+
 const struct vr_sys_ops vr_sys_ops_real = { .write = real_write,
 					    .wake_reporting = real_wake,
-					    .cpu_usec = thread_cpu_usec };
+					    .cpu_usec = thread_cpu_usec,
+					    .cycle_pages = real_cycle };
 const struct vr_sys_ops vr_sys_ops_dry_run = { .write = dry_run_write,
 					       .wake_reporting = dry_run_wake,
 					       .cpu_usec = thread_cpu_usec,
+					       .cycle_pages = dry_run_cycle,
 					       .dry_run = true };
 
 int vr_sys_init(struct vr_sys *s, const char *root, const struct vr_sys_ops *ops, void *user)

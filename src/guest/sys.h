@@ -26,6 +26,10 @@ struct vr_sys_ops {
 	 * reclaim, dropping caches all run in the writer's context).  May be
 	 * NULL: not measured (0). */
 	uint64_t (*cpu_usec)(void *user);
+	/* Allocate and free @bytes of base pages on each CPU in turn
+	 * (vr_cycle_pages()), during a drain of the per-CPU free lists
+	 * (pcp.h).  May be NULL: nothing is done.  Returns 0 or -errno. */
+	int (*cycle_pages)(void *user, uint64_t bytes);
 	/* Writes are not really done: probes that need a real answer from
 	 * the kernel must assume the worst, and nothing goes to the kernel
 	 * log. */

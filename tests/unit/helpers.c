@@ -204,7 +204,26 @@ static uint64_t rec_cpu_op(void *user)
 	return ((struct rec *)user)->cpu_usec;
 }
 
-const struct vr_sys_ops rec_ops = { .write = rec_write_op, .wake_reporting = rec_wake_op, .cpu_usec = rec_cpu_op };
+/* The per-CPU lists' page cycle of a drain, recorded as a write to
+ * "cycle". */
+static int rec_cycle_op(void *user, uint64_t bytes)
+{
+	struct rec *r = user;
+	struct rec_write *w;
+
+	if (r->n < REC_MAX) {
+		w = &r->w[r->n++];
+		snprintf(w->path, sizeof(w->path), "/cycle");
+		snprintf(w->data, sizeof(w->data), "%llu", (unsigned long long)bytes);
+		w->result = 0;
+	}
+	return 0;
+}
+
+const struct vr_sys_ops rec_ops = { .write = rec_write_op,
+				    .wake_reporting = rec_wake_op,
+				    .cpu_usec = rec_cpu_op,
+				    .cycle_pages = rec_cycle_op };
 
 void rec_init(struct rec *r, const char *root)
 {
