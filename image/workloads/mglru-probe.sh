@@ -16,6 +16,8 @@
 #   classic    lru_gen switched off (echo n >/sys/kernel/mm/lru_gen/enabled)
 #              before the reclaim, then as plain
 #   off0       lru_gen switched off before anything is read, then as plain
+#   late       lru_gen switched off after the cold read, before the re-reads
+#              (a daemon started late), then as plain
 #   age1       one forced aging right before the reclaim only, then as plain
 #   age2       two forced agings right before the reclaim, then as plain
 # vrprobe.rereads=K      hot-set re-reads between the cold read and the
@@ -113,6 +115,10 @@ else
 	state after-hot
 	vrload read /data/cold >/dev/null
 	state after-cold
+fi
+if [ "$mode" = late ]; then
+	lru_off
+	state after-off
 fi
 i=1
 while [ $i -le "$rereads" ]; do
