@@ -261,6 +261,7 @@ if [ "$REPORT_ONLY" = 0 ]; then
 	# --out (SCENARIOS split up), then one --report-only over them all.
 	echo "$(($(date +%s) - t0)) $(echo $KERNELS | tr ' ' ,) $(echo $SCENARIOS | tr ' ' ,) $(echo $CONFIGS | tr ' ' ,)" >>"$OUT/elapsed"
 	date -u -d "@$t0" +%Y-%m-%d >"$OUT/date"
+	echo "$PARALLEL" >"$OUT/parallel"
 	# The most repeats any call asked for.
 	prev=$(cat "$OUT/repeats" 2>/dev/null || echo 0)
 	[ "$prev" -gt "$REPEATS" ] 2>/dev/null || echo "$REPEATS" >"$OUT/repeats"
@@ -269,6 +270,8 @@ ELAPSED=$(awk '{ s += $1 } END { print NR ? s : "?" }' "$OUT/elapsed" 2>/dev/nul
 CALLS=$(wc -l <"$OUT/elapsed" 2>/dev/null || echo 0)
 DATE=$(cat "$OUT/date" 2>/dev/null || date -u +%Y-%m-%d)
 REPEATS=$(cat "$OUT/repeats" 2>/dev/null || echo "$REPEATS")
+# What the run used, not this call's default.
+PARALLEL=$(cat "$OUT/parallel" 2>/dev/null || echo "$PARALLEL")
 
 # Metrics of one run, from its recording, its console and its host CPU.
 metrics() { # metrics RAWBASE SCENARIO CONFIG
@@ -379,7 +382,9 @@ NCOL=29
 # runs.csv: a row per run (repeat and status last; a failed run has its
 # reason and no figures).  summary.csv: the median of the runs that did
 # not fail, per column, then runs_ok, runs_failed and the failures;
-# ranges.csv: min-max.  t50/t90 never reached count as longer than any.
+# ranges.csv: min-max.  t50/t90 never reached count as longer than any;
+# any other "-" is a figure the run did not have (a sampler without it),
+# left out of that column's median.
 aggregate() { # aggregate DIR
 	awk -F, -v OFS=, -v ncol=$NCOL -v sum="$1/summary.csv" -v rng="$1/ranges.csv" -v header="$HEADER" '
 	function val(x) { return x == "-" ? 1e18 : x + 0 }
@@ -396,9 +401,9 @@ aggregate() { # aggregate DIR
 		}
 		n = ++nok[key]
 		for (j = 3; j <= ncol; j++) {
-			v[key, j, n] = val($j)
-			if ($j != "-") numeric[key, j] = 1
-			if ($j ~ /^[0-9.+-]+$/ || $j == "-") {} else text[key, j] = $j
+			# t50_s and t90_s: "-" is "never within the recording"
+			if ($j == "-" && j != 7 && j != 8) continue
+			v[key, j, ++cnt[key, j]] = val($j)
 		}
 	}
 	END {
@@ -407,8 +412,8 @@ aggregate() { # aggregate DIR
 		for (i = 1; i <= nk; i++) {
 			key = order[i]; split(key, sc, SUBSEP)
 			line = sc[1] OFS sc[2]; rl = line
-			n = nok[key] + 0
 			for (j = 3; j <= ncol; j++) {
+				n = cnt[key, j] + 0
 				if (!n) { line = line OFS "-"; rl = rl OFS "-"; continue }
 				for (m = 1; m <= n; m++) a[m] = v[key, j, m]
 				sort(a, n)
@@ -418,7 +423,7 @@ aggregate() { # aggregate DIR
 				# Never reached in any run: "-", as the median says.
 				rl = rl OFS (n > 1 && a[1] < 1e18 ? show(a[1]) "-" (a[n] >= 1e18 ? "never" : show(a[n])) : show(a[1]))
 			}
-			print line, n, nfail[key] + 0, fails[key] > sum
+			print line, nok[key] + 0, nfail[key] + 0, fails[key] > sum
 			print rl > rng
 		}
 	}' "$1/runs.csv"
