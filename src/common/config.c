@@ -47,6 +47,12 @@ static const struct key keys[] = {
 	  "compaction cannot merge into blocks of the kernel's order (2 = 16 KiB blocks\n"
 	  "on x86_64); the order goes back up once it is reported. A value at or above\n"
 	  "the kernel's order turns this off." },
+	{ "vmreclaim", "multiGenLru", T_MULTI_GEN_LRU, OFF(multi_gen_lru), "keep", 0, 0, G,
+	  "keep: leave the kernel's multi-gen LRU (/sys/kernel/mm/lru_gen/enabled) as\n"
+	  "it is; off: while autoMemoryReclaim = auto, switch it off (the classic\n"
+	  "active/inactive lists, as Linux 6.1 runs) and put it back at exit, so that\n"
+	  "auto sees a re-read hot set as active and keeps it; the cost is MGLRU's own\n"
+	  "aging and refault protection, for the whole guest." },
 	{ "vmreclaim", "metricsFile", T_PATH, OFF(metrics_file), "", 0, 0, G,
 	  "Write the service's gauges here in Prometheus text format after every\n"
 	  "sample (for node_exporter's textfile collector); empty: none." },

@@ -37,6 +37,10 @@ enum vr_machine { VR_MACHINE_Q35, VR_MACHINE_MICROVM };
  * kernel": build/image/minimal/).  [vmreclaim] guestKernel. */
 enum vr_guest_kernel { VR_GUEST_KERNEL_STOCK, VR_GUEST_KERNEL_MINIMAL };
 
+/* [vmreclaim] multiGenLru: keep the guest kernel's multi-gen LRU as it is,
+ * or switch it off while auto runs (docs/mglru-hot-set.md says why). */
+enum vr_multi_gen_lru { VR_MULTI_GEN_LRU_KEEP, VR_MULTI_GEN_LRU_OFF };
+
 /* The combination "run" boots by default, as the key table's defaults
  * (the README's "The lightweight VM" says why, with the table): the
  * minimal kernel on q35, measured on 2026-12-06 at 1.5 s to init against
@@ -61,6 +65,7 @@ struct vr_config {
 	uint64_t reclaim_step_bytes;   /* reclaimStep: 0 = RAM/32 in [256 MiB, 1 GiB] */
 	uint64_t reclaim_floor_bytes;  /* reclaimFloor */
 	unsigned reporting_order_min;  /* reportingOrderMin */
+	enum vr_multi_gen_lru multi_gen_lru; /* multiGenLru */
 	enum vr_log_level log_level;   /* logLevel */
 	enum vr_log_target log_target; /* logTarget */
 	char control_socket[VR_SOCKET_PATH_MAX]; /* controlSocket */

@@ -220,13 +220,16 @@ static const char *const word_names[][2] = {
 	[T_LOG_TARGET] = { "stderr", "syslog" },
 	[T_MACHINE] = { "q35", "microvm" },
 	[T_GUEST_KERNEL] = { "stock", "minimal" },
+	[T_MULTI_GEN_LRU] = { "keep", "off" },
 };
 _Static_assert(VR_LOG_TARGET_STDERR == 0 && VR_LOG_TARGET_SYSLOG == 1 && VR_MACHINE_Q35 == 0 &&
 		       VR_MACHINE_MICROVM == 1 && VR_GUEST_KERNEL_STOCK == 0 &&
-		       VR_GUEST_KERNEL_MINIMAL == 1,
+		       VR_GUEST_KERNEL_MINIMAL == 1 && VR_MULTI_GEN_LRU_KEEP == 0 &&
+		       VR_MULTI_GEN_LRU_OFF == 1,
 	       "word_names lists each enum's words in the order of its values");
 _Static_assert(sizeof(enum vr_log_target) == sizeof(int) && sizeof(enum vr_machine) == sizeof(int) &&
-		       sizeof(enum vr_guest_kernel) == sizeof(int),
+		       sizeof(enum vr_guest_kernel) == sizeof(int) &&
+		       sizeof(enum vr_multi_gen_lru) == sizeof(int),
 	       "a word type's enum is stored as an int");
 
 const char *vr_machine_name(enum vr_machine m)
@@ -352,6 +355,7 @@ static const struct {
 	[T_LOG_TARGET] = { p_word, f_word },
 	[T_MACHINE] = { p_word, f_word },
 	[T_GUEST_KERNEL] = { p_word, f_word },
+	[T_MULTI_GEN_LRU] = { p_word, f_word },
 	[T_SOCKET_PATH] = { p_socket_path, f_string },
 	[T_COUNT] = { p_count, f_unsigned },
 	[T_PATH] = { p_path, f_string },

@@ -21,6 +21,7 @@ enum key_type {
 	T_LOG_TARGET,
 	T_MACHINE,
 	T_GUEST_KERNEL,
+	T_MULTI_GEN_LRU,
 	T_SOCKET_PATH,
 	T_COUNT,   /* a whole number in [min, max] */
 	T_PATH,    /* a path on this machine, or "" */

@@ -166,6 +166,7 @@ int vr_guest_init(struct vr_guest *g, const struct vr_config *cfg, const char *r
 			  VR_PCP_DRAIN_FRACTION, back);
 	else if (r < 0)
 		vr_guest_iface(g, VR_IF_PCP, r);
+	vr_guest_lru_gen_start(g);
 	return 0;
 }
 
@@ -174,6 +175,7 @@ void vr_guest_reconfigure(struct vr_guest *g, const struct vr_config *cfg)
 	g->cfg = *cfg;
 	vr_settings_resolve(cfg, &g->set);
 	vr_idle_configure(&g->idle, g->set.idle_threshold_pct, g->set.idle_usec, g->clock());
+	vr_guest_lru_gen_apply(g);
 }
 
 void vr_guest_pressure(struct vr_guest *g)
@@ -191,6 +193,7 @@ void vr_guest_shutdown(struct vr_guest *g)
 {
 	if (g->order_lowered)
 		vr_guest_set_order(g, g->base_order, "the service is stopping");
+	vr_guest_lru_gen_restore(g, "the service is stopping");
 }
 
 /* Read what the policy needs for this tick, each file once. */

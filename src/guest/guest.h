@@ -18,6 +18,7 @@
 #include "guest/auto.h"
 #include "guest/cgroup.h"
 #include "guest/idle.h"
+#include "guest/lrugen.h"
 #include "guest/pcp.h"
 #include "guest/policy.h"
 #include "guest/reporting.h"
@@ -44,6 +45,8 @@ enum vr_iface {
 	VR_IF_CHANNEL,
 	VR_IF_PCP,
 	VR_IF_ORDER_STATE,
+	VR_IF_LRU_GEN,
+	VR_IF_LRU_GEN_STATE,
 	VR_IF_COUNT
 };
 
@@ -126,6 +129,10 @@ struct vr_guest {
 	struct vr_pcp pcp;
 	uint64_t acted_runs, pcp_seen_runs;
 
+	/* the multi-gen LRU, switched off while auto runs under
+	 * multiGenLru = off (lrugen.h) */
+	struct vr_lru_gen lru_gen;
+
 	/* The reporting order to go back to after auto lowered it: the
 	 * kernel's own, read when a driver registered. */
 	bool base_order_known;
@@ -174,7 +181,7 @@ int vr_guest_act(struct vr_guest *g, enum vr_action_kind kind, uint64_t bytes,
 		 enum vr_trigger trigger, struct vr_action_record *ret);
 
 /* The service is stopping: put back what it changed (the reporting
- * order). */
+ * order, the multi-gen LRU). */
 void vr_guest_shutdown(struct vr_guest *g);
 
 /* Host requests over the guest channel: they come no closer than this. */

@@ -32,6 +32,11 @@ static const struct {
 			"memory freed into the per-CPU lists is not handed back" },
 	[VR_IF_ORDER_STATE] = { "order_state", VR_ORDER_STATE_PATH,
 				"a daemon killed while the order is lowered would leave it lowered" },
+	[VR_IF_LRU_GEN] = { "lru_gen", VR_LRU_GEN_PATH,
+			    "the multi-gen LRU stays as it is: auto may lose a re-read set once" },
+	[VR_IF_LRU_GEN_STATE] = { "lru_gen_state", VR_LRU_GEN_STATE_PATH,
+				  "the multi-gen LRU is not switched off (a daemon killed meanwhile "
+				  "could not put it back)" },
 };
 
 const char *vr_iface_name(enum vr_iface iface)

@@ -98,6 +98,8 @@ static void status_text(const struct view *v, FILE *f)
 	else
 		fprintf(f, "reporting:   not in this kernel, balloon: %s\n",
 			vr_balloon_state_name(g->reporting.balloon));
+	vr_guest_lru_gen_describe(g, line, sizeof(line));
+	fprintf(f, "lru:         %s\n", line);
 	fprintf(f, "reclaim via: %s\n",
 		g->cgroup.has_reclaim ? (g->cgroup.swappiness ? "memory.reclaim swappiness=0"
 							      : "memory.reclaim (no swappiness=)")
@@ -198,6 +200,22 @@ static void status_json(const struct view *v, FILE *f)
 	vr_json_bool(&j, "available", g->pcp_available);
 	vr_json_u64(&j, "drains", g->pcp.drains);
 	vr_json_u64(&j, "failures", g->pcp.failures);
+	vr_json_close(&j);
+	/* lru_gen_enabled: the kernel's caps as read or written (null: no
+	 * multi-gen LRU, or unreadable); restore_value: what goes back at
+	 * exit while switched_off */
+	vr_json_open(&j, "lru");
+	vr_json_str(&j, "setting", g->cfg.multi_gen_lru == VR_MULTI_GEN_LRU_OFF ? "off" : "keep");
+	if (g->lru_gen.present)
+		vr_json_u64(&j, "lru_gen_enabled", g->lru_gen.caps);
+	else
+		vr_json_null(&j, "lru_gen_enabled");
+	vr_json_bool(&j, "multi_gen", g->lru_gen.present && (g->lru_gen.caps & VR_LRU_GEN_CORE));
+	vr_json_bool(&j, "switched_off", g->lru_gen.switched);
+	if (g->lru_gen.switched)
+		vr_json_u64(&j, "restore_value", g->lru_gen.orig_caps);
+	else
+		vr_json_null(&j, "restore_value");
 	vr_json_close(&j);
 	if (s->valid) {
 		vr_json_open(&j, "memory");
@@ -357,6 +375,13 @@ static void metrics(const struct view *v, FILE *f)
 	       (double)g->idle.periods);
 	vr_metric(f, "pressure_events_total", "counter", "Guest memory pressure triggers.", NULL,
 	       (double)g->pressure_events);
+	if (g->lru_gen.present)
+		vr_metric(f, "lru_gen_enabled", "gauge",
+			  "/sys/kernel/mm/lru_gen/enabled as a number: 0 = the classic LRU.", NULL,
+			  g->lru_gen.caps);
+	vr_metric(f, "lru_gen_switched_off", "gauge",
+		  "1 while the service holds the multi-gen LRU off (multiGenLru = off).", NULL,
+		  g->lru_gen.switched ? 1 : 0);
 	vr_metric(f, "pcp_drains_total", "counter",
 		  "Drains of the per-CPU free lists into the buddy allocator.", NULL,
 		  (double)g->pcp.drains);

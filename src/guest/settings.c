@@ -22,4 +22,5 @@ void vr_settings_resolve(const struct vr_config *c, struct vr_settings *ret)
 	ret->reclaim_floor_bytes = c->reclaim_floor_bytes;
 	ret->reporting_order_min = c->reporting_order_min;
 	ret->drain_pcp = c->mode != VR_MODE_DISABLED;
+	ret->multi_gen_lru_off = c->multi_gen_lru == VR_MULTI_GEN_LRU_OFF && c->mode == VR_MODE_AUTO;
 }

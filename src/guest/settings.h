@@ -32,6 +32,10 @@ struct vr_settings {
 	/* Drain the per-CPU free lists after actions and large frees: not
 	 * under autoMemoryReclaim = disabled, which leaves memory alone. */
 	bool drain_pcp;
+	/* Switch the multi-gen LRU off while running: multiGenLru = off
+	 * under autoMemoryReclaim = auto (the other modes do not read the
+	 * active list). */
+	bool multi_gen_lru_off;
 };
 
 /* Resolve @c into @ret. */

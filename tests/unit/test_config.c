@@ -35,6 +35,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c.drop_cache_value, 1);
 	assert_int_equal(c.reclaim_step_bytes, 0);
 	assert_int_equal(c.reclaim_floor_bytes, 128 * VR_MIB);
+	assert_int_equal(c.multi_gen_lru, VR_MULTI_GEN_LRU_KEEP); /* opt-in */
 	assert_string_equal(c.control_socket, "/run/vmreclaimd.sock");
 }
 
@@ -56,6 +57,7 @@ static void test_good_file(void **state)
 			   "reclaimFloor = 1GiB\n"
 			   "logLevel = debug\n"
 			   "logTarget = syslog\n"
+			   "multiGenLru = OFF\n"
 			   "controlSocket = /tmp/x.sock\n";
 
 	(void)state;
@@ -73,6 +75,7 @@ static void test_good_file(void **state)
 	assert_int_equal(c.reclaim_floor_bytes, VR_GIB);
 	assert_int_equal(c.log_level, VR_LOG_DEBUG);
 	assert_int_equal(c.log_target, VR_LOG_TARGET_SYSLOG);
+	assert_int_equal(c.multi_gen_lru, VR_MULTI_GEN_LRU_OFF);
 	assert_string_equal(c.control_socket, "/tmp/x.sock");
 }
 
@@ -125,6 +128,7 @@ static void test_value_errors(void **state)
 		{ "autoMemoryReclaim = always", "disabled, dropcache, gradual or auto" },
 		{ "logLevel = loud", "err, warning" },
 		{ "logTarget = file", "stderr or syslog" },
+		{ "multiGenLru = no", "must be keep or off" },
 		{ "controlSocket = relative.sock", "absolute path" },
 		{ "controlSocket = /aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
 		  "longer than 107" },
@@ -443,7 +447,7 @@ static void test_sample_round_trip(void **state)
 			keys++;
 		}
 	}
-	assert_int_equal(keys, 13);
+	assert_int_equal(keys, 14);
 	vr_config_defaults(&def);
 	memset(&c, 0x5a, sizeof(c));
 	vr_config_defaults(&c);

@@ -1451,6 +1451,241 @@ static void test_auto_slab_drop_fails(void **state)
 	assert_non_null(strstr(writes(f), "memory.reclaim=268435456"));
 }
 
+/* multiGenLru = off (lrugen.c): under auto, a kernel with the multi-gen
+ * LRU on has it switched off at start, the value to go back to kept in
+ * VR_LRU_GEN_STATE_PATH, and put back at exit and on a reload away from
+ * auto or to keep; status, JSON and metrics say so. */
+static void test_lru_gen_switch(void **state)
+{
+	struct fx *f = *state;
+	char *buf, *m;
+	size_t len;
+	FILE *mf;
+
+	fake_put(f->root, VR_LRU_GEN_PATH, "0x0007\n");
+	f->cfg.mode = VR_MODE_AUTO;
+	f->cfg.multi_gen_lru = VR_MULTI_GEN_LRU_OFF;
+	start(f);
+	assert_int_equal(rec_count(&f->rec, "/lru_gen/enabled"), 1);
+	assert_string_equal(f->rec.w[f->rec.n - 1].data, "n");
+	assert_true(f->g.lru_gen.switched);
+	buf = fake_get(f->root, VR_LRU_GEN_STATE_PATH);
+	assert_string_equal(buf, "7\n");
+	free(buf);
+	assert_int_equal(log_catch_count(&f->log, "multi-gen LRU 0x0007 switched off"), 1);
+	buf = status_of(f, false);
+	assert_non_null(strstr(buf, "lru:         classic (multi-gen LRU 0x0007 switched off by the service)"));
+	free(buf);
+	buf = status_of(f, true);
+	assert_non_null(strstr(buf, "\"switched_off\":true"));
+	assert_non_null(strstr(buf, "\"restore_value\":7"));
+	free(buf);
+	mf = open_memstream(&m, &len);
+	vr_guest_metrics(&f->g, mf);
+	fclose(mf);
+	assert_non_null(strstr(m, "vmreclaim_lru_gen_switched_off 1\n"));
+	assert_non_null(strstr(m, "vmreclaim_lru_gen_enabled 0\n"));
+	free(m);
+	/* samples write nothing more to it */
+	tick(f, 0);
+	tick(f, 0);
+	assert_int_equal(rec_count(&f->rec, "/lru_gen/enabled"), 1);
+
+	/* a reload away from auto puts it back; back into auto, off again
+	 * (the fake file still reads 0x0007: writes are only recorded) */
+	f->cfg.mode = VR_MODE_GRADUAL;
+	rec_clear(&f->rec);
+	vr_guest_reconfigure(&f->g, &f->cfg);
+	assert_string_equal(writes(f), "enabled=0x0007");
+	assert_false(f->g.lru_gen.switched);
+	assert_null(fake_get(f->root, VR_LRU_GEN_STATE_PATH));
+	buf = status_of(f, false);
+	assert_non_null(strstr(buf, "lru:         multi-gen 0x0007 (kept: mode is not auto)"));
+	free(buf);
+	f->cfg.mode = VR_MODE_AUTO;
+	vr_guest_reconfigure(&f->g, &f->cfg);
+	assert_string_equal(writes(f), "enabled=0x0007;enabled=n");
+	assert_true(f->g.lru_gen.switched);
+	/* to keep: back */
+	f->cfg.multi_gen_lru = VR_MULTI_GEN_LRU_KEEP;
+	rec_clear(&f->rec);
+	vr_guest_reconfigure(&f->g, &f->cfg);
+	assert_string_equal(writes(f), "enabled=0x0007");
+	/* off again, then the exit puts it back and removes the file */
+	f->cfg.multi_gen_lru = VR_MULTI_GEN_LRU_OFF;
+	vr_guest_reconfigure(&f->g, &f->cfg);
+	rec_clear(&f->rec);
+	vr_guest_shutdown(&f->g);
+	assert_string_equal(writes(f), "enabled=0x0007");
+	assert_false(f->g.lru_gen.switched);
+	assert_null(fake_get(f->root, VR_LRU_GEN_STATE_PATH));
+	assert_int_equal(log_catch_count(&f->log, "back to 0x0007: the service is stopping"), 1);
+}
+
+/* Not touched when MGLRU is already off (0x0000), absent (Linux 6.1
+ * without it, or older), under multiGenLru = keep, or outside auto. */
+static void test_lru_gen_untouched(void **state)
+{
+	struct fx *f = *state;
+	char *buf;
+
+	f->cfg.mode = VR_MODE_AUTO;
+	f->cfg.multi_gen_lru = VR_MULTI_GEN_LRU_OFF;
+	fake_put(f->root, VR_LRU_GEN_PATH, "0x0000\n");
+	start(f);
+	vr_guest_shutdown(&f->g);
+	assert_int_equal(rec_count(&f->rec, "/lru_gen/enabled"), 0);
+	buf = status_of(f, false);
+	assert_non_null(strstr(buf, "lru:         classic (multi-gen LRU off: 0x0000)"));
+	free(buf);
+
+	fake_rm(f->root, VR_LRU_GEN_PATH);
+	start(f);
+	vr_guest_shutdown(&f->g);
+	assert_int_equal(rec_count(&f->rec, "/lru_gen/enabled"), 0);
+	assert_false(f->g.lru_gen.present);
+	buf = status_of(f, false);
+	assert_non_null(strstr(buf, "lru:         classic (no multi-gen LRU in this kernel)"));
+	free(buf);
+	buf = status_of(f, true);
+	assert_non_null(strstr(buf, "\"lru_gen_enabled\":null"));
+	free(buf);
+
+	fake_put(f->root, VR_LRU_GEN_PATH, "0x0007\n");
+	f->cfg.multi_gen_lru = VR_MULTI_GEN_LRU_KEEP;
+	start(f);
+	tick(f, 0);
+	vr_guest_shutdown(&f->g);
+	buf = status_of(f, false);
+	assert_non_null(strstr(buf, "lru:         multi-gen 0x0007 (kept: multiGenLru = keep)"));
+	free(buf);
+	f->cfg.multi_gen_lru = VR_MULTI_GEN_LRU_OFF;
+	f->cfg.mode = VR_MODE_GRADUAL;
+	start(f);
+	vr_guest_shutdown(&f->g);
+	assert_int_equal(rec_count(&f->rec, "/lru_gen/enabled"), 0);
+	assert_int_equal(log_catch_count(&f->log, "lru_gen"), 0);
+	assert_null(fake_get(f->root, VR_LRU_GEN_STATE_PATH));
+}
+
+/* A daemon killed while MGLRU was off: the next start puts the saved value
+ * back, or, when it wants MGLRU off too, keeps it off with the saved value
+ * to go back to; a stale or bad file is removed. */
+static void test_lru_gen_recover(void **state)
+{
+	struct fx *f = *state;
+	char *buf;
+
+	f->cfg.mode = VR_MODE_AUTO;
+	fake_put(f->root, VR_LRU_GEN_PATH, "0x0000\n");
+	fake_put(f->root, VR_LRU_GEN_STATE_PATH, "7\n");
+	start(f); /* multiGenLru = keep */
+	assert_string_equal(writes(f), "memory.reclaim=0 swappiness=0;enabled=0x0007");
+	assert_null(fake_get(f->root, VR_LRU_GEN_STATE_PATH));
+	assert_int_equal(log_catch_count(&f->log, "left off by a daemon stopped"), 1);
+
+	f->cfg.multi_gen_lru = VR_MULTI_GEN_LRU_OFF;
+	fake_put(f->root, VR_LRU_GEN_STATE_PATH, "7\n");
+	rec_clear(&f->rec);
+	start(f);
+	assert_int_equal(rec_count(&f->rec, "/lru_gen/enabled"), 0);
+	assert_true(f->g.lru_gen.switched);
+	buf = fake_get(f->root, VR_LRU_GEN_STATE_PATH);
+	assert_string_equal(buf, "7\n");
+	free(buf);
+	assert_int_equal(log_catch_count(&f->log, "kept off, 0x0007 to go back to"), 1);
+	rec_clear(&f->rec);
+	vr_guest_shutdown(&f->g);
+	assert_string_equal(writes(f), "enabled=0x0007");
+	assert_null(fake_get(f->root, VR_LRU_GEN_STATE_PATH));
+
+	/* back on already (the kill came before the switch): the file goes,
+	 * and this daemon switches it off itself */
+	fake_put(f->root, VR_LRU_GEN_PATH, "0x0007\n");
+	fake_put(f->root, VR_LRU_GEN_STATE_PATH, "7\n");
+	rec_clear(&f->rec);
+	start(f);
+	assert_string_equal(writes(f), "memory.reclaim=0 swappiness=0;enabled=n");
+	buf = fake_get(f->root, VR_LRU_GEN_STATE_PATH);
+	assert_string_equal(buf, "7\n");
+	free(buf);
+
+	/* text that is no value: removed with a warning, nothing written */
+	f->cfg.multi_gen_lru = VR_MULTI_GEN_LRU_KEEP;
+	fake_put(f->root, VR_LRU_GEN_PATH, "0x0000\n");
+	fake_put(f->root, VR_LRU_GEN_STATE_PATH, "y\n");
+	rec_clear(&f->rec);
+	start(f);
+	assert_int_equal(rec_count(&f->rec, "/lru_gen/enabled"), 0);
+	assert_null(fake_get(f->root, VR_LRU_GEN_STATE_PATH));
+	assert_int_equal(log_catch_count(&f->log, "not a multi-gen LRU value: removed"), 1);
+}
+
+/* A write that fails is tried once and logged once: samples do not retry
+ * it, the file is not left behind, status says so; a way back that fails
+ * leaves the file for the next start. */
+static void test_lru_gen_write_fails(void **state)
+{
+	struct fx *f = *state;
+	char *buf;
+	int i;
+
+	fake_put(f->root, VR_LRU_GEN_PATH, "0x0007\n");
+	f->cfg.mode = VR_MODE_AUTO;
+	f->cfg.multi_gen_lru = VR_MULTI_GEN_LRU_OFF;
+	rec_fail_on(&f->rec, "/lru_gen/enabled", NULL, -EACCES, -1);
+	start(f);
+	for (i = 0; i < 50; i++)
+		tick(f, i % 2 ? 0 : 50);
+	vr_guest_shutdown(&f->g);
+	assert_int_equal(rec_count(&f->rec, "/lru_gen/enabled"), 1);
+	assert_int_equal(log_catch_count(&f->log, "lru_gen/enabled: Permission denied"), 1);
+	assert_false(f->g.lru_gen.switched);
+	assert_null(fake_get(f->root, VR_LRU_GEN_STATE_PATH));
+	buf = status_of(f, false);
+	assert_non_null(strstr(buf, "lru:         multi-gen 0x0007 (switching off failed: see degraded)"));
+	assert_non_null(strstr(buf, "degraded:    /sys/kernel/mm/lru_gen/enabled: Permission denied"));
+	free(buf);
+
+	/* unparsable: the same, nothing written */
+	f->rec.n_fail = 0;
+	fake_put(f->root, VR_LRU_GEN_PATH, "garbage\n");
+	rec_clear(&f->rec);
+	start(f);
+	assert_int_equal(rec_count(&f->rec, "/lru_gen/enabled"), 0);
+	assert_int_equal(f->g.iface[VR_IF_LRU_GEN].error, -EINVAL);
+
+	/* the way back fails: still off, the file stays */
+	fake_put(f->root, VR_LRU_GEN_PATH, "0x0007\n");
+	start(f);
+	assert_true(f->g.lru_gen.switched);
+	rec_fail_on(&f->rec, "/lru_gen/enabled", "0x", -EIO, 1);
+	vr_guest_shutdown(&f->g);
+	assert_true(f->g.lru_gen.switched);
+	buf = fake_get(f->root, VR_LRU_GEN_STATE_PATH);
+	assert_string_equal(buf, "7\n");
+	free(buf);
+}
+
+static void test_lru_gen_parse(void **state)
+{
+	unsigned v;
+
+	(void)state;
+	assert_int_equal(vr_lru_gen_parse("0x0007\n", &v), 0);
+	assert_int_equal(v, 7);
+	assert_int_equal(vr_lru_gen_parse("0x0000", &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(vr_lru_gen_parse("3\n", &v), 0);
+	assert_int_equal(v, 3);
+	assert_int_equal(vr_lru_gen_parse("0x10000\n", &v), -EINVAL);
+	assert_int_equal(vr_lru_gen_parse("", &v), -EINVAL);
+	assert_int_equal(vr_lru_gen_parse(" 0x7", &v), -EINVAL);
+	assert_int_equal(vr_lru_gen_parse("-1", &v), -EINVAL);
+	assert_int_equal(vr_lru_gen_parse("0x7\n\n", &v), -EINVAL);
+	assert_int_equal(vr_lru_gen_parse("0x7 y", &v), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1493,6 +1728,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pcp_faults, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pcp_state, setup, teardown),
 		cmocka_unit_test(test_pcp_parse_due),
+		cmocka_unit_test_setup_teardown(test_lru_gen_switch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lru_gen_untouched, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lru_gen_recover, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lru_gen_write_fails, setup, teardown),
+		cmocka_unit_test(test_lru_gen_parse),
 		cmocka_unit_test_setup_teardown(test_own_cpu_keeps_idle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_status_outputs, setup, teardown),
 	};
