@@ -161,9 +161,6 @@ config() {
 	wsl-gradual) peer wsl-gradual 5 ;;
 	cron) peer cron 9 ;;
 	vmreclaim)
-		# The metrics file is where the guest's sampler reads the
-		# kernel's CPU for the service's actions (see vrload metrics).
-		k="$k vmreclaim.metricsFile=/run/vmreclaimd.prom"
 		# Unscaled: the shipped defaults, nothing else set.
 		[ "$SCALE" = 1 ] || flags="--set idleSeconds=$((120 / SCALE)) --set sampleInterval=1" ;;
 	*) echo "bench: unknown configuration $1" >&2; exit 2 ;;

@@ -19,6 +19,7 @@
  *                                     what write put there; exit 1 on any
  *                                     difference
  */
+#include "common/config.h"
 #include "common/size.h"
 #include "common/util.h"
 #include "common/wake.h"
@@ -32,7 +33,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -328,34 +332,58 @@ static bool service_usage(uint64_t *ret_cpu_ms, uint64_t *ret_hwm_kib)
 	return found;
 }
 
-/* The CPU (ms) the service's writes to the kernel took so far: what
- * vmreclaimd says in its metrics file (the benchmark sets
- * /run/vmreclaimd.prom) or the benchmark's peer in /run/wslpeer.kcpu;
- * false when neither is there. */
+/* vmreclaimd's "status json" reply, read whole (about 8 KiB), or -1.  One
+ * request every 10 s: the daemon's cost for it is small beside its own
+ * sampling, unlike a metrics file it would write every second. */
+static ssize_t daemon_status_json(char *buf, size_t size)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct timeval tv = { .tv_sec = 2 };
+	size_t len = 0;
+	ssize_t n;
+	int fd;
+
+	vr_strlcpy(sa.sun_path, VR_CONTROL_SOCKET, sizeof(sa.sun_path));
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
+	    connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    write(fd, "status json\n", 12) != 12) {
+		close(fd);
+		return -1;
+	}
+	while (len + 1 < size && (n = read(fd, buf + len, size - 1 - len)) > 0)
+		len += (size_t)n;
+	close(fd);
+	buf[len] = '\0';
+	return (ssize_t)len;
+}
+
+/* The CPU (ms) the service's writes to the kernel took so far: the
+ * benchmark's peer keeps it in /run/wslpeer.kcpu; vmreclaimd says it per
+ * action in its status ("totals", cpu_usec).  False when neither says. */
 static bool service_kernel_cpu(uint64_t *ret_ms)
 {
-	static const char name[] = "vmreclaim_action_cpu_seconds_total{";
-	/* the whole metrics file (about 10 KiB) */
 	static char buf[65536];
-	char *p;
-	double s = 0;
+	uint64_t usec = 0;
+	char *p, *end;
 	bool found = false;
 
 	if (vr_read_head("/run/wslpeer.kcpu", buf, sizeof(buf)) == 0) {
 		*ret_ms = strtoull(buf, NULL, 10);
 		return true;
 	}
-	if (vr_read_head("/run/vmreclaimd.prom", buf, sizeof(buf)) < 0)
+	if (daemon_status_json(buf, sizeof(buf)) <= 0 || !(p = strstr(buf, "\"totals\":{")))
 		return false;
-	for (p = buf; (p = strstr(p, name)); p++) {
-		char *v = strchr(p, '}');
-
-		if (v && (p == buf || p[-1] == '\n')) {
-			s += strtod(v + 1, NULL);
-			found = true;
-		}
+	/* The totals end where the history begins. */
+	end = strstr(p, "\"history\":");
+	while ((p = strstr(p, "\"cpu_usec\":")) && (!end || p < end)) {
+		p += strlen("\"cpu_usec\":");
+		usec += strtoull(p, NULL, 10);
+		found = true;
 	}
-	*ret_ms = (uint64_t)(s * 1000 + 0.5);
+	*ret_ms = usec / 1000;
 	return found;
 }
 
