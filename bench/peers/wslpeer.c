@@ -31,17 +31,6 @@ static void event(const char *what)
 	fflush(stdout);
 }
 
-/* CPU time of this thread, usec: the kernel's work for a write is the
- * difference across it. */
-static uint64_t thread_cpu_usec(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) < 0)
-		return 0;
-	return (uint64_t)ts.tv_sec * VR_USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000;
-}
-
 /* A small file of our own, made if missing (vr_write_file() is for the
  * kernel's files, which exist). */
 static void write_count(const char *path, const char *v)
@@ -123,7 +112,7 @@ int main(int argc, char **argv)
 			in.file_cache_bytes = vr_meminfo_file_cache(&m);
 		}
 		peer_step(&p, &in, &out);
-		cpu0 = thread_cpu_usec();
+		cpu0 = vr_sys_cpu_usec(&s);
 		if (out.sync)
 			sync();
 		if (out.drop_value) {
@@ -152,7 +141,7 @@ int main(int argc, char **argv)
 			 * compaction run in this thread. */
 			char v[24];
 
-			kernel_usec += vr_sat_sub(thread_cpu_usec(), cpu0);
+			kernel_usec += vr_sat_sub(vr_sys_cpu_usec(&s), cpu0);
 			snprintf(v, sizeof(v), "%llu\n", (unsigned long long)(kernel_usec / 1000));
 			write_count("/run/wslpeer.kcpu", v);
 		}

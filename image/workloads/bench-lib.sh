@@ -19,6 +19,19 @@ start() {
 	vrload metrics 10 &
 	ev work-start
 }
+# The build scenario's work (bench-build.sh, buildprobe.sh): three rounds
+# of allocating, reading sources, and CPU work.
+build_rounds() {
+	for i in 1 2 3; do
+		vrload anon "$(mib 256)M" 1 >/dev/null &
+		anon=$!
+		vrload read /data/hot >/dev/null
+		vrload burn 5 >/dev/null
+		# Only this round's allocation: a bare "wait" would also wait
+		# for start's metrics printer, which never ends.
+		wait "$anon"
+	done
+}
 finish() {
 	ev work-end
 	ev idle

@@ -29,13 +29,7 @@ snap() {
 sleep 3
 snap boot
 ev work-start
-for i in 1 2 3; do
-	vrload anon "$(mib 256)M" 1 >/dev/null &
-	anon=$!
-	vrload read /data/hot >/dev/null
-	vrload burn 5 >/dev/null
-	wait "$anon"
-done
+build_rounds
 snap end
 ev work-end
 ev idle

@@ -23,7 +23,9 @@
 #include "common/size.h"
 #include "common/util.h"
 #include "common/wake.h"
+#include "procfs/meminfo.h"
 #include "procfs/proc.h"
+#include "procfs/root.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -257,18 +259,12 @@ static uint64_t vmstat_value(const char *key)
 	return v;
 }
 
-/* A /proc/meminfo figure in KiB ("SReclaimable"), 0 when missing. */
-static uint64_t meminfo_kib(const char *key)
+/* The reclaimable slab (SReclaimable) in KiB, 0 when unreadable. */
+static uint64_t sreclaimable_kib(void)
 {
-	char buf[8192], *p;
-	size_t n = strlen(key);
+	struct vr_meminfo m;
 
-	if (vr_read_file("/proc/meminfo", buf, sizeof(buf), NULL) < 0)
-		return 0;
-	for (p = buf; (p = strstr(p, key)); p += n)
-		if ((p == buf || p[-1] == '\n') && p[n] == ':')
-			return strtoull(p + n + 1, NULL, 10);
-	return 0;
+	return vr_meminfo_read(&vr_procfs_real, &m) == 0 ? m.sreclaimable_bytes / 1024 : 0;
 }
 
 /* KiB read from the data disk (field 3 of /sys/block/vda/stat: sectors). */
@@ -399,7 +395,7 @@ static int cmd_metrics(int argc, char **argv)
 
 		printf("vmreclaim-metric: refault_file=%llu disk_read_kib=%llu sreclaimable_kib=%llu",
 		       (unsigned long long)vmstat_value("workingset_refault_file"),
-		       (unsigned long long)disk_read_kib(), (unsigned long long)meminfo_kib("SReclaimable"));
+		       (unsigned long long)disk_read_kib(), (unsigned long long)sreclaimable_kib());
 		if (service_usage(&cpu_ms, &hwm_kib))
 			printf(" service_cpu_ms=%llu service_hwm_kib=%llu", (unsigned long long)cpu_ms,
 			       (unsigned long long)hwm_kib);
