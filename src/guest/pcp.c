@@ -43,7 +43,7 @@ static unsigned saved_fraction(const struct vr_sys *s)
 	return vr_state_file_load(s, VR_PCP_STATE_PATH, INT32_MAX, &v) > 0 ? (unsigned)v : 0;
 }
 
-int vr_pcp_drain(const struct vr_sys *s)
+static int drain(const struct vr_sys *s, uint64_t wake_bytes, int *ret_wake)
 {
 	bool saved = false;
 	unsigned old, i;
@@ -80,6 +80,18 @@ int vr_pcp_drain(const struct vr_sys *s)
 		if (r == 0)
 			r = r3;
 	}
+	/* The lists are at their floor now: the huge page's free overflows
+	 * its list and goes on to the buddy allocator, which wakes the
+	 * reporting worker; a second cycle sends back what of it stayed. */
+	if (wake_bytes && s->ops->wake_reporting) {
+		*ret_wake = s->ops->wake_reporting(s->ops_user, wake_bytes);
+		if (*ret_wake == 0 && s->ops->cycle_pages) {
+			int r3 = s->ops->cycle_pages(s->ops_user, VR_PCP_CYCLE_BYTES);
+
+			if (r == 0)
+				r = r3;
+		}
+	}
 	/* Back at once, whatever the refresh did: a small high mark left in
 	 * place would cost every allocation a trip to the zone lock. */
 	r2 = write_fraction(s, old);
@@ -87,6 +99,19 @@ int vr_pcp_drain(const struct vr_sys *s)
 	if (saved && r2 == 0)
 		r2 = vr_state_file_clear(s, VR_PCP_STATE_PATH);
 	return r < 0 ? r : r2;
+}
+
+int vr_pcp_drain(const struct vr_sys *s)
+{
+	int unused;
+
+	return drain(s, 0, &unused);
+}
+
+int vr_pcp_drain_wake(const struct vr_sys *s, uint64_t wake_bytes, int *ret_wake)
+{
+	*ret_wake = -ECANCELED;
+	return drain(s, wake_bytes, ret_wake);
 }
 
 int vr_pcp_recover(const struct vr_sys *s, unsigned *ret_back)

@@ -92,6 +92,17 @@ int vr_pcp_fraction_parse(const char *buf, unsigned *ret);
  * after it was set (the file stays if that fails). */
 int vr_pcp_drain(const struct vr_sys *s);
 
+/* vr_pcp_drain() with the reporting worker's wake-up inside it: once the
+ * lists are cycled down to their floor, @wake_bytes of huge pages are
+ * touched and freed (sys.h wake_reporting) and the lists cycled once more.
+ * With the high mark at the floor the free of a huge page goes on to the
+ * buddy allocator, so a single huge page wakes the worker, where outside a
+ * drain it takes more than a CPU's list holds (27 MiB on 6.1 in a 2 GiB
+ * guest) and all of it counts in the service's peak RSS.  *@ret_wake: the
+ * wake-up's 0 or -errno, or -ECANCELED when the drain failed before it
+ * (then wake the worker the other way).  Returns as vr_pcp_drain(). */
+int vr_pcp_drain_wake(const struct vr_sys *s, uint64_t wake_bytes, int *ret_wake);
+
 /* At start: put the fraction back if a killed daemon left it at
  * VR_PCP_DRAIN_FRACTION, to the state file's value or else 0 (*@ret_back),
  * and remove the file.  Returns 1 when it did, 0 when there was nothing to

@@ -1021,20 +1021,12 @@ static void test_pcp_drain(void **state)
 	assert_int_equal(f->log.by_level[VR_LOG_WARNING], 0);
 }
 
-/* The huge pages that wake the reporting worker after the order is
- * lowered land on the per-CPU lists (27 MiB a CPU on 6.1 in a 2 GiB guest),
- * where nothing reports them: a drain follows the wake-up, once the gap
- * after the compaction's own drain has passed, and not again after it. */
-static void test_pcp_drain_after_wake(void **state)
+/* Reach the lowered order in a fragmented guest; returns the writes so
+ * far. */
+static const char *lower_order(struct fx *f, char *buf, size_t size)
 {
-	struct fx *f = *state;
-	char buf[8192];
-	const char *w, *wake;
-	unsigned drains = 0;
 	int i;
 
-	fake_put(f->root, VR_PCP_FRACTION_PATH, "0\n");
-	fake_put(f->root, VR_STAT_REFRESH_PATH, "");
 	f->cfg.mode = VR_MODE_AUTO;
 	/* no cache above auto's reserve: no reclaim, whose own drain would
 	 * hide the wake-up's */
@@ -1045,25 +1037,57 @@ static void test_pcp_drain_after_wake(void **state)
 	for (i = 0; i < 12 && !f->g.order_lowered; i++)
 		tick(f, 0);
 	assert_true(f->g.order_lowered);
-	w = rec_summary(&f->rec, buf, sizeof(buf));
-	wake = strstr(w, "wake=33554432");
-	assert_non_null(wake);
-	drains = (unsigned)f->g.pcp.drains;
-	/* drained within the gap (10 s) and a tick after the wake */
-	for (i = 0; i < 3; i++)
-		tick(f, 0);
-	assert_int_equal(f->g.pcp.drains, drains + 1);
-	w = rec_summary(&f->rec, buf, sizeof(buf));
-	wake = strstr(w, "wake=33554432");
-	assert_non_null(wake);
-	assert_non_null(strstr(wake, "percpu_pagelist_high_fraction=1073741824;"));
-	assert_non_null(strstr(wake, "cycle=1048576;percpu_pagelist_high_fraction=0"));
+	return rec_summary(&f->rec, buf, size);
+}
+
+/* The reporting worker is woken inside a drain of the per-CPU lists: the
+ * lists are cycled down to their floor, one huge page is freed (it then
+ * goes on to the buddy allocator), the lists cycled again and the fraction
+ * put back; no drain is left to do after it. */
+static void test_pcp_drain_wake(void **state)
+{
+	struct fx *f = *state;
+	char buf[8192];
+	const char *w, *order;
+	uint64_t drains;
+	int i;
+
+	fake_put(f->root, VR_PCP_FRACTION_PATH, "0\n");
+	fake_put(f->root, VR_STAT_REFRESH_PATH, "");
+	w = lower_order(f, buf, sizeof(buf));
+	order = strstr(w, "page_reporting_order=2;");
+	assert_non_null(order);
+	assert_non_null(strstr(order, "percpu_pagelist_high_fraction=1073741824;"));
+	assert_non_null(strstr(order, "cycle=1048576;wake=2097152;cycle=1048576;percpu_pagelist_high_fraction=0"));
+	assert_null(strstr(w, "wake=33554432"));
 	/* nothing freed since: no more drains */
+	drains = f->g.pcp.drains;
 	rec_clear(&f->rec);
 	for (i = 0; i < 4; i++)
 		tick(f, 0);
-	assert_int_equal(f->g.pcp.drains, drains + 1);
+	assert_int_equal(f->g.pcp.drains, drains);
 	assert_int_equal(f->log.by_level[VR_LOG_WARNING], 0);
+}
+
+/* Where the fraction cannot be written, the worker is woken the other way:
+ * 32 MiB of huge pages, more than a CPU's list keeps, and no drain. */
+static void test_pcp_wake_without_drain(void **state)
+{
+	struct fx *f = *state;
+	char buf[8192];
+	const char *w;
+
+	fake_put(f->root, VR_PCP_FRACTION_PATH, "0\n");
+	fake_put(f->root, VR_STAT_REFRESH_PATH, "");
+	rec_fail_on(&f->rec, "percpu_pagelist_high_fraction", "1073741824", -EACCES, -1);
+	w = lower_order(f, buf, sizeof(buf));
+	w = strstr(w, "page_reporting_order=2;");
+	assert_non_null(w);
+	assert_non_null(strstr(w, "wake=33554432"));
+	assert_null(strstr(w, "wake=2097152"));
+	assert_null(strstr(w, "cycle="));
+	assert_int_equal(f->g.pcp.drains, 0);
+	assert_true(f->g.pcp.failures > 0);
 }
 
 /* A refresh that fails still puts the fraction back, and warns once; a
@@ -1724,7 +1748,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_order_state_kill, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_order_state_faults, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pcp_drain, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_pcp_drain_after_wake, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pcp_drain_wake, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pcp_wake_without_drain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pcp_faults, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pcp_state, setup, teardown),
 		cmocka_unit_test(test_pcp_parse_due),
