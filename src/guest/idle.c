@@ -32,9 +32,32 @@ enum vr_idle_event vr_idle_reset(struct vr_idle *t)
 	return was_idle ? VR_IDLE_LEAVE : VR_IDLE_NONE;
 }
 
+/* Append a sample's ticks; returns the point the judgement starts from:
+ * the newest at least VR_IDLE_SPAN_USEC old, or the oldest held. */
+static const struct vr_idle_point *add_point(struct vr_idle *t, uint64_t now_usec, uint64_t dbusy,
+					     uint64_t dtotal)
+{
+	struct vr_idle_point p = t->point[t->n_points - 1];
+	unsigned i;
+
+	p.usec = now_usec;
+	p.busy += dbusy;
+	p.total += dtotal;
+	if (t->n_points == VR_IDLE_POINTS) {
+		memmove(t->point, t->point + 1, (VR_IDLE_POINTS - 1) * sizeof(t->point[0]));
+		t->n_points--;
+	}
+	t->point[t->n_points++] = p;
+	for (i = t->n_points - 1; i-- > 0;)
+		if (now_usec - t->point[i].usec >= VR_IDLE_SPAN_USEC)
+			return &t->point[i];
+	return &t->point[0];
+}
+
 enum vr_idle_event vr_idle_update(struct vr_idle *t, uint64_t now_usec, const struct vr_cpustat *s,
 				  uint64_t self_ticks)
 {
+	const struct vr_idle_point *base, *last;
 	bool was_idle = t->idle;
 	uint64_t dbusy, dtotal;
 
@@ -46,6 +69,8 @@ enum vr_idle_event vr_idle_update(struct vr_idle *t, uint64_t now_usec, const st
 			t->resets++;
 		t->have_prev = true;
 		t->prev = *s;
+		t->point[0] = (struct vr_idle_point){ .usec = now_usec };
+		t->n_points = 1;
 		t->quiet_since_usec = now_usec;
 		t->idle = false;
 		t->have_busy = false;
@@ -58,7 +83,10 @@ enum vr_idle_event vr_idle_update(struct vr_idle *t, uint64_t now_usec, const st
 	if (dbusy > dtotal)
 		dbusy = dtotal;
 	t->prev = *s;
-	t->last_busy_pct = 100.0 * (double)dbusy / (double)dtotal;
+	base = add_point(t, now_usec, dbusy, dtotal);
+	last = &t->point[t->n_points - 1];
+	t->last_busy_pct = 100.0 * (double)(last->busy - base->busy) /
+			   (double)(last->total - base->total);
 	t->have_busy = true;
 	if (t->last_busy_pct >= t->threshold_pct) {
 		t->quiet_since_usec = now_usec;

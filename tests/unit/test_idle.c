@@ -203,6 +203,59 @@ static void test_own_work_is_not_busy(void **state)
 	assert_true(f.t.last_busy_pct == 0.0);
 }
 
+/* At 1 s samples one blip of 2 ticks (1% of that second on 2 CPUs, which a
+ * sampler's wake-up reaches) is judged over 4 s: 0.25%, quiet.  Real work
+ * still ends the quiet at its first sample, and a busy sample is judged
+ * busy for the span it falls in. */
+static void test_short_samples_judged_over_span(void **state)
+{
+	struct feed f;
+	int i;
+
+	(void)state;
+	feed_init(&f, 1.0, 24);
+	step(&f, 0, 0);
+	for (i = 1; i <= 23; i++) {
+		if (i % 5 == 0)
+			f.busy += 2;
+		assert_int_equal(step(&f, 1, 0), VR_IDLE_NONE);
+	}
+	assert_int_equal(vr_idle_quiet_usec(&f.t, f.now), 23 * SEC);
+	assert_int_equal(step(&f, 1, 0), VR_IDLE_ENTER);
+	/* the span: the last 4 s, 1 s busy at 5% of 100 ticks a second
+	 * (fed as one CPU): 5 of 400 ticks, 1.25% */
+	assert_int_equal(step(&f, 1, 5), VR_IDLE_LEAVE);
+	assert_true(f.t.last_busy_pct > 1.24 && f.t.last_busy_pct < 1.26);
+	/* and it counts against the quiet until it is out of the span */
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(step(&f, 1, 0), VR_IDLE_NONE);
+		assert_int_equal(vr_idle_quiet_usec(&f.t, f.now), 0);
+	}
+	/* out of the span 4 s after it: quiet from the last busy one */
+	assert_int_equal(step(&f, 1, 0), VR_IDLE_NONE);
+	assert_int_equal(vr_idle_quiet_usec(&f.t, f.now), 1 * SEC);
+}
+
+/* Before the span is covered (the first samples after a reset), the
+ * judgement is over what there is. */
+static void test_span_from_first_sample(void **state)
+{
+	struct feed f;
+
+	(void)state;
+	feed_init(&f, 1.0, 10);
+	step(&f, 0, 0);
+	assert_int_equal(step(&f, 1, 2), VR_IDLE_NONE);
+	assert_int_equal(vr_idle_quiet_usec(&f.t, f.now), 0);
+	assert_true(f.t.last_busy_pct > 1.99 && f.t.last_busy_pct < 2.01);
+	/* 2 of 200 ticks: 1%, still busy */
+	assert_int_equal(step(&f, 1, 0), VR_IDLE_NONE);
+	assert_int_equal(vr_idle_quiet_usec(&f.t, f.now), 0);
+	/* 2 of 300 */
+	step(&f, 1, 0);
+	assert_true(f.t.last_busy_pct < 1.0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -214,6 +267,8 @@ int main(void)
 		cmocka_unit_test(test_no_ticks_is_no_information),
 		cmocka_unit_test(test_reset_and_configure),
 		cmocka_unit_test(test_own_work_is_not_busy),
+		cmocka_unit_test(test_short_samples_judged_over_span),
+		cmocka_unit_test(test_span_from_first_sample),
 	};
 
 	return cmocka_run_group_tests_name("idle", tests, NULL, NULL);
