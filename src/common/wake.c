@@ -18,8 +18,10 @@ int vr_wake_reporting(uint64_t bytes)
 
 	/* Huge pages where the kernel gives them: each comes from, and goes
 	 * back to, a block of order 9 and so crosses any reporting order.
-	 * Without them the base pages still add up to far more than the
-	 * per-CPU lists hold, so frees reach the buddy allocator. */
+	 * Without them (THP "never") base pages from the smallest free
+	 * blocks first: at 32 MiB most go on past the per-CPU lists, but
+	 * one huge page's worth may merge only into blocks below the order
+	 * and wake nothing. */
 	p = mmap(NULL, (size_t)len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		return -errno;

@@ -316,12 +316,16 @@ static void wake_reporting(struct vr_guest *g)
 	if (g->set.drain_pcp && g->reporting.registered && g->pcp_available) {
 		r = vr_pcp_drain_wake(&g->sys, WAKE_IN_DRAIN_BYTES, &w);
 		vr_guest_iface(g, VR_IF_PCP, r);
-		g->pcp.last_usec = g->now_usec ? g->now_usec : 1;
 		if (r < 0)
 			g->pcp.failures++;
 		else
 			g->pcp.drains++;
 		if (w != -ECANCELED) {
+			/* Drained: the gap to the next drain counts from here,
+			 * and a drain asked for before this one is done. */
+			g->pcp.last_usec = g->now_usec ? g->now_usec : 1;
+			if (r >= 0)
+				g->pcp.pending = false;
 			if (w < 0)
 				vr_notice("could not wake free page reporting (%s): it runs at the next large free",
 					  strerror(-w));

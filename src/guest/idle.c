@@ -49,7 +49,7 @@ static const struct vr_idle_point *add_point(struct vr_idle *t, uint64_t now_use
 	}
 	t->point[t->n_points++] = p;
 	for (i = t->n_points - 1; i-- > 0;)
-		if (now_usec - t->point[i].usec >= VR_IDLE_SPAN_USEC)
+		if (now_usec - t->point[i].usec + VR_IDLE_SPAN_SLACK_USEC >= VR_IDLE_SPAN_USEC)
 			return &t->point[i];
 	return &t->point[0];
 }

@@ -22,6 +22,12 @@
  * spans more than this, so the judgement is that sample's alone. */
 #define VR_IDLE_SPAN_USEC (4 * 1000000ULL)
 
+/* Timer jitter allowed in "at least the span old": a sample a few ms
+ * short of 4 s after the last (at sampleInterval 4, or at 5 after a tick
+ * delayed by a long compaction) is still judged over its own interval,
+ * not over two, which would halve its busy share. */
+#define VR_IDLE_SPAN_SLACK_USEC (VR_IDLE_SPAN_USEC / 8)
+
 /* Samples held to cover the span: at intervals of 0.5 s and up. */
 #define VR_IDLE_POINTS 9
 

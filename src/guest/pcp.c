@@ -82,7 +82,9 @@ static int drain(const struct vr_sys *s, uint64_t wake_bytes, int *ret_wake)
 	}
 	/* The lists are at their floor now: the huge page's free overflows
 	 * its list and goes on to the buddy allocator, which wakes the
-	 * reporting worker; a second cycle sends back what of it stayed. */
+	 * reporting worker.  The second cycle is needed: a list refilled by
+	 * the huge page's fault takes two blocks of order 9, and the one not
+	 * used stays on the list until frees push it out. */
 	if (wake_bytes && s->ops->wake_reporting) {
 		*ret_wake = s->ops->wake_reporting(s->ops_user, wake_bytes);
 		if (*ret_wake == 0 && s->ops->cycle_pages) {
@@ -95,6 +97,10 @@ static int drain(const struct vr_sys *s, uint64_t wake_bytes, int *ret_wake)
 	/* Back at once, whatever the refresh did: a small high mark left in
 	 * place would cost every allocation a trip to the zone lock. */
 	r2 = write_fraction(s, old);
+	/* Once more if that failed: nothing else puts it back before the
+	 * next drain or start (the state file keeps the value for those). */
+	if (r2 < 0)
+		r2 = write_fraction(s, old);
 	/* The file stays while the fraction may still be the drain's. */
 	if (saved && r2 == 0)
 		r2 = vr_state_file_clear(s, VR_PCP_STATE_PATH);

@@ -1088,6 +1088,10 @@ static void test_pcp_wake_without_drain(void **state)
 	assert_null(strstr(w, "cycle="));
 	assert_int_equal(f->g.pcp.drains, 0);
 	assert_true(f->g.pcp.failures > 0);
+	/* nothing was drained: the drain asked for is tried at the next
+	 * tick, not a gap later */
+	assert_true(f->g.pcp.pending);
+	assert_true(f->g.pcp.last_usec != f->g.now_usec);
 }
 
 /* A refresh that fails still puts the fraction back, and warns once; a
@@ -1167,10 +1171,20 @@ static void test_pcp_state(void **state)
 	assert_string_equal(f->rec.w[f->rec.n - 1].data, "8");
 	assert_int_equal(access(path, F_OK), -1);
 
-	/* The way back fails (as if killed there): the file keeps 8. */
+	/* The way back fails once: written again at once, no file left. */
 	start(f);
 	rec_clear(&f->rec);
 	rec_fail_on(&f->rec, "/percpu_pagelist_high_fraction", "8", -EIO, 1);
+	for (i = 0; i < 6; i++)
+		tick(f, 0);
+	assert_int_equal(f->g.pcp.failures, 0);
+	assert_string_equal(f->rec.w[f->rec.n - 1].data, "8");
+	assert_int_equal(access(path, F_OK), -1);
+
+	/* It fails again (as if killed there): the file keeps 8. */
+	start(f);
+	rec_clear(&f->rec);
+	rec_fail_on(&f->rec, "/percpu_pagelist_high_fraction", "8", -EIO, 2);
 	for (i = 0; i < 6; i++)
 		tick(f, 0);
 	assert_int_equal(f->g.pcp.failures, 1);

@@ -256,6 +256,30 @@ static void test_span_from_first_sample(void **state)
 	assert_true(f.t.last_busy_pct < 1.0);
 }
 
+/* At sampleInterval 4 a tick a few ms early is judged over its own
+ * interval, not over the two last (which would halve its busy share and
+ * let 1.5% pass as 0.75%). */
+static void test_span_allows_jitter(void **state)
+{
+	struct feed f;
+	struct vr_cpustat s;
+
+	(void)state;
+	feed_init(&f, 1.0, 120);
+	step(&f, 0, 0);
+	step(&f, 4, 0);
+	step(&f, 4, 0);
+	/* 3.99 s later, 6 of 399 ticks busy: 1.5% */
+	f.now += 3990 * SEC / 1000;
+	f.busy += 6;
+	f.total += 399;
+	s.busy = f.busy;
+	s.total = f.total;
+	vr_idle_update(&f.t, f.now, &s, 0);
+	assert_true(f.t.last_busy_pct > 1.49 && f.t.last_busy_pct < 1.51);
+	assert_int_equal(vr_idle_quiet_usec(&f.t, f.now), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -269,6 +293,7 @@ int main(void)
 		cmocka_unit_test(test_own_work_is_not_busy),
 		cmocka_unit_test(test_short_samples_judged_over_span),
 		cmocka_unit_test(test_span_from_first_sample),
+		cmocka_unit_test(test_span_allows_jitter),
 	};
 
 	return cmocka_run_group_tests_name("idle", tests, NULL, NULL);
