@@ -309,35 +309,30 @@ int vr_guest_act(struct vr_guest *g, enum vr_action_kind kind, uint64_t bytes,
  * nothing reports them, until then). */
 static void wake_reporting(struct vr_guest *g)
 {
-	int r, w;
+	int r, w = -ECANCELED;
 
 	if (!g->sys.ops->wake_reporting)
 		return;
 	if (g->set.drain_pcp && g->reporting.registered && g->pcp_available) {
 		r = vr_pcp_drain_wake(&g->sys, WAKE_IN_DRAIN_BYTES, &w);
 		vr_guest_iface(g, VR_IF_PCP, r);
-		if (r < 0)
-			g->pcp.failures++;
-		else
-			g->pcp.drains++;
-		if (w != -ECANCELED) {
-			/* Drained: the gap to the next drain counts from here,
-			 * and a drain asked for before this one is done. */
-			g->pcp.last_usec = g->now_usec ? g->now_usec : 1;
+		if (w == -ECANCELED) {
+			g->pcp.failures++; /* nothing drained: no gap either */
+		} else {
+			/* and a drain asked for before this one is done */
+			vr_pcp_record(&g->pcp, g->now_usec, r);
 			if (r >= 0)
 				g->pcp.pending = false;
-			if (w < 0)
-				vr_notice("could not wake free page reporting (%s): it runs at the next large free",
-					  strerror(-w));
-			return;
 		}
 	}
-	w = g->sys.ops->wake_reporting(g->sys.ops_user, WAKE_BYTES);
+	if (w == -ECANCELED) {
+		w = g->sys.ops->wake_reporting(g->sys.ops_user, WAKE_BYTES);
+		if (w == 0)
+			g->pcp.pending = true; /* the tick's pcp_tick() drains */
+	}
 	if (w < 0)
 		vr_notice("could not wake free page reporting (%s): it runs at the next large free",
 			  strerror(-w));
-	else
-		g->pcp.pending = true; /* the tick's pcp_tick() drains */
 }
 
 int vr_guest_set_order(struct vr_guest *g, unsigned order, const char *why)

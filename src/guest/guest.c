@@ -254,13 +254,9 @@ static void pcp_tick(struct vr_guest *g, const struct vr_tick *t)
 	}
 	if (!vr_pcp_due(&g->pcp, now, acted, r == 0, r == 0 ? m.free_bytes : 0))
 		return;
-	g->pcp.last_usec = now ? now : 1;
 	r = vr_pcp_drain(&g->sys);
 	vr_guest_iface(g, VR_IF_PCP, r);
-	if (r < 0)
-		g->pcp.failures++;
-	else
-		g->pcp.drains++;
+	vr_pcp_record(&g->pcp, now, r);
 }
 
 /* One sample: idle tracking, then the policy: read what it needs, ask

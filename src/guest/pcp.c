@@ -114,6 +114,15 @@ int vr_pcp_drain(const struct vr_sys *s)
 	return drain(s, 0, &unused);
 }
 
+void vr_pcp_record(struct vr_pcp *p, uint64_t now_usec, int r)
+{
+	p->last_usec = now_usec ? now_usec : 1; /* 0 is "none yet" */
+	if (r < 0)
+		p->failures++;
+	else
+		p->drains++;
+}
+
 int vr_pcp_drain_wake(const struct vr_sys *s, uint64_t wake_bytes, int *ret_wake)
 {
 	*ret_wake = -ECANCELED;

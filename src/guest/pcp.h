@@ -72,6 +72,10 @@ struct vr_pcp {
 	uint64_t failures;
 };
 
+/* A drain (vr_pcp_drain() or vr_pcp_drain_wake()) ran at @now_usec and
+ * returned @r: counted, and the gap to the next counts from here. */
+void vr_pcp_record(struct vr_pcp *p, uint64_t now_usec, int r);
+
 /* Parse the fraction file's text (a decimal, a newline).  Returns 0 or
  * -EINVAL. */
 int vr_pcp_fraction_parse(const char *buf, unsigned *ret);

@@ -344,8 +344,9 @@ static void metrics(const struct view *v, FILE *f)
 	vr_metric(f, "up_seconds", "gauge", "Seconds since vmreclaimd started.", NULL,
 	       (double)((now - g->started_usec) / VR_USEC_PER_SEC));
 	vr_metric(f, "idle", "gauge", "1 while the VM counts as idle.", NULL, g->idle.idle ? 1 : 0);
-	vr_metric(f, "busy_percent", "gauge", "Busy CPU at the last sample (over its last 4 s or more), percent of all CPUs.", NULL,
-	       g->idle.have_busy ? g->idle.last_busy_pct : 0);
+	vr_metric(f, "busy_percent", "gauge",
+		  "Busy CPU at the last sample (over its last 4 s or more), percent of all CPUs.",
+		  NULL, g->idle.have_busy ? g->idle.last_busy_pct : 0);
 	vr_metric(f, "pressure", "gauge", "1 while the guest's own memory pressure holds reclaim off.",
 	       NULL, now < g->pressure_until_usec ? 1 : 0);
 	if (s->valid) {

@@ -11,17 +11,25 @@ struct feed {
 	uint64_t now, busy, total;
 };
 
-static enum vr_idle_event step(struct feed *f, unsigned dt_sec, unsigned busy_pct)
+/* Feed a sample @dt_usec after the last with @busy of @total new ticks. */
+static enum vr_idle_event feed_ticks(struct feed *f, uint64_t dt_usec, uint64_t busy,
+				     uint64_t total)
 {
 	struct vr_cpustat s;
-	uint64_t ticks = (uint64_t)dt_sec * 100;
 
-	f->now += dt_sec * SEC;
-	f->busy += ticks * busy_pct / 100;
-	f->total += ticks;
+	f->now += dt_usec;
+	f->busy += busy;
+	f->total += total;
 	s.busy = f->busy;
 	s.total = f->total;
 	return vr_idle_update(&f->t, f->now, &s, 0);
+}
+
+static enum vr_idle_event step(struct feed *f, unsigned dt_sec, unsigned busy_pct)
+{
+	uint64_t ticks = (uint64_t)dt_sec * 100;
+
+	return feed_ticks(f, dt_sec * SEC, ticks * busy_pct / 100, ticks);
 }
 
 static void feed_init(struct feed *f, double thr, unsigned window_sec)
@@ -262,7 +270,6 @@ static void test_span_from_first_sample(void **state)
 static void test_span_allows_jitter(void **state)
 {
 	struct feed f;
-	struct vr_cpustat s;
 
 	(void)state;
 	feed_init(&f, 1.0, 120);
@@ -270,12 +277,7 @@ static void test_span_allows_jitter(void **state)
 	step(&f, 4, 0);
 	step(&f, 4, 0);
 	/* 3.99 s later, 6 of 399 ticks busy: 1.5% */
-	f.now += 3990 * SEC / 1000;
-	f.busy += 6;
-	f.total += 399;
-	s.busy = f.busy;
-	s.total = f.total;
-	vr_idle_update(&f.t, f.now, &s, 0);
+	feed_ticks(&f, 3990 * SEC / 1000, 6, 399);
 	assert_true(f.t.last_busy_pct > 1.49 && f.t.last_busy_pct < 1.51);
 	assert_int_equal(vr_idle_quiet_usec(&f.t, f.now), 0);
 }
