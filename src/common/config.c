@@ -18,7 +18,8 @@
 static const struct key keys[] = {
 	{ "wsl2", "idleThreshold", T_PERCENT, OFF(idle_threshold_pct), "1", 0, 0, G,
 	  "Busy CPU percent (user+nice+system+irq+softirq+steal of all CPUs) below which\n"
-	  "the VM counts as idle. 0 turns idle compaction off, as in WSL 19013." },
+	  "the VM counts as idle, judged at each sample over its last 4 s or more.\n"
+	  "0 turns idle compaction off, as in WSL 19013." },
 	{ "experimental", "autoMemoryReclaim", T_MODE, OFF(mode), "auto", 0, 0, G,
 	  "disabled: compaction only; dropcache: drop the page cache once per idle period;\n"
 	  "gradual: reclaim a step of cache per idle tick down to reclaimFloor;\n"
