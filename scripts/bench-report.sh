@@ -38,7 +38,11 @@ echo "disk per re-read (0 MiB: it was all still cached);"
 echo "service = CPU seconds and peak RSS (KiB: the larger of VmHWM and the RSS seen every 10 s) of the guest's"
 echo "reclaim service (vmreclaimd or the peer); of it kernel = the CPU seconds its writes to the kernel took"
 echo "(compaction, reclaim, cache drops and the sync before them run in the writer's context): the kernel's work for it;"
-echo "the rest is the service's own;"
+echo "of it drains = the CPU seconds of vmreclaimd's per-CPU list drains and reporting wake-ups (the faults, frees"
+echo "and vmstat passes they cause, mostly kernel work; \"-\" for the peers, which do neither); the rest is the"
+echo "service's own (its samples, reads of /proc and /sys, its decisions);"
+echo "CPU seconds are the guest's accounting: a task is charged for the time its vCPU thread waited for a host core"
+echo "while it ran, so the more VMs at once, the larger every service's figure;"
 echo "host CPU = user + system seconds of the QEMU process over the recording, boot included (the emulated vCPUs: every"
 echo "guest task and the guest kernel; and QEMU's own threads); comparable where the work is fixed, not in busy."
 if [ "$MODE" = defaults ]; then
@@ -81,13 +85,13 @@ for s in $SCENARIOS; do
 	echo "![$s]($s.svg)"
 	echo
 	if [ "$MODE" = defaults ]; then
-		echo "| configuration | runs | boot | at workload end | end | returned | t50 s | t90 s | excess GiB*s ($WATCH s) | stranded GiB*s | floor MiB | read back MiB | service CPU s | of it kernel s | service KiB |"
-		echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
-		cols="3 25 5 6%r 7r 8r 23r 9r 24 26r 15r 27r 16"
+		echo "| configuration | runs | boot | at workload end | end | returned | t50 s | t90 s | excess GiB*s ($WATCH s) | stranded GiB*s | floor MiB | read back MiB | service CPU s | of it kernel s | of it drains s | service KiB |"
+		echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+		cols="3 25 5 6%r 7r 8r 23r 9r 24 26r 15r 27r 30r 16"
 	else
-		echo "| configuration | runs | boot | peak | end | returned | t50 | t90 | stranded GiB*s | excess GiB*s | floor MiB | refaults | disk MiB | hot re-read ms | hot re-read disk MiB | service CPU s | of it kernel s | service KiB | host CPU s |"
-		echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
-		cols="3 4 5 6%r 7r 8r 9r 23r 24 10r 11 12r 13r 15r 27r 16 17"
+		echo "| configuration | runs | boot | peak | end | returned | t50 | t90 | stranded GiB*s | excess GiB*s | floor MiB | refaults | disk MiB | hot re-read ms | hot re-read disk MiB | service CPU s | of it kernel s | of it drains s | service KiB | host CPU s |"
+		echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+		cols="3 4 5 6%r 7r 8r 9r 23r 24 10r 11 12r 13r 15r 27r 30r 16 17"
 	fi
 	rows "$s" "$cols"
 	if [ "$MODE" = defaults ] && [ "$s" = hot-set ]; then

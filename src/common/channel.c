@@ -123,6 +123,7 @@ const char *const vr_chan_counter_keys[VR_CC_COUNT] = {
 	[VR_CC_AUTO_SLAB_DROPS] = "slab_drops",
 	[VR_CC_AUTO_SLAB_REUSE_EVENTS] = "slab_reuse_events",
 	[VR_CC_AUTO_ORDER_LOWERINGS] = "order_lowerings",
+	[VR_CC_PCP_CPU_USEC] = "pcp_cpu_usec",
 };
 
 _Static_assert(VR_CC_COUNT <= 32, "struct vr_chan_counters.have holds a bit per counter");

@@ -17,7 +17,8 @@
  *              order (page_reporting_order after), compacted (0 or 1).
  * counters keys: vr_chan_counter_keys[] below, cumulative since vmreclaimd
  *              started (the counters of its own metrics file); the auto
- *              policy's only in mode auto.  A guest older than the verb
+ *              policy's (refault_events to order_lowerings) only in mode
+ *              auto.  A guest older than the verb
  *              answers "error: ...": the host goes without them.
  *
  * A reply to status or give stays within 511 bytes, newline included, the
@@ -31,7 +32,7 @@
 #include <stdint.h>
 
 /* Longest request and reply lines, newline included: a counters reply of
- * every key with a 20-digit value is about 780 bytes. */
+ * every key with a 20-digit value is about 820 bytes. */
 #define VR_CHAN_REQUEST_MAX 64
 #define VR_CHAN_REPLY_MAX 1024
 
@@ -79,6 +80,10 @@ enum vr_chan_counter {
 	VR_CC_AUTO_SLAB_DROPS,
 	VR_CC_AUTO_SLAB_REUSE_EVENTS,
 	VR_CC_AUTO_ORDER_LOWERINGS,
+	/* every mode's again, after the auto policy's so that the keys
+	 * before it keep their order: the CPU of the per-CPU list drains
+	 * and the reporting wake-ups, microseconds */
+	VR_CC_PCP_CPU_USEC,
 	VR_CC_COUNT
 };
 

@@ -309,6 +309,7 @@ int vr_guest_act(struct vr_guest *g, enum vr_action_kind kind, uint64_t bytes,
  * nothing reports them, until then). */
 static void wake_reporting(struct vr_guest *g)
 {
+	uint64_t cpu0 = vr_sys_cpu_usec(&g->sys);
 	int r, w = -ECANCELED;
 
 	if (!g->sys.ops->wake_reporting)
@@ -330,6 +331,7 @@ static void wake_reporting(struct vr_guest *g)
 		if (w == 0)
 			g->pcp.pending = true; /* the tick's pcp_tick() drains */
 	}
+	g->pcp.cpu_usec += vr_sat_sub(vr_sys_cpu_usec(&g->sys), cpu0);
 	if (w < 0)
 		vr_notice("could not wake free page reporting (%s): it runs at the next large free",
 			  strerror(-w));

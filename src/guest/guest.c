@@ -237,7 +237,7 @@ static void read_inputs(struct vr_guest *g, unsigned need, struct vr_tick *t)
 static void pcp_tick(struct vr_guest *g, const struct vr_tick *t)
 {
 	bool acted = g->acted_runs != g->pcp_seen_runs;
-	uint64_t now = t->now_usec;
+	uint64_t now = t->now_usec, cpu0;
 	struct vr_meminfo m;
 	int r = 0;
 
@@ -254,7 +254,9 @@ static void pcp_tick(struct vr_guest *g, const struct vr_tick *t)
 	}
 	if (!vr_pcp_due(&g->pcp, now, acted, r == 0, r == 0 ? m.free_bytes : 0))
 		return;
+	cpu0 = vr_sys_cpu_usec(&g->sys);
 	r = vr_pcp_drain(&g->sys);
+	g->pcp.cpu_usec += vr_sat_sub(vr_sys_cpu_usec(&g->sys), cpu0);
 	vr_guest_iface(g, VR_IF_PCP, r);
 	vr_pcp_record(&g->pcp, now, r);
 }

@@ -56,7 +56,8 @@ static void chan_counters(const struct vr_guest *g, char *reply, size_t size)
 	c.value[VR_CC_IDLE_PERIODS] = g->idle.periods;
 	c.value[VR_CC_PRESSURE_EVENTS] = g->pressure_events;
 	c.value[VR_CC_PCP_DRAINS] = g->pcp.drains;
-	c.have = (1u << (VR_CC_PCP_DRAINS + 1)) - 1;
+	c.value[VR_CC_PCP_CPU_USEC] = g->pcp.cpu_usec;
+	c.have = ((1u << (VR_CC_PCP_DRAINS + 1)) - 1) | (1u << VR_CC_PCP_CPU_USEC);
 	if (g->set.policy == &vr_policy_auto) {
 		c.value[VR_CC_AUTO_REFAULT_EVENTS] = au->refault_events;
 		c.value[VR_CC_AUTO_REFAULTED_BYTES] = au->refaulted_bytes;
@@ -64,7 +65,8 @@ static void chan_counters(const struct vr_guest *g, char *reply, size_t size)
 		c.value[VR_CC_AUTO_SLAB_DROPS] = au->slab_drops;
 		c.value[VR_CC_AUTO_SLAB_REUSE_EVENTS] = au->slab_reuse_events;
 		c.value[VR_CC_AUTO_ORDER_LOWERINGS] = au->order_lowerings;
-		c.have = (1u << VR_CC_COUNT) - 1;
+		c.have |= ((1u << (VR_CC_AUTO_ORDER_LOWERINGS + 1)) - 1) &
+			  ~((1u << VR_CC_AUTO_REFAULT_EVENTS) - 1);
 	}
 	/* VR_CHAN_REPLY_MAX has room for every key at 20 digits. */
 	if (vr_chan_counters_format(&c, reply, size) < 0)

@@ -70,6 +70,10 @@ struct vr_pcp {
 	uint64_t last_usec;   /* of the last drain; 0: none yet */
 	uint64_t drains;      /* done, in all */
 	uint64_t failures;
+	/* CPU the drains and the reporting wake-ups took in the service's
+	 * context (vr_sys_ops.cpu_usec): mostly the kernel's, in the faults,
+	 * frees and vmstat passes they cause; apart from the actions' */
+	uint64_t cpu_usec;
 };
 
 /* A drain (vr_pcp_drain() or vr_pcp_drain_wake()) ran at @now_usec and

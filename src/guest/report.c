@@ -123,8 +123,9 @@ static void status_text(const struct view *v, FILE *f)
 	fprintf(f, "idle periods: %llu, samples: %llu\n", (unsigned long long)g->idle.periods,
 		(unsigned long long)g->ticks);
 	if (g->pcp_available)
-		fprintf(f, "per-CPU lists: drained %llu times, %llu failed\n",
-			(unsigned long long)g->pcp.drains, (unsigned long long)g->pcp.failures);
+		fprintf(f, "per-CPU lists: drained %llu times, %llu failed; %llu ms CPU with the wake-ups\n",
+			(unsigned long long)g->pcp.drains, (unsigned long long)g->pcp.failures,
+			(unsigned long long)(g->pcp.cpu_usec / 1000));
 	else
 		fprintf(f, "per-CPU lists: not drained (no vm.percpu_pagelist_high_fraction: Linux < 5.14)\n");
 	if (g->history_count)
@@ -200,6 +201,7 @@ static void status_json(const struct view *v, FILE *f)
 	vr_json_bool(&j, "available", g->pcp_available);
 	vr_json_u64(&j, "drains", g->pcp.drains);
 	vr_json_u64(&j, "failures", g->pcp.failures);
+	vr_json_u64(&j, "cpu_usec", g->pcp.cpu_usec);
 	vr_json_close(&j);
 	/* lru_gen_enabled: the kernel's caps as read or written (null: no
 	 * multi-gen LRU, or unreadable); restore_value: what goes back at
@@ -386,6 +388,9 @@ static void metrics(const struct view *v, FILE *f)
 	vr_metric(f, "pcp_drains_total", "counter",
 		  "Drains of the per-CPU free lists into the buddy allocator.", NULL,
 		  (double)g->pcp.drains);
+	vr_metric(f, "pcp_drain_cpu_seconds_total", "counter",
+		  "CPU the drains and the reporting wake-ups took in the service's context, mostly the kernel's.",
+		  NULL, (double)g->pcp.cpu_usec / 1e6);
 	for (i = 0; i < VR_ACTION_KINDS; i++) {
 		snprintf(labels, sizeof(labels), "{action=\"%s\"}", vr_action_name((enum vr_action_kind)i));
 		vr_metric(f, "actions_total", "counter", i ? NULL : "Actions run.", labels,

@@ -75,6 +75,9 @@ static const struct counter_family counter_families[] = {
 	  VR_CC_AUTO_SLAB_REUSE_EVENTS, false, false },
 	{ "vmreclaim_guest_auto_order_lowerings_total", "Times auto lowered page_reporting_order.",
 	  VR_CC_AUTO_ORDER_LOWERINGS, false, false },
+	{ "vmreclaim_guest_pcp_drain_cpu_seconds_total",
+	  "CPU the per-CPU list drains and the reporting wake-ups took in vmreclaimd's context, mostly the kernel's.",
+	  VR_CC_PCP_CPU_USEC, false, true },
 };
 
 /* The per-action counters' labels, in enum vr_chan_counter's order. */

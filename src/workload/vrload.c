@@ -383,6 +383,24 @@ static bool service_kernel_cpu(uint64_t *ret_ms)
 	return found;
 }
 
+/* The CPU of vmreclaimd's per-CPU list drains and reporting wake-ups, ms
+ * (its status: "pcp", cpu_usec).  False when it does not say (a peer, or
+ * an older daemon). */
+static bool service_drain_cpu(uint64_t *ret_ms)
+{
+	static char buf[65536];
+	char *p, *end;
+
+	if (daemon_status_json(buf, sizeof(buf)) <= 0 || !(p = strstr(buf, "\"pcp\":{")))
+		return false;
+	end = strchr(p, '}');
+	p = strstr(p, "\"cpu_usec\":");
+	if (!p || !end || p > end)
+		return false;
+	*ret_ms = strtoull(p + strlen("\"cpu_usec\":"), NULL, 10) / 1000;
+	return true;
+}
+
 static int cmd_metrics(int argc, char **argv)
 {
 	unsigned sec;
@@ -391,7 +409,7 @@ static int cmd_metrics(int argc, char **argv)
 		return 2;
 	sec = parse_sec(argv[1]);
 	for (;;) {
-		uint64_t cpu_ms, hwm_kib, kernel_ms;
+		uint64_t cpu_ms, hwm_kib, kernel_ms, drain_ms;
 
 		printf("vmreclaim-metric: refault_file=%llu disk_read_kib=%llu sreclaimable_kib=%llu",
 		       (unsigned long long)vmstat_value("workingset_refault_file"),
@@ -401,6 +419,8 @@ static int cmd_metrics(int argc, char **argv)
 			       (unsigned long long)hwm_kib);
 		if (service_kernel_cpu(&kernel_ms))
 			printf(" service_kernel_cpu_ms=%llu", (unsigned long long)kernel_ms);
+		if (service_drain_cpu(&drain_ms))
+			printf(" service_drain_cpu_ms=%llu", (unsigned long long)drain_ms);
 		printf("\n");
 		fflush(stdout);
 		sleep(sec);

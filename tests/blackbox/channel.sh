@@ -151,7 +151,7 @@ stamp
 r=$(ask 'counters\n')
 # The daemon runs in mode auto: its own counters too.
 check "counters: every counter of the daemon ($r)" \
-	match "$r" 'reply: ok compact_runs=[0-9]+ .* reclaim_bytes=[0-9]+ compact_cpu_usec=[0-9]+ dropcache_cpu_usec=[0-9]+ reclaim_cpu_usec=[0-9]+ idle_periods=[0-9]+ pressure_events=[0-9]+ pcp_drains=[0-9]+ refault_events=[0-9]+ .* order_lowerings=[0-9]+'
+	match "$r" 'reply: ok compact_runs=[0-9]+ .* reclaim_bytes=[0-9]+ compact_cpu_usec=[0-9]+ dropcache_cpu_usec=[0-9]+ reclaim_cpu_usec=[0-9]+ idle_periods=[0-9]+ pressure_events=[0-9]+ pcp_drains=[0-9]+ refault_events=[0-9]+ .* order_lowerings=[0-9]+ pcp_cpu_usec=[0-9]+'
 check "and writes nothing ($(written))" test -z "$(written)"
 
 # --- overlong lines ----------------------------------------------------------------

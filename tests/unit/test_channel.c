@@ -375,9 +375,10 @@ static void test_guest_counters(void **state)
 
 	f->cfg.mode = VR_MODE_GRADUAL;
 	vr_guest_reconfigure(&f->g, &f->cfg);
+	f->g.pcp.cpu_usec = 4242;
 	ask(f, "counters\n", reply, sizeof(reply));
 	assert_int_equal(vr_chan_counters_parse(reply, &c), 0);
-	assert_int_equal(c.have, (1u << (VR_CC_PCP_DRAINS + 1)) - 1);
+	assert_int_equal(c.have, ((1u << (VR_CC_PCP_DRAINS + 1)) - 1) | (1u << VR_CC_PCP_CPU_USEC));
 	assert_int_equal(c.value[VR_CC_RECLAIM_RUNS], 0);
 	assert_int_equal(f->rec.n, 0);
 	/* a give reclaims: its run and its bytes are counted */
@@ -392,6 +393,7 @@ static void test_guest_counters(void **state)
 	assert_int_equal(c.value[VR_CC_RECLAIM_BYTES], f->g.totals[VR_ACTION_RECLAIM].bytes);
 	assert_int_equal(c.value[VR_CC_RECLAIM_CPU_USEC], f->g.totals[VR_ACTION_RECLAIM].cpu_usec);
 	assert_int_equal(c.value[VR_CC_IDLE_PERIODS], f->g.idle.periods);
+	assert_int_equal(c.value[VR_CC_PCP_CPU_USEC], 4242);
 	/* auto: its own counters too */
 	f->cfg.mode = VR_MODE_AUTO;
 	vr_guest_reconfigure(&f->g, &f->cfg);

@@ -105,7 +105,8 @@ static void test_counters(void **state)
 	c[0].value[VR_CC_DROPCACHE_RUNS] = 1;
 	c[0].value[VR_CC_PCP_DRAINS] = 12;
 	c[0].value[VR_CC_RECLAIM_CPU_USEC] = 1500042; /* 1.500042 s */
-	c[0].have = (1u << (VR_CC_PCP_DRAINS + 1)) - 1;
+	c[0].value[VR_CC_PCP_CPU_USEC] = 250000;
+	c[0].have = ((1u << (VR_CC_PCP_DRAINS + 1)) - 1) | (1u << VR_CC_PCP_CPU_USEC);
 	/* "web": auto, every counter, the largest values */
 	for (unsigned i = 0; i < VR_CC_COUNT; i++)
 		c[1].value[i] = UINT64_MAX;
@@ -120,6 +121,7 @@ static void test_counters(void **state)
 	assert_non_null(strstr(t, "vmreclaim_guest_action_bytes_total{vm=\"full\",backend=\"vmreclaim\",action=\"reclaim\"} 536870912\n"));
 	assert_non_null(strstr(t, "vmreclaim_guest_action_failures_total{vm=\"full\",backend=\"vmreclaim\",action=\"dropcache\"} 1\n"));
 	assert_non_null(strstr(t, "vmreclaim_guest_pcp_drains_total{vm=\"full\",backend=\"vmreclaim\"} 12\n"));
+	assert_non_null(strstr(t, "vmreclaim_guest_pcp_drain_cpu_seconds_total{vm=\"full\",backend=\"vmreclaim\"} 0.250000\n"));
 	/* microseconds as seconds, exactly; the largest too */
 	assert_non_null(strstr(t, "vmreclaim_guest_action_cpu_seconds_total{vm=\"full\",backend=\"vmreclaim\",action=\"reclaim\"} 1.500042\n"));
 	assert_non_null(strstr(t, "vmreclaim_guest_action_cpu_seconds_total{vm=\"full\",backend=\"vmreclaim\",action=\"compact\"} 0.000000\n"));
@@ -128,8 +130,8 @@ static void test_counters(void **state)
 	/* what a guest did not send is not there */
 	assert_null(strstr(t, "vmreclaim_guest_auto_order_lowerings_total{vm=\"full\""));
 	assert_int_equal(count(t, "vm=\"old\""), 1); /* its RSS alone */
-	/* 3 actions x 4 families + 3 for each of two guests, 6 auto for one */
-	assert_int_equal(count(t, "_total{"), 12 * 2 + 3 * 2 + 6);
+	/* 3 actions x 4 families + 4 for each of two guests, 6 auto for one */
+	assert_int_equal(count(t, "_total{"), 12 * 2 + 4 * 2 + 6);
 	/* a family's samples together: none of another family between */
 	a = strstr(t, "vmreclaim_guest_actions_total{vm=\"full\"");
 	b = strstr(t, "vmreclaim_guest_actions_total{vm=\"web\"");
