@@ -35,7 +35,8 @@ echo "dropped pages leave no shadow entries, so reading them again is not a refa
 echo "disk = MiB read from the data disk during the run; read back = MiB read from it after the workload's end;"
 echo "hot re-read = the 128 MiB hot set read again every 20 s after the workload: mean ms and mean MiB read from the"
 echo "disk per re-read (0 MiB: it was all still cached);"
-echo "service = CPU seconds and peak RSS (KiB: the larger of VmHWM and the RSS seen every 10 s) of the guest's"
+echo "service = CPU seconds and peak RSS (KiB: the larger of VmHWM and the RSS seen every 10 s; every 10 s = the"
+echo "largest RSS seen at those samples alone, without what the service holds for a moment) of the guest's"
 echo "reclaim service (vmreclaimd or the peer); of it kernel = the CPU seconds its writes to the kernel took"
 echo "(compaction, reclaim, cache drops and the sync before them run in the writer's context): the kernel's work for it;"
 echo "of it drains = the CPU seconds of vmreclaimd's per-CPU list drains and reporting wake-ups (the faults, frees"
@@ -85,13 +86,13 @@ for s in $SCENARIOS; do
 	echo "![$s]($s.svg)"
 	echo
 	if [ "$MODE" = defaults ]; then
-		echo "| configuration | runs | boot | at workload end | end | returned | t50 s | t90 s | excess GiB*s ($WATCH s) | stranded GiB*s | floor MiB | read back MiB | service CPU s | of it kernel s | of it drains s | service KiB |"
-		echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
-		cols="3 25 5 6%r 7r 8r 23r 9r 24 26r 15r 27r 30r 16"
+		echo "| configuration | runs | boot | at workload end | end | returned | t50 s | t90 s | excess GiB*s ($WATCH s) | stranded GiB*s | floor MiB | read back MiB | service CPU s | of it kernel s | of it drains s | service KiB | every 10 s KiB |"
+		echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+		cols="3 25 5 6%r 7r 8r 23r 9r 24 26r 15r 27r 30r 16 31"
 	else
-		echo "| configuration | runs | boot | peak | end | returned | t50 | t90 | stranded GiB*s | excess GiB*s | floor MiB | refaults | disk MiB | hot re-read ms | hot re-read disk MiB | service CPU s | of it kernel s | of it drains s | service KiB | host CPU s |"
-		echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
-		cols="3 4 5 6%r 7r 8r 9r 23r 24 10r 11 12r 13r 15r 27r 30r 16 17"
+		echo "| configuration | runs | boot | peak | end | returned | t50 | t90 | stranded GiB*s | excess GiB*s | floor MiB | refaults | disk MiB | hot re-read ms | hot re-read disk MiB | service CPU s | of it kernel s | of it drains s | service KiB | every 10 s KiB | host CPU s |"
+		echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+		cols="3 4 5 6%r 7r 8r 9r 23r 24 10r 11 12r 13r 15r 27r 30r 16 31 17"
 	fi
 	rows "$s" "$cols"
 	if [ "$MODE" = defaults ] && [ "$s" = hot-set ]; then

@@ -301,6 +301,7 @@ metrics() { # metrics RAWBASE SCENARIO CONFIG
 					sr1 = w[i+1]
 				}
 				if (w[i] == "service_hwm_kib" && w[i+1] + 0 > svc_kib + 0) svc_kib = w[i+1]
+				if (w[i] == "service_rss_kib" && w[i+1] + 0 > svc_rss + 0) svc_rss = w[i+1]
 			}
 		}
 		host = "-"
@@ -363,7 +364,7 @@ metrics() { # metrics RAWBASE SCENARIO CONFIG
 			slab_g = sprintf("%d", (srpk - sr0) / 1024)
 			slab_b = sprintf("%.0f", 100 * (srpk - sr1) / (srpk - sr0))
 		}
-		printf "%s,%s,%s,%s,%s,%.0f,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n", scen, cfg, mib(base), mib(peak), mib(last),
+		printf "%s,%s,%s,%s,%s,%.0f,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n", scen, cfg, mib(base), mib(peak), mib(last),
 			100 * ret, t50, t90, strand_s,
 			(rf0 == "" ? "-" : rf1 - rf0), (dr0 == "" ? "-" : sprintf("%d", (dr1 - dr0) / 1024)),
 			(hot_n ? sprintf("%.0f", hot_ms / hot_n) : "-"), (hot_n ? sprintf("%.1f", hot_kib / 1024 / hot_n) : "-"),
@@ -371,12 +372,12 @@ metrics() { # metrics RAWBASE SCENARIO CONFIG
 			(svc_kib == "" ? "-" : svc_kib), host, (hot_n ? hot_n : "-"), bw, bc, rate, share,
 			excess_s, mib(floor), mib(rend), (dre == "" ? "-" : sprintf("%d", (dr1 - dre) / 1024)),
 			(svc_kms == "" ? "-" : sprintf("%.2f", svc_kms / 1000)), slab_g, slab_b,
-			(svc_dms == "" ? "-" : sprintf("%.2f", svc_dms / 1000))
+			(svc_dms == "" ? "-" : sprintf("%.2f", svc_dms / 1000)), (svc_rss == "" ? "-" : svc_rss)
 	}' "$1.csv"
 }
 
-HEADER="scenario,config,baseline_mib,peak_mib,final_mib,returned_pct,t50_s,t90_s,stranded_gib_s,refaults,disk_read_mib,hot_reread_ms,hot_reread_disk_mib,burn_rounds,service_cpu_s,service_hwm_kib,host_cpu_s,hot_rereads,burn_wall_s,burn_cpu_s,burn_rounds_per_cpu_s,burn_cpu_share,excess_gib_s,floor_mib,end_mib,readback_mib,service_kernel_cpu_s,slab_grown_mib,slab_returned_pct,service_drain_cpu_s"
-NCOL=30
+HEADER="scenario,config,baseline_mib,peak_mib,final_mib,returned_pct,t50_s,t90_s,stranded_gib_s,refaults,disk_read_mib,hot_reread_ms,hot_reread_disk_mib,burn_rounds,service_cpu_s,service_hwm_kib,host_cpu_s,hot_rereads,burn_wall_s,burn_cpu_s,burn_rounds_per_cpu_s,burn_cpu_share,excess_gib_s,floor_mib,end_mib,readback_mib,service_kernel_cpu_s,slab_grown_mib,slab_returned_pct,service_drain_cpu_s,service_rss_kib"
+NCOL=31
 
 # runs.csv: a row per run (repeat and status last; a failed run has its
 # reason and no figures).  summary.csv: the median of the runs that did

@@ -302,6 +302,26 @@ int vr_guest_act(struct vr_guest *g, enum vr_action_kind kind, uint64_t bytes,
  * it 33 MiB. */
 #define WAKE_IN_DRAIN_BYTES (2 * VR_MIB)
 
+#define THP_ENABLED_PATH "/sys/kernel/mm/transparent_hugepage/enabled"
+
+/* Whether the wake-up's memory comes as base pages: THP "never", or a
+ * kernel built without it (no such file).  One huge page's worth of base
+ * pages comes from the smallest free blocks and, freed, may merge only
+ * into blocks below the order: then it wakes nothing, where WAKE_BYTES
+ * takes more than the blocks below the order hold (what lowering it left
+ * there, a few MiB) and so splits larger blocks, whose pieces merge back
+ * at or above the order.  Read at each wake-up: an administrator may
+ * switch it at any time; any other failure is taken as huge pages on. */
+static bool wake_base_pages(const struct vr_guest *g)
+{
+	char buf[128];
+	int r = vr_sys_read_head(&g->sys, THP_ENABLED_PATH, buf, sizeof(buf));
+
+	if (r == -ENOENT)
+		return true;
+	return r == 0 && strstr(buf, "[never]") != NULL;
+}
+
 /* After the order went down: the worker runs only when a block at or above
  * the order is freed, and the free blocks below the old order are there
  * already.  Inside a drain where the lists can be drained, else the larger
@@ -315,7 +335,7 @@ static void wake_reporting(struct vr_guest *g)
 	if (!g->sys.ops->wake_reporting)
 		return;
 	if (g->set.drain_pcp && g->reporting.registered && g->pcp_available) {
-		r = vr_pcp_drain_wake(&g->sys, WAKE_IN_DRAIN_BYTES, &w);
+		r = vr_pcp_drain_wake(&g->sys, wake_base_pages(g) ? WAKE_BYTES : WAKE_IN_DRAIN_BYTES, &w);
 		vr_guest_iface(g, VR_IF_PCP, r);
 		if (w == -ECANCELED) {
 			g->pcp.failures++; /* nothing drained: no gap either */

@@ -64,10 +64,11 @@ run slab vmreclaim 1 300 5
 printf 'vmreclaim-metric: sreclaimable_kib=%d\n' 20000 300000 30000 >"$RAW/slab.vmreclaim.r1.console"
 # The guest sampler's lines: the service's CPU (1.5 and 2 s) and, of it,
 # the kernel's work for its writes (1.2 and 1.4 s) and its drains (0.1
-# and 0.3 s) in the two anon runs of vmreclaim that did not fail.
+# and 0.3 s), its peak RSS (300 KiB) and its RSS at the samples (280 and
+# 290 KiB) in the two anon runs of vmreclaim that did not fail.
 for r in 1 2; do
-	printf 'vmreclaim-metric: refault_file=0 disk_read_kib=0 service_cpu_ms=%d service_hwm_kib=300 service_kernel_cpu_ms=%d service_drain_cpu_ms=%d\n' \
-		$((1000 + r * 500)) $((1000 + r * 200)) $((r * 200 - 100)) >"$RAW/anon.vmreclaim.r$r.console"
+	printf 'vmreclaim-metric: refault_file=0 disk_read_kib=0 service_cpu_ms=%d service_hwm_kib=300 service_rss_kib=%d service_kernel_cpu_ms=%d service_drain_cpu_ms=%d\n' \
+		$((1000 + r * 500)) $((r * 10 + 270)) $((1000 + r * 200)) $((r * 200 - 100)) >"$RAW/anon.vmreclaim.r$r.console"
 done
 
 # Made in two calls, a scenario each: their times add up.
@@ -113,7 +114,7 @@ check "summary: a run without the figure has none (not 0)" \
 check "summary: the drains' CPU, median of two (0.20 s)" \
 	test "$(field "$D/summary.csv" anon vmreclaim service_drain_cpu_s)" = 0.20
 check "report: service CPU and, beside it, the kernel's part and the drains', each with its range" \
-	grep -q '^| vmreclaim | 2/3 (1 failed) |.*| 1.75 (1.50-2) | 1.30 (1.20-1.40) | 0.20 (0.10-0.30) | 300 |' "$D/report.md"
+	grep -q '^| vmreclaim | 2/3 (1 failed) |.*| 1.75 (1.50-2) | 1.30 (1.20-1.40) | 0.20 (0.10-0.30) | 300 | 285 |' "$D/report.md"
 check "summary: t50 from the workload's end (10 s)" test "$(field "$D/summary.csv" anon reporting t50_s)" = 10
 check "summary: t90 never reached is \"-\", not 0" test "$(field "$D/summary.csv" anon reporting t90_s)" = -
 check "ranges: a time never reached in any run is \"-\" (not \"---\", which the verdict read as 0 s)" \

@@ -1054,7 +1054,14 @@ static void test_pcp_drain_wake(void **state)
 
 	fake_put(f->root, VR_PCP_FRACTION_PATH, "0\n");
 	fake_put(f->root, VR_STAT_REFRESH_PATH, "");
+	fake_put(f->root, "/sys/kernel/mm/transparent_hugepage/enabled", "always [madvise] never\n");
+	f->rec.cpu_per_write = 1000;
 	w = lower_order(f, buf, sizeof(buf));
+	/* the drains' CPU counted apart from the actions': each of their
+	 * writes costs 1 ms on the fake clock */
+	assert_int_equal(f->g.pcp.cpu_usec, 1000 * (rec_count(&f->rec, "/stat_refresh") +
+						    rec_count(&f->rec, "/percpu_pagelist_high_fraction")));
+	assert_true(f->g.pcp.cpu_usec >= 34 * 1000);
 	order = strstr(w, "page_reporting_order=2;");
 	assert_non_null(order);
 	assert_non_null(strstr(order, "percpu_pagelist_high_fraction=1073741824;"));
@@ -1067,6 +1074,26 @@ static void test_pcp_drain_wake(void **state)
 		tick(f, 0);
 	assert_int_equal(f->g.pcp.drains, drains);
 	assert_int_equal(f->log.by_level[VR_LOG_WARNING], 0);
+}
+
+/* With THP "never" (or a kernel without it: no such file) the wake-up
+ * inside the drain is 32 MiB of base pages, not one huge page's worth,
+ * which could merge only below the order. */
+static void test_pcp_drain_wake_base_pages(void **state)
+{
+	struct fx *f = *state;
+	char buf[8192];
+	const char *w;
+
+	fake_put(f->root, VR_PCP_FRACTION_PATH, "0\n");
+	fake_put(f->root, VR_STAT_REFRESH_PATH, "");
+	fake_put(f->root, "/sys/kernel/mm/transparent_hugepage/enabled", "always madvise [never]\n");
+	w = lower_order(f, buf, sizeof(buf));
+	w = strstr(w, "page_reporting_order=2;");
+	assert_non_null(w);
+	assert_non_null(strstr(w, "cycle=1048576;wake=33554432;cycle=1048576;percpu_pagelist_high_fraction=0"));
+	assert_null(strstr(w, "wake=2097152"));
+	assert_true(f->g.pcp.drains > 0);
 }
 
 /* Where the fraction cannot be written, the worker is woken the other way:
@@ -1763,6 +1790,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_order_state_faults, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pcp_drain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pcp_drain_wake, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pcp_drain_wake_base_pages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pcp_wake_without_drain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pcp_faults, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pcp_state, setup, teardown),
