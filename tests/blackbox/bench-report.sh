@@ -93,6 +93,8 @@ check "runs.csv: a row per run, the failed one included (13)" test "$(($(wc -l <
 check "summary: the slab the walk grew (273 MiB) and the share of it returned (96%)" \
 	test "$(field "$D/summary.csv" slab vmreclaim slab_grown_mib),$(field "$D/summary.csv" slab vmreclaim slab_returned_pct)" = 273,96
 check "report: the slab scenario's own table" grep -q '^| vmreclaim | 1/1 | 273 | 96% |$' "$D/report.md"
+check "verdict: a scenario vmreclaim ran alone has its figures in their columns and no verdict" \
+	grep -q '^| slab | [0-9]*% | - | [0-9.]* | - | [0-9.]* | - | no peer in this run |$' "$D/report.md"
 check "runs.csv: the failed run keeps its reason" \
 	grep -q '^anon,vmreclaim,.*,3,failed: the guest never finished booting (no boot-done)$' "$D/runs.csv"
 check "runs.csv: a run's returned share is (peak - end) / (peak - boot): 80%" \
