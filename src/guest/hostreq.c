@@ -38,6 +38,12 @@ _Static_assert(VR_CC_COMPACT_RUNS + VR_ACTION_RECLAIM == VR_CC_RECLAIM_RUNS &&
 		       VR_ACTION_RECLAIM + 1 == VR_ACTION_KINDS,
 	       "the channel's per-action counters follow enum vr_action_kind");
 
+/* The have-mask bits of counters @first to @last. */
+static uint32_t cc_bits(enum vr_chan_counter first, enum vr_chan_counter last)
+{
+	return (uint32_t)(((2ull << last) - 1) & ~((1ull << first) - 1));
+}
+
 /* What vmreclaimd has done since it started: the counters of its own
  * metrics (report.c), the auto policy's only in mode auto, as there. */
 static void chan_counters(const struct vr_guest *g, char *reply, size_t size)
@@ -57,7 +63,7 @@ static void chan_counters(const struct vr_guest *g, char *reply, size_t size)
 	c.value[VR_CC_PRESSURE_EVENTS] = g->pressure_events;
 	c.value[VR_CC_PCP_DRAINS] = g->pcp.drains;
 	c.value[VR_CC_PCP_CPU_USEC] = g->pcp.cpu_usec;
-	c.have = ((1u << (VR_CC_PCP_DRAINS + 1)) - 1) | (1u << VR_CC_PCP_CPU_USEC);
+	c.have = cc_bits(VR_CC_COMPACT_RUNS, VR_CC_PCP_DRAINS) | cc_bits(VR_CC_PCP_CPU_USEC, VR_CC_PCP_CPU_USEC);
 	if (g->set.policy == &vr_policy_auto) {
 		c.value[VR_CC_AUTO_REFAULT_EVENTS] = au->refault_events;
 		c.value[VR_CC_AUTO_REFAULTED_BYTES] = au->refaulted_bytes;
@@ -65,8 +71,7 @@ static void chan_counters(const struct vr_guest *g, char *reply, size_t size)
 		c.value[VR_CC_AUTO_SLAB_DROPS] = au->slab_drops;
 		c.value[VR_CC_AUTO_SLAB_REUSE_EVENTS] = au->slab_reuse_events;
 		c.value[VR_CC_AUTO_ORDER_LOWERINGS] = au->order_lowerings;
-		c.have |= ((1u << (VR_CC_AUTO_ORDER_LOWERINGS + 1)) - 1) &
-			  ~((1u << VR_CC_AUTO_REFAULT_EVENTS) - 1);
+		c.have |= cc_bits(VR_CC_AUTO_REFAULT_EVENTS, VR_CC_AUTO_ORDER_LOWERINGS);
 	}
 	/* VR_CHAN_REPLY_MAX has room for every key at 20 digits. */
 	if (vr_chan_counters_format(&c, reply, size) < 0)

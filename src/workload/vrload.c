@@ -363,19 +363,20 @@ static ssize_t daemon_status_json(char *buf, size_t size)
 
 /* The CPU (ms) the service's writes to the kernel took so far: the
  * benchmark's peer keeps it in /run/wslpeer.kcpu; vmreclaimd says it per
- * action in its status ("totals", cpu_usec).  False when neither says. */
-static bool service_kernel_cpu(uint64_t *ret_ms)
+ * action in its @status ("totals", cpu_usec; NULL: none read).  False when
+ * neither says. */
+static bool service_kernel_cpu(const char *status, uint64_t *ret_ms)
 {
-	static char buf[65536];
+	char buf[64];
 	uint64_t usec = 0;
-	char *p, *end;
+	const char *p, *end;
 	bool found = false;
 
 	if (vr_read_head("/run/wslpeer.kcpu", buf, sizeof(buf)) == 0) {
 		*ret_ms = strtoull(buf, NULL, 10);
 		return true;
 	}
-	if (daemon_status_json(buf, sizeof(buf)) <= 0 || !(p = strstr(buf, "\"totals\":{")))
+	if (!status || !(p = strstr(status, "\"totals\":{")))
 		return false;
 	/* The totals end where the history begins. */
 	end = strstr(p, "\"history\":");
@@ -389,14 +390,13 @@ static bool service_kernel_cpu(uint64_t *ret_ms)
 }
 
 /* The CPU of vmreclaimd's per-CPU list drains and reporting wake-ups, ms
- * (its status: "pcp", cpu_usec).  False when it does not say (a peer, or
+ * (its @status: "pcp", cpu_usec).  False when it does not say (a peer, or
  * an older daemon). */
-static bool service_drain_cpu(uint64_t *ret_ms)
+static bool service_drain_cpu(const char *status, uint64_t *ret_ms)
 {
-	static char buf[65536];
-	char *p, *end;
+	const char *p, *end;
 
-	if (daemon_status_json(buf, sizeof(buf)) <= 0 || !(p = strstr(buf, "\"pcp\":{")))
+	if (!status || !(p = strstr(status, "\"pcp\":{")))
 		return false;
 	end = strchr(p, '}');
 	p = strstr(p, "\"cpu_usec\":");
@@ -414,7 +414,10 @@ static int cmd_metrics(int argc, char **argv)
 		return 2;
 	sec = parse_sec(argv[1]);
 	for (;;) {
+		static char status_buf[65536];
 		uint64_t cpu_ms, hwm_kib, rss_kib, kernel_ms, drain_ms;
+		/* one request a sample for every figure of the status */
+		const char *status = daemon_status_json(status_buf, sizeof(status_buf)) > 0 ? status_buf : NULL;
 
 		printf("vmreclaim-metric: refault_file=%llu disk_read_kib=%llu sreclaimable_kib=%llu",
 		       (unsigned long long)vmstat_value("workingset_refault_file"),
@@ -423,9 +426,9 @@ static int cmd_metrics(int argc, char **argv)
 			printf(" service_cpu_ms=%llu service_hwm_kib=%llu service_rss_kib=%llu",
 			       (unsigned long long)cpu_ms, (unsigned long long)hwm_kib,
 			       (unsigned long long)rss_kib);
-		if (service_kernel_cpu(&kernel_ms))
+		if (service_kernel_cpu(status, &kernel_ms))
 			printf(" service_kernel_cpu_ms=%llu", (unsigned long long)kernel_ms);
-		if (service_drain_cpu(&drain_ms))
+		if (service_drain_cpu(status, &drain_ms))
 			printf(" service_drain_cpu_ms=%llu", (unsigned long long)drain_ms);
 		printf("\n");
 		fflush(stdout);
